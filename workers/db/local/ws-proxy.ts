@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net'
+import { connect } from 'node:net'
+import { WebSocketServer } from 'ws'
+
+/** A running WebSocket-to-TCP proxy. */
+export interface WsProxy {
+  /** `127.0.0.1:PORT`, the value for the Neon driver's `wsProxy` option. */
+  readonly address: string
+  close(): Promise<void>
+}
+
+/**
+ * Serves Neon's WebSocket proxy protocol (`ws://host/v2?address=db-host:port`, binary frames
+ * carrying the Postgres wire protocol) on 127.0.0.1, so `@neondatabase/serverless` can reach a
+ * local Postgres or PGlite socket server. Only loopback targets are accepted: this is a
+ * development and test endpoint, not an open relay.
+ */
+export async function startWsProxy(port = 0): Promise<WsProxy> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  server.on('connection', (ws, req) => {
+    const target = new URL(req.url ?? '/', 'http://x').searchParams.get('address') ?? ''
+    const match = /^(127\.0\.0\.1|localhost|\[::1\]):(\d+)$/.exec(target)
+    if (!match) {
+      ws.close(1008, 'only loopback targets are allowed')
+      return
+    }
+    const tcp = connect({ host: match[1] === '[::1]' ? '::1' : match[1], port: Number(match[2]) })
+    const pending: Buffer[] = []
+    tcp.on('connect', () => {
+      for (const b of pending.splice(0)) tcp.write(b)
+    })
+    ws.on('message', (data: Buffer) => {
+      if (tcp.connecting) pending.push(data)
+      else tcp.write(data)
+    })
+    tcp.on('data', (chunk) => ws.send(chunk))
+    tcp.on('close', () => ws.close())
+    tcp.on('error', () => ws.close())
+    ws.on('close', () => tcp.destroy())
+    ws.on('error', () => tcp.destroy())
+  })
+  const { port: bound } = server.address() as AddressInfo
+  return {
+    address: `127.0.0.1:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of server.clients) client.terminate()
+        server.close(() => resolve())
+      }),
+  }
+}
