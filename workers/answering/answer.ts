@@ -1,0 +1,103 @@
+import type { Db } from '../db/client'
+import { isPolicybotError } from '../errors'
+import type { Embedder } from '../knowledge/embed/types'
+import { type ChatTurn, isFollowUp } from '../knowledge/search/follow-up'
+import { search } from '../knowledge/search/search'
+import { detectLanguage } from '../knowledge/text/script'
+import type { ChatModel } from './chat-model'
+import { DEFAULT_ABSTAIN_BELOW, retrievalConfidence } from './confidence'
+import { extractiveAnswer } from './extractive'
+import { generateAnswer, standaloneQuestion } from './generate'
+import type { Answer } from './types'
+
+export interface AnswerDeps {
+  db: Db
+  embedder: Embedder
+  /** The chat model; without one, answers are extractive. */
+  chat?: ChatModel
+  /** Abstain below this retrieval confidence (default: the calibrated value). */
+  abstainBelow?: number
+  /** Passages retrieved (default 5). */
+  k?: number
+  /** The asker's audiences, when documents are restricted. */
+  audiences?: readonly string[]
+  /** Where problems are reported (a failed chat request falls back to extractive). */
+  warn?: (message: string) => void
+}
+
+const ABSTAIN: Record<string, string> = {
+  en: "I couldn't find this in the company's documents, so I won't guess. I've flagged your question for the policy team.",
+  zh: '公司文档中没有找到这个问题的答案，我不做猜测。已将您的问题转交政策团队。',
+}
+
+/**
+ * Answers one question from the documents: retrieve (follow-ups resolved from history), decide
+ * whether the documents cover it, then answer with the chat model (grounded, cited, checked) or,
+ * without one, by quotation. When they do not cover it: `abstain` and `escalate`, never a guess.
+ */
+export async function answer(
+  deps: AnswerDeps,
+  question: string,
+  history: readonly ChatTurn[] = [],
+): Promise<Answer> {
+  const language = questionLanguage(question)
+  let searched = question
+  let searchHistory = history
+  if (deps.chat && isFollowUp(question, history)) {
+    const rewritten = await standaloneQuestion(deps.chat, question, history).catch((e: unknown) => {
+      if (isPolicybotError(e, 'CHAT_ERROR')) deps.warn?.(e.message)
+      return undefined
+    })
+    if (rewritten) {
+      searched = rewritten
+      searchHistory = []
+    }
+  }
+  const result = await search(deps.db, deps.embedder, searched, {
+    k: deps.k ?? 5,
+    history: searchHistory,
+    ...(deps.audiences ? { audiences: deps.audiences } : {}),
+  })
+  const confidence = retrievalConfidence(result)
+  const base = { confidence, language, searchedQuestion: result.plan.text, passages: result.passages }
+  const abstain = (): Answer => ({
+    mode: 'abstain',
+    text: ABSTAIN[language] ?? (ABSTAIN.en as string),
+    citations: [],
+    escalate: true,
+    ...base,
+  })
+  if (result.passages.length === 0 || confidence < (deps.abstainBelow ?? DEFAULT_ABSTAIN_BELOW))
+    return abstain()
+
+  if (deps.chat) {
+    try {
+      const generated = await generateAnswer(deps.chat, question, result.passages, history, language)
+      if (generated.text === null) return abstain()
+      return {
+        mode: 'generated',
+        text: generated.text,
+        citations: generated.citations,
+        escalate: generated.ungrounded,
+        ...base,
+      }
+    } catch (e) {
+      if (!isPolicybotError(e, 'CHAT_ERROR')) throw e
+      deps.warn?.(`${e.message}; answering extractively instead.`)
+    }
+  }
+  const extractive = extractiveAnswer(result.plan, result.passages, language)
+  return {
+    mode: 'extractive',
+    text: extractive.text,
+    citations: extractive.citations,
+    escalate: false,
+    ...base,
+  }
+}
+
+/** The language to answer in: the question's, English when it cannot be told. */
+function questionLanguage(question: string): string {
+  const lang = detectLanguage(question)
+  return lang === 'und' ? 'en' : lang
+}

@@ -1,0 +1,32 @@
+import type { Passage } from '../knowledge/search/types'
+
+/** A numbered source of an answer, with what a reader needs to find it. */
+export interface Citation {
+  n: number
+  title: string
+  sourcePath: string
+  headingPath: string[]
+  url: string | null
+  page: number | null
+  /** ISO date (YYYY-MM-DD) the source last changed. */
+  updated: string
+}
+
+export type AnswerMode = 'generated' | 'extractive' | 'abstain'
+
+export interface Answer {
+  mode: AnswerMode
+  /** The answer with `[n]` markers, or the abstention message. */
+  text: string
+  citations: Citation[]
+  /** 0..1: how sure retrieval is that the documents cover the question. */
+  confidence: number
+  /** True when a human should answer (the documents do not cover it, or the draft failed checks). */
+  escalate: boolean
+  /** Language the answer is written in (that of the question). */
+  language: string
+  /** The question as searched: standalone, with follow-ups resolved. */
+  searchedQuestion: string
+  /** What retrieval returned, best first. */
+  passages: Passage[]
+}

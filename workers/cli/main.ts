@@ -1,0 +1,196 @@
+import { parseArgs } from 'node:util'
+import { answer } from '../answering/answer'
+import { isPolicybotError, messageOf } from '../errors'
+import { reindex } from '../knowledge/reindex'
+import { indexStats } from '../knowledge/stats'
+import { evalCommand } from './commands/eval'
+import { ingestCommand } from './commands/ingest'
+import { serveCommand } from './commands/serve'
+import { loadConfig } from './config'
+import { type Context, openContext } from './context'
+import { type Output, processOutput } from './output'
+import { answerJson, renderAnswer } from './render'
+
+const USAGE = `policybot — answers employees' policy questions from your own documents, with sources.
+
+Usage:
+  policybot ingest <file-or-dir>...     Add or update documents (.md .html .pdf .docx .txt)
+  policybot ask "<question>" [--json]    Answer one question
+  policybot eval --questions FILE [--k 5] [--out FILE]
+                                         Answer a JSONL file of questions (id, question, previous)
+  policybot reindex                      Re-embed chunks after a change of embedding model
+  policybot stats [--json]               What the index holds
+  policybot serve [--port 8788]          Local web page and JSON API on 127.0.0.1
+
+Options:
+  --data DIR          Data directory (env POLICYBOT_DATA, default .policybot)
+  --max-file-mb N     Largest file to ingest (env POLICYBOT_MAX_FILE_MB, default 50)
+  -h, --help          This help
+
+Environment: see README "Configuration" (chat model, embeddings endpoint, DATABASE_URL).`
+
+/** Runs the CLI; resolves to the process exit code (0 ok, 1 some inputs failed, 2 usage/config). */
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: Output = processOutput,
+): Promise<number> {
+  let args: ReturnType<typeof parse>
+  try {
+    args = parse(argv)
+  } catch (e) {
+    out.progress(`${messageOf(e)}\n\n${USAGE}`)
+    return 2
+  }
+  const [command, ...rest] = args.positionals
+  if (args.values.help || !command || command === 'help') {
+    out.result(USAGE)
+    return command || args.values.help ? 0 : 2
+  }
+  const commands = ['ingest', 'ask', 'eval', 'reindex', 'stats', 'serve']
+  if (!commands.includes(command)) {
+    out.progress(`Unknown command "${command}".\n\n${USAGE}`)
+    return 2
+  }
+  if (command === 'ingest' && rest.length === 0)
+    return usage(out, 'ingest needs at least one file or directory.')
+  if (command === 'ask' && !rest.join(' ').trim()) return usage(out, 'ask needs a question.')
+  if (command === 'eval' && !args.values.questions) return usage(out, 'eval needs --questions FILE.')
+  const k = args.values.k !== undefined ? Number(args.values.k) : 5
+  if (!Number.isInteger(k) || k < 1 || k > 50) return usage(out, '--k must be a whole number from 1 to 50.')
+  const port = args.values.port !== undefined ? Number(args.values.port) : undefined
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
+    return usage(out, '--port must be a port number.')
+
+  let ctx: Context | undefined
+  try {
+    const config = loadConfig(env, {
+      ...(args.values.data ? { data: args.values.data } : {}),
+      ...(args.values['max-file-mb'] !== undefined ? { maxFileMb: Number(args.values['max-file-mb']) } : {}),
+    })
+    ctx = await openContext(config)
+    switch (command) {
+      case 'ingest': {
+        const s = await ingestCommand(ctx, rest, out)
+        const count = (status: string) => s.results.filter((r) => r.status === status).length
+        const chunks = s.results.reduce((n, r) => n + (r.status === 'unchanged' ? 0 : r.chunks), 0)
+        out.result(
+          `Ingested ${s.results.length + s.failed.length} files in ${s.seconds.toFixed(1)} s: ${count('created')} new, ${count('replaced')} replaced, ${count('unchanged')} unchanged, ${s.failed.length} failed (${chunks} chunks written).`,
+        )
+        if (s.skipped.length > 0)
+          out.result(
+            `Skipped ${s.skipped.length} files of unsupported types: ${s.skipped.slice(0, 5).join(', ')}${s.skipped.length > 5 ? ', …' : ''}`,
+          )
+        if (s.failed.length > 0) {
+          out.result('Failed:')
+          for (const f of s.failed) out.result(`  ${f.message}`)
+          return 1
+        }
+        return 0
+      }
+      case 'ask': {
+        const a = await answer(
+          {
+            db: ctx.database.db,
+            embedder: ctx.embedder,
+            k,
+            ...(ctx.chat ? { chat: ctx.chat } : {}),
+            ...(config.abstainBelow !== undefined ? { abstainBelow: config.abstainBelow } : {}),
+            warn: (m) => out.progress(`warning: ${m}`),
+          },
+          rest.join(' '),
+        )
+        out.result(args.values.json ? JSON.stringify(answerJson(a, k), null, 2) : renderAnswer(a))
+        return 0
+      }
+      case 'eval': {
+        const r = await evalCommand(
+          ctx,
+          {
+            questions: args.values.questions as string,
+            k,
+            ...(args.values.out ? { out: args.values.out } : {}),
+          },
+          out,
+        )
+        out.progress(
+          `Answered ${r.lines - r.errors} of ${r.lines} lines${args.values.out ? ` into ${args.values.out}` : ''}.`,
+        )
+        return r.errors > 0 ? 1 : 0
+      }
+      case 'reindex': {
+        const n = await reindex(ctx.database.db, ctx.embedder, (done, total) =>
+          out.progress(`re-embedded ${done}/${total}`),
+        )
+        out.result(
+          n === 0
+            ? `Every chunk is already embedded with ${ctx.embedder.key}.`
+            : `Re-embedded ${n} chunks with ${ctx.embedder.key}.`,
+        )
+        return 0
+      }
+      case 'stats': {
+        const s = await indexStats(ctx.database.db)
+        out.result(args.values.json ? JSON.stringify(s, null, 2) : renderStats(s, ctx))
+        return 0
+      }
+      case 'serve':
+        await serveCommand(ctx, port ?? config.port, out)
+        return 0
+    }
+    return 2
+  } catch (e) {
+    out.progress(isPolicybotError(e) ? e.message : `Unexpected error: ${messageOf(e)}`)
+    return isPolicybotError(e, 'CONFIG_INVALID') ? 2 : 1
+  } finally {
+    await ctx?.close()
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      'max-file-mb': { type: 'string' },
+      json: { type: 'boolean' },
+      k: { type: 'string' },
+      out: { type: 'string' },
+      questions: { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+}
+
+function usage(out: Output, message: string): number {
+  out.progress(`${message}\n\n${USAGE}`)
+  return 2
+}
+
+function renderStats(s: Awaited<ReturnType<typeof indexStats>>, ctx: Context): string {
+  const lines = [
+    `Data: ${ctx.config.database ? 'Postgres (DATABASE_URL)' : ctx.config.dataDir}`,
+    `Documents: ${s.documents} (${
+      Object.entries(s.byFormat)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ') || 'none'
+    })`,
+    `Languages: ${
+      Object.entries(s.byLanguage)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '—'
+    }`,
+    `Chunks: ${s.chunks}; vocabulary: ${s.terms} terms`,
+    `Embedders: ${s.embedders.map((e) => `${e.key} (${e.chunks} chunks)`).join(', ') || '—'}; current: ${ctx.embedder.key}`,
+    `Last ingest: ${s.lastIngested ?? 'never'}`,
+  ]
+  const stale = s.embedders.filter((e) => e.key !== ctx.embedder.key && e.chunks > 0)
+  if (stale.length > 0) lines.push(`Some chunks were embedded by another model: run "policybot reindex".`)
+  if (s.recentErrors.length > 0) {
+    lines.push('Recent ingest failures:')
+    for (const e of s.recentErrors) lines.push(`  ${e.at.slice(0, 19)} ${e.message}`)
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,57 @@
+import { detectLanguage } from '../text/script'
+import { htmlToMarkdown } from './html-to-markdown'
+import { blockText, markdownToBlocks } from './markdown'
+import type { ParsedDocument } from './types'
+
+/**
+ * An HTML page: the main content (`<main>`, else `<article>`, else `<body>`) converted to
+ * Markdown and parsed like Markdown; title, canonical URL, modification date and language from
+ * the head.
+ */
+export function parseHtml(html: string, fallbackTitle: string): ParsedDocument {
+  const main =
+    firstElement(html, 'main') ?? firstElement(html, 'article') ?? firstElement(html, 'body') ?? html
+  const withoutChrome = main.replace(/<(header|footer|aside)\b[\s\S]*?<\/\1>/gi, '')
+  const blocks = markdownToBlocks(htmlToMarkdown(withoutChrome))
+  const h1 = blocks.find((b) => b.kind === 'heading' && b.level === 1)
+  const title =
+    metaContent(html, 'og:title') ??
+    textOf(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1]) ??
+    (h1?.kind === 'heading' ? h1.text : undefined) ??
+    fallbackTitle
+  const url = /<link[^>]+rel=["']canonical["'][^>]*>/i.exec(html)?.[0].match(/href=["']([^"']+)["']/i)?.[1]
+  const modified = metaContent(html, 'article:modified_time') ?? metaContent(html, 'last-modified')
+  const updatedAt = modified ? new Date(modified) : undefined
+  const lang = /<html[^>]+lang=["']([a-zA-Z]{2})/i.exec(html)?.[1]?.toLowerCase()
+  return {
+    title,
+    format: 'html',
+    blocks,
+    language: lang ?? detectLanguage(blocks.map(blockText).join('\n')),
+    ...(url ? { url } : {}),
+    ...(updatedAt && !Number.isNaN(updatedAt.getTime()) ? { updatedAt } : {}),
+    metadata: {},
+  }
+}
+
+function firstElement(html: string, tag: string): string | undefined {
+  const m = new RegExp(`<${tag}\\b[^>]*>([\\s\\S]*?)<\\/${tag}>`, 'i').exec(html)
+  return m?.[1]
+}
+
+function metaContent(html: string, name: string): string | undefined {
+  for (const m of html.matchAll(/<meta\b[^>]*>/gi)) {
+    const tag = m[0]
+    const key = /(?:name|property|http-equiv)=["']([^"']+)["']/i.exec(tag)?.[1]
+    if (key?.toLowerCase() === name) return textOf(/content=["']([^"']*)["']/i.exec(tag)?.[1])
+  }
+  return undefined
+}
+
+function textOf(s: string | undefined): string | undefined {
+  const t = s
+    ?.replace(/<[^>]+>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+  return t ? t : undefined
+}

@@ -1,0 +1,142 @@
+import { sql } from 'drizzle-orm'
+import { type Db, queryRows } from '../../db/client'
+import { analyze, QUESTION_FILLER, type Term } from '../text/analyze'
+import { CJK_CHAR } from '../text/script'
+import { conceptPhrases, conceptsOf } from '../text/thesaurus'
+import { type ChatTurn, isFollowUp, previousTopic } from './follow-up'
+import type { QueryPlan, QueryTerm } from './types'
+
+/** Weights of a term by where it came from, relative to a word of the question itself. */
+const ORIGIN_WEIGHT = { question: 1, correction: 0.9, history: 0.5, synonym: 0.45 } as const
+
+/** Corpus statistics for idf: chunk count and each lexeme's chunk frequency. */
+export interface TermStats {
+  chunks: number
+  df: Map<string, number>
+}
+
+/** Inverse document frequency (BM25's, always positive). */
+export function idf(stats: TermStats, lexeme: string): number {
+  const df = stats.df.get(lexeme) ?? 0
+  return Math.log(1 + (stats.chunks - df + 0.5) / (df + 0.5))
+}
+
+/**
+ * Turns a question (and the conversation before it) into a weighted full-text query and the
+ * text to embed: follow-ups borrow the previous question's words at half weight; unknown words
+ * are corrected to the closest indexed word by trigram similarity ("reimbursment", "expence");
+ * policy synonyms are added at lower weight ("PTO" also searches "vacation", "annual leave").
+ */
+export async function planQuery(
+  db: Db,
+  question: string,
+  history: readonly ChatTurn[] = [],
+): Promise<{ plan: QueryPlan; stats: TermStats }> {
+  const followUp = isFollowUp(question, history)
+  const topic = followUp ? previousTopic(history) : undefined
+  const own = queryTerms(question)
+  const borrowed = topic ? queryTerms(topic).filter((t) => !own.some((o) => o.stem === t.stem)) : []
+
+  const lexemes = [...new Set([...own, ...borrowed].map((t) => t.stem))]
+  const stats = await termStats(db, lexemes)
+  const unknown = own.filter(
+    (t) => !t.cjk && t.surface.length >= 4 && !/\d/.test(t.surface) && !stats.df.has(t.stem),
+  )
+  const corrections = await correctSpelling(
+    db,
+    unknown.map((t) => t.stem),
+  )
+  for (const [, c] of corrections) if (!stats.df.has(c.term)) stats.df.set(c.term, c.df)
+
+  const terms: QueryTerm[] = []
+  const seen = new Set<string>()
+  const push = (lexemes: string[], origin: QueryTerm['origin'], correctedFrom?: string) => {
+    const key = lexemes.join(' ')
+    if (seen.has(key) || lexemes.length === 0) return
+    seen.add(key)
+    const weight = ORIGIN_WEIGHT[origin] * (lexemes.reduce((s, l) => s + idf(stats, l), 0) / lexemes.length)
+    terms.push({
+      tsquery: lexemes.map(quoteLexeme).join(' <-> '),
+      lexemes,
+      weight,
+      origin,
+      known: lexemes.every((l) => (stats.df.get(l) ?? 0) > 0),
+      ...(correctedFrom ? { correctedFrom } : {}),
+    })
+  }
+  for (const t of own) {
+    const fix = corrections.get(t.stem)
+    if (fix) push([fix.term], 'correction', t.surface)
+    else push([t.stem], 'question')
+  }
+  for (const t of borrowed) push([t.stem], 'history')
+
+  // Synonyms of the concepts the question (with its corrections) mentions.
+  const questionStems = own.map((t) => corrections.get(t.stem)?.term ?? t.stem)
+  const concepts = conceptsOf([...questionStems, ...borrowed.map((t) => t.stem)])
+  // Synonyms in the question's own script: an English question wants English passages first.
+  const cjkQuestion = own.some((t) => t.cjk)
+  const synonymLexemes = [...concepts.keys()]
+    .flatMap(conceptPhrases)
+    .filter((p) => p.length <= 3 && (cjkQuestion || !p.some((l) => CJK_CHAR.test(l))))
+  const missing = synonymLexemes.flat().filter((l) => !stats.df.has(l))
+  if (missing.length > 0) {
+    const extra = await termStats(db, missing)
+    for (const [k, v] of extra.df) stats.df.set(k, v)
+  }
+  for (const phrase of synonymLexemes) {
+    if (phrase.every((l) => stats.df.has(l))) push(phrase, 'synonym')
+  }
+
+  const standalone = topic ? `${question} (${topic})` : question
+  return { plan: { text: standalone, followUp, terms, embedText: standalone }, stats }
+}
+
+/** The content terms of a question: analysed, question filler ("how many", "can I get") dropped. */
+export function queryTerms(text: string): Term[] {
+  return analyze(text).filter((t) => !QUESTION_FILLER.has(t.surface))
+}
+
+/** Chunk count and the chunk frequency of the given lexemes. */
+export async function termStats(db: Db, lexemes: string[]): Promise<TermStats> {
+  const rows = await queryRows<{ term: string; df: number }>(
+    db,
+    sql`SELECT term, df FROM terms WHERE term = ANY(${toTextArray(lexemes)}::text[])`,
+    'read term statistics',
+  )
+  const [count] = await queryRows<{ n: number }>(
+    db,
+    sql`SELECT count(*)::int AS n FROM chunks`,
+    'count chunks',
+  )
+  return { chunks: count?.n ?? 0, df: new Map(rows.map((r) => [r.term, r.df])) }
+}
+
+/** For each unknown stem, the most similar indexed term (trigram similarity ≥ 0.45), if any. */
+async function correctSpelling(db: Db, stems: string[]): Promise<Map<string, { term: string; df: number }>> {
+  const out = new Map<string, { term: string; df: number }>()
+  if (stems.length === 0) return out
+  const rows = await queryRows<{ typo: string; term: string; df: number }>(
+    db,
+    sql`SELECT u.typo, best.term, best.df
+        FROM unnest(${toTextArray(stems)}::text[]) AS u(typo)
+        CROSS JOIN LATERAL (
+          SELECT term, df FROM terms
+          WHERE term % u.typo AND similarity(term, u.typo) >= 0.45
+          ORDER BY similarity(term, u.typo) DESC, df DESC LIMIT 1
+        ) AS best`,
+    'correct spelling',
+  )
+  for (const r of rows) out.set(r.typo, { term: r.term, df: r.df })
+  return out
+}
+
+/** A lexeme as a tsquery operand. Lexemes are letters and digits only, but quote them anyway. */
+function quoteLexeme(l: string): string {
+  return `'${l.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`
+}
+
+/** A JS string array as a Postgres array literal, for drivers that do not bind arrays. */
+export function toTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`
+}

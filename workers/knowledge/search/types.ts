@@ -1,0 +1,45 @@
+/** A retrieved passage with everything a citation needs. */
+export interface Passage {
+  chunkId: number
+  documentId: number
+  sourceKind: string
+  sourcePath: string
+  title: string
+  url: string | null
+  headingPath: string[]
+  page: number | null
+  updatedAt: Date
+  language: string
+  text: string
+  /** Fused score (reciprocal rank fusion of the two channels), higher is better. */
+  score: number
+  /** idf-weighted full-text score, when the passage matched any query term. */
+  lexical?: number
+  /** Cosine similarity to the query embedding, when found by the vector channel. */
+  similarity?: number
+}
+
+/** One weighted term (or phrase) of the full-text query. */
+export interface QueryTerm {
+  /** A tsquery: one lexeme (`'vacat'`) or a phrase (`'annual' <-> 'leav'`). */
+  tsquery: string
+  /** The lexemes it consists of. */
+  lexemes: string[]
+  weight: number
+  origin: 'question' | 'history' | 'synonym' | 'correction'
+  /** Whether the index contains it at all. */
+  known: boolean
+  /** The word as typed, when this term is a spelling correction of it. */
+  correctedFrom?: string
+}
+
+/** How a question was understood: what was searched for. */
+export interface QueryPlan {
+  /** The question as searched (made standalone from chat history when it was a follow-up). */
+  text: string
+  /** True when chat history was folded in. */
+  followUp: boolean
+  terms: QueryTerm[]
+  /** The text embedded for the vector channel. */
+  embedText: string
+}

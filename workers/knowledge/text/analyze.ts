@@ -1,0 +1,62 @@
+import stem from 'wink-porter2-stemmer'
+import { CJK_CHAR } from './script'
+import { segmentCjkRun } from './segment'
+
+/**
+ * The Snowball English stop words, the list Postgres's `english` configuration uses, so what we
+ * analyse in JavaScript lines up with the full-text index.
+ */
+export const STOP_WORDS = new Set(
+  `i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
+it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+been being have has had having do does did doing a an the and but if or because as until while of at by for with
+about against between into through during before after above below to from up down in out on off over under again
+further then once here there when where why how all any both each few more most other some such no nor not only own
+same so than too very s t can will just don should now`.split(/\s+/),
+)
+
+/**
+ * Words that carry no topic in a question ("how many days do I get", "can someone tell me"), on
+ * top of the stop words. Used for queries only: the index keeps them.
+ */
+export const QUESTION_FILLER = new Set(
+  `get gets got getting many much would could might may must need needs want wants know tell please thanks thank
+hi hello hey anyone someone somebody let us also ok okay something anything way ways sure question wondering
+really actually exactly 有 几 几天 多少 吗 能 能否 可以 需要 是否 怎样 哪里 谁`.split(/\s+/),
+)
+
+/** One analysed token: the surface form (lower case) and the stem used for matching. */
+export interface Term {
+  surface: string
+  stem: string
+  cjk: boolean
+}
+
+const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu
+
+/**
+ * Content terms of a text in reading order: Latin-script words lower-cased, stop words dropped and
+ * stemmed with Porter2 (as Postgres's `english` config does); CJK runs segmented into words.
+ */
+export function analyze(text: string): Term[] {
+  const out: Term[] = []
+  for (const m of text.normalize('NFKC').toLowerCase().matchAll(TOKEN)) {
+    const tok = m[0]
+    if (CJK_CHAR.test(tok)) {
+      // A token can mix scripts ("15天"); split the CJK runs out and segment them.
+      for (const piece of tok.split(
+        /([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+)/u,
+      )) {
+        if (!piece) continue
+        if (CJK_CHAR.test(piece))
+          for (const w of segmentCjkRun(piece)) out.push({ surface: w, stem: w, cjk: true })
+        else out.push({ surface: piece, stem: piece, cjk: false })
+      }
+      continue
+    }
+    const word = tok.replace(/['’]s$/, '').replace(/['’]/g, '')
+    if (STOP_WORDS.has(word)) continue
+    out.push({ surface: word, stem: /^\d/.test(word) ? word : stem(word), cjk: false })
+  }
+  return out
+}
