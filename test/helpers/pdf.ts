@@ -99,3 +99,29 @@ export async function makePdf(blocks: DocBlock[], options: MakePdfOptions = {}):
   }
   return doc.save()
 }
+
+/**
+ * A minimal PDF protected with a user password (Standard security handler, RC4 128-bit, whose
+ * /U entry does not match the empty password), so a reader must ask for the password.
+ */
+export function makeEncryptedPdf(): Uint8Array {
+  const hex = (n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => ((i * 37 + seed * 11) % 256).toString(16).padStart(2, '0')).join('')
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
+    `<< /Filter /Standard /V 2 /R 3 /Length 128 /P -1068 /O <${hex(32, 1)}> /U <${hex(32, 2)}> >>`,
+  ]
+  let body = '%PDF-1.6\n'
+  const offsets: number[] = []
+  objects.forEach((o, i) => {
+    offsets.push(body.length)
+    body += `${i + 1} 0 obj\n${o}\nendobj\n`
+  })
+  const xref = body.length
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`
+  for (const off of offsets) body += `${String(off).padStart(10, '0')} 00000 n \n`
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt 4 0 R /ID [<${hex(16, 3)}> <${hex(16, 3)}>] >>\nstartxref\n${xref}\n%%EOF\n`
+  return new TextEncoder().encode(body)
+}

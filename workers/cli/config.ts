@@ -55,12 +55,13 @@ export function loadConfig(
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`)
   }
   const e = parsed.success ? parsed.data : undefined
-  if (e?.POLICYBOT_CHAT_BASE_URL && !e.POLICYBOT_CHAT_MODEL) {
+  // Checked on the raw values, so they are reported together with any type errors.
+  if (cleaned.POLICYBOT_CHAT_BASE_URL && !cleaned.POLICYBOT_CHAT_MODEL) {
     problems.push(
       'POLICYBOT_CHAT_MODEL: required when POLICYBOT_CHAT_BASE_URL is set (the model name to request)',
     )
   }
-  if (e?.POLICYBOT_EMBEDDINGS_BASE_URL && !e.POLICYBOT_EMBEDDINGS_MODEL) {
+  if (cleaned.POLICYBOT_EMBEDDINGS_BASE_URL && !cleaned.POLICYBOT_EMBEDDINGS_MODEL) {
     problems.push('POLICYBOT_EMBEDDINGS_MODEL: required when POLICYBOT_EMBEDDINGS_BASE_URL is set')
   }
   if (flags.maxFileMb !== undefined && !(flags.maxFileMb > 0))

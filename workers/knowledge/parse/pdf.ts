@@ -11,6 +11,8 @@ interface Line {
   page: number
   y: number
   x: number
+  /** Height on the page, 0 (bottom) to 1 (top): running headers and footers live at the edges. */
+  rel: number
   size: number
   font: string
   /** Cells when the line's items sit in separated columns (a table row). */
@@ -43,7 +45,8 @@ export async function parsePdf(bytes: Uint8Array, fileName: string): Promise<Par
     for (let p = 1; p <= pdf.numPages; p++) {
       const page = await pdf.getPage(p)
       const content = await page.getTextContent()
-      lines.push(...pageLines(content.items as TextItem[], p))
+      const height = page.view[3] ?? 842
+      lines.push(...pageLines(content.items as TextItem[], p, height))
       page.cleanup()
     }
     if (lines.every((l) => !l.text.trim())) {
@@ -87,7 +90,7 @@ function pdfError(e: unknown, fileName: string): PolicybotError {
   return new PolicybotError('FILE_CORRUPT', `${fileName}: not a readable PDF (${detail}).`, { cause: e })
 }
 
-function pageLines(items: TextItem[], page: number): Line[] {
+function pageLines(items: TextItem[], page: number, height: number): Line[] {
   const lines: Line[] = []
   let cur:
     | { parts: { x: number; end: number; str: string; size: number; font: string }[]; y: number }
@@ -115,16 +118,19 @@ function pageLines(items: TextItem[], page: number): Line[] {
     const fonts = new Map<string, number>()
     for (const p of parts) fonts.set(p.font, (fonts.get(p.font) ?? 0) + p.str.length)
     const font = [...fonts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? ''
-    if (text.trim())
+    if (text.trim()) {
+      const rel = height > 0 ? cur.y / height : 0.5
       lines.push({
         text: text.replace(/\s+/g, ' ').trim(),
         page,
         y: cur.y,
         x: parts[0]?.x ?? 0,
+        rel,
         size,
         font,
         cells,
       })
+    }
     cur = undefined
   }
   for (const item of items) {
@@ -144,20 +150,35 @@ function pageLines(items: TextItem[], page: number): Line[] {
 
 const PAGE_NUMBER = /^(?:page\s*)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:of|\/)\s*\d{1,4})?$/i
 
-/** Drops page numbers and lines repeated on most pages (running headers and footers). */
+/** Top and bottom share of a page where running headers and footers sit. */
+const MARGIN = 0.08
+
+/**
+ * Drops running headers and footers: in the page margins, page numbers ("Page 3 of 12", "- 3 -")
+ * and lines repeated on at least half the pages (digits ignored, so "Page 1"/"Page 2" match).
+ */
 function dropRunningLines(lines: Line[], pages: number): Line[] {
   const key = (t: string) => t.toLowerCase().replace(/\d+/g, '#')
+  const inMargin = (l: Line) => l.rel < MARGIN || l.rel > 1 - MARGIN
   const pagesWith = new Map<string, Set<number>>()
-  for (const l of lines) {
-    const k = key(l.text)
-    const s = pagesWith.get(k) ?? new Set<number>()
-    pagesWith.set(k, s)
-    s.add(l.page)
+  for (const l of lines.filter(inMargin)) {
+    for (const c of [l.text, ...l.cells]) {
+      const s = pagesWith.get(key(c)) ?? new Set<number>()
+      pagesWith.set(key(c), s)
+      s.add(l.page)
+    }
   }
-  return lines.filter((l) => {
-    if (PAGE_NUMBER.test(l.text)) return false
-    return pages < 3 || (pagesWith.get(key(l.text))?.size ?? 0) < Math.max(3, pages * 0.5)
-  })
+  const running = (t: string) =>
+    PAGE_NUMBER.test(t) || (pages >= 2 && (pagesWith.get(key(t))?.size ?? 0) >= Math.max(2, pages * 0.5))
+  const out: Line[] = []
+  for (const l of lines) {
+    if (!inMargin(l)) out.push(l)
+    else if (!running(l.text)) {
+      const cells = l.cells.filter((c) => !running(c))
+      if (cells.length > 0) out.push({ ...l, cells, text: cells.join(' ') })
+    }
+  }
+  return out
 }
 
 const LIST_MARKER = /^([•·◦▪‣●○■□–\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+/

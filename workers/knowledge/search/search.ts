@@ -3,6 +3,7 @@ import { type Db, queryRows } from '../../db/client'
 import type { Embedder } from '../embed/types'
 import { ensureEmbedder } from '../store'
 import { analyze, QUESTION_FILLER } from '../text/analyze'
+import { conceptSpans, conceptsOf } from '../text/thesaurus'
 import type { ChatTurn } from './follow-up'
 import { idf, planQuery, toTextArray } from './plan'
 import type { Passage, QueryPlan } from './types'
@@ -199,21 +200,25 @@ function parseTextArray(v: string[] | string): string[] {
 }
 
 /**
- * The share of the question's own terms (idf-weighted) that appear in a passage, with
- * corrections and synonyms counting for what they stand for.
+ * The share of the question's own terms (idf-weighted) that a passage expresses: the term itself,
+ * or a concept the term names in the question (a question about "PTO" is covered by a passage
+ * about "annual leave").
  */
 function coverage(plan: QueryPlan, text: string | undefined, passage: Passage | undefined): number {
   if (!text || !passage) return 0
-  const present = new Set(
-    analyze(`${passage.title} ${passage.headingPath.join(' ')} ${text}`).map((t) => t.stem),
-  )
+  const passageStems = analyze(`${passage.title} ${passage.headingPath.join(' ')} ${text}`).map((t) => t.stem)
+  const present = new Set(passageStems)
+  const passageConcepts = conceptsOf(passageStems)
   const own = plan.terms.filter((t) => t.origin === 'question' || t.origin === 'correction')
   const total = own.reduce((s, t) => s + t.weight, 0)
   if (total === 0) return 0
-  const synonymsPresent = plan.terms.some(
-    (t) => t.origin === 'synonym' && t.lexemes.every((l) => present.has(l)),
-  )
+  const sequence = own.map((t) => t.lexemes[0] ?? '')
+  const spans = conceptSpans(sequence)
   let found = 0
-  for (const t of own) if (t.lexemes.every((l) => present.has(l))) found += t.weight
-  return Math.min(1, found / total + (synonymsPresent ? 0.1 : 0))
+  own.forEach((t, i) => {
+    const direct = t.lexemes.every((l) => present.has(l))
+    const viaConcept = spans.some((s) => s.start <= i && i < s.end && passageConcepts.has(s.concept))
+    if (direct || viaConcept) found += t.weight
+  })
+  return Math.min(1, found / total)
 }

@@ -373,17 +373,30 @@ function phraseIndex(): Map<string, Phrase[]> {
   return index
 }
 
+/** Where a concept is named in a stem sequence: positions `start` to `end` (exclusive). */
+export interface ConceptSpan {
+  concept: string
+  start: number
+  end: number
+}
+
+/** Every occurrence of a concept phrase in a stem sequence. */
+export function conceptSpans(stems: readonly string[]): ConceptSpan[] {
+  const spans: ConceptSpan[] = []
+  const idx = phraseIndex()
+  for (let i = 0; i < stems.length; i++) {
+    for (const p of idx.get(stems[i] ?? '') ?? []) {
+      if (p.stems.every((s, j) => stems[i + j] === s))
+        spans.push({ concept: p.concept, start: i, end: i + p.stems.length })
+    }
+  }
+  return spans
+}
+
 /** Concepts whose phrases occur in a stem sequence, with how often. */
 export function conceptsOf(stems: readonly string[]): Map<string, number> {
   const found = new Map<string, number>()
-  const idx = phraseIndex()
-  for (let i = 0; i < stems.length; i++) {
-    const candidates = idx.get(stems[i] ?? '')
-    if (!candidates) continue
-    for (const p of candidates) {
-      if (p.stems.every((s, j) => stems[i + j] === s)) found.set(p.concept, (found.get(p.concept) ?? 0) + 1)
-    }
-  }
+  for (const s of conceptSpans(stems)) found.set(s.concept, (found.get(s.concept) ?? 0) + 1)
   return found
 }
 

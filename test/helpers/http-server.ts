@@ -1,0 +1,60 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** A request as the test server received it. */
+export interface RecordedRequest {
+  method: string
+  path: string
+  headers: IncomingHttpHeaders
+  body: unknown
+}
+
+export type Handler = (req: RecordedRequest) => {
+  status?: number
+  json?: unknown
+  headers?: Record<string, string>
+}
+
+/**
+ * A local HTTP server on 127.0.0.1 that records every request (JSON bodies parsed) and answers
+ * with the handler's response: the stand-in for a remote API, so tests assert exactly what our
+ * code sent.
+ */
+export async function startTestServer(handler: Handler) {
+  const requests: RecordedRequest[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8')
+      let body: unknown = raw
+      try {
+        body = raw ? JSON.parse(raw) : undefined
+      } catch {}
+      const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body }
+      requests.push(recorded)
+      const out = handler(recorded)
+      res.writeHead(out.status ?? 200, { 'content-type': 'application/json', ...out.headers })
+      res.end(out.json === undefined ? '' : JSON.stringify(out.json))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+/** An OpenAI-format chat completion response carrying `content`. */
+export function chatCompletion(content: string, model = 'test-model') {
+  return {
+    id: 'chatcmpl-test',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  }
+}

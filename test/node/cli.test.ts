@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SMALL_HANDBOOK } from '../helpers/corpus'
+import { makePdf } from '../helpers/pdf'
+
+const BIN = fileURLToPath(new URL('../../bin/policybot.mjs', import.meta.url))
+
+/** Runs the real CLI in a child process (the Node that runs the tests: the project's Node 22). */
+function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+      },
+    )
+  })
+}
+
+describe('the policybot CLI', () => {
+  let work: string
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'policybot-cli-'))
+    const hb = join(work, 'handbooks')
+    for (const [path, text] of Object.entries(SMALL_HANDBOOK)) {
+      mkdirSync(dirname(join(hb, path)), { recursive: true })
+      writeFileSync(join(hb, path), text)
+    }
+    writeFileSync(
+      join(hb, 'travel.pdf'),
+      await makePdf([{ h: 1, text: 'Travel' }, { p: 'Book flights fourteen days ahead.' }]),
+    )
+    writeFileSync(join(hb, 'broken.pdf'), 'this is not a pdf')
+    writeFileSync(join(hb, 'empty.md'), '')
+    writeFileSync(join(hb, 'photo.png'), 'png')
+    writeFileSync(join(hb, 'big.txt'), 'x'.repeat(2 * 1024 * 1024))
+  })
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true })
+  })
+
+  it('ingests a directory, reporting bad files by name and exiting non-zero', async () => {
+    const r = await cli(['ingest', 'handbooks', '--max-file-mb', '1'], work)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('Ingested 9 files')
+    expect(r.stdout).toContain('6 new, 0 replaced, 0 unchanged, 3 failed')
+    expect(r.stdout).toContain('Skipped 1 files of unsupported types: photo.png')
+    expect(r.stdout).toContain('big.txt: 2.0 MB is over the 1.0 MB limit')
+    expect(r.stdout).toContain('broken.pdf: not a PDF file (no %PDF- header).')
+    expect(r.stdout).toContain('empty.md: the file is empty.')
+    expect(r.stderr).toMatch(
+      /\[\d\/9\] leave\/annual-leave\.md: created "Annual leave" \(markdown, 2 sections, 2 chunks\)/,
+    )
+    expect(r.stderr).toMatch(/travel\.pdf: created "Travel" \(pdf, 1 pages/)
+  })
+
+  it('leaves unchanged files alone on a second run', async () => {
+    const r = await cli(['ingest', 'handbooks', '--max-file-mb', '1'], work)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('0 new, 0 replaced, 6 unchanged, 3 failed')
+  })
+
+  it('answers a question as JSON with citations and retrieved passages', async () => {
+    const r = await cli(['ask', 'How many vacation days do I get?', '--json'], work)
+    expect(r.code).toBe(0)
+    const a = JSON.parse(r.stdout)
+    expect(a.mode).toBe('extractive')
+    expect(a.citations[0]).toMatchObject({ n: 1, sourcePath: expect.stringMatching(/annual-leave\.md$/) })
+    expect(a.retrieved[0]).toMatchObject({
+      path: expect.stringMatching(/annual-leave\.md$/),
+      heading: 'Entitlement',
+    })
+  })
+
+  it('evaluates a JSONL file, following `previous` for chat history', async () => {
+    writeFileSync(
+      join(work, 'q.jsonl'),
+      [
+        JSON.stringify({ id: 'a1', question: 'How many vacation days do I get?', expected: 'ignored' }),
+        JSON.stringify({ id: 'a2', question: 'and do they carry over?', previous: 'a1' }),
+        'not json',
+        JSON.stringify({ id: 'a3', question: 'Is there a policy on pet insurance for dogs?' }),
+      ].join('\n'),
+    )
+    const r = await cli(['eval', '--questions', 'q.jsonl', '--k', '3', '--out', 'out.jsonl'], work)
+    expect(r.code).toBe(1) // one malformed line
+    const lines = readFileSync(join(work, 'out.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(lines.map((l) => [l.id, l.mode])).toEqual([
+      ['a1', 'extractive'],
+      ['a2', 'extractive'],
+      [null, 'abstain'],
+      ['a3', 'abstain'],
+    ])
+    expect(lines[1].retrieved).toHaveLength(3)
+    expect(lines[1].retrieved[0]).toEqual({
+      path: expect.stringMatching(/annual-leave\.md$/),
+      heading: 'Carry-over',
+      score: expect.any(Number),
+      text: expect.stringContaining('Up to 5 unused days carry over'),
+    })
+    expect(lines[2].error).toMatch(/not valid JSON/)
+    expect(lines[3]).toMatchObject({ escalate: true, citations: [] })
+    expect(r.stderr).toContain('[4/4] a3: abstain')
+  })
+
+  it('refuses a data directory another live process holds', async () => {
+    const data = join(work, 'locked')
+    mkdirSync(data)
+    writeFileSync(join(data, 'lock'), String(process.pid))
+    const r = await cli(['stats', '--data', data], work)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`The data directory ${data} is in use by process ${process.pid}`)
+  })
+
+  it('explains bad usage and configuration', async () => {
+    expect((await cli(['frobnicate'], work)).code).toBe(2)
+    const r = await cli(['stats'], work, { POLICYBOT_MAX_FILE_MB: 'huge' })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('POLICYBOT_MAX_FILE_MB')
+  })
+})

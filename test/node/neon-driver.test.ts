@@ -1,0 +1,66 @@
+import type { PGlite } from '@electric-sql/pglite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { answer } from '../../workers/answering/answer'
+import { type LocalEndpoint, startLocalEndpoint } from '../../workers/db/local/endpoint'
+import { migrateNeon } from '../../workers/db/migrate-neon'
+import { openNeon } from '../../workers/db/neon'
+import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
+import { ingestBytes } from '../../workers/knowledge/ingest'
+import { search } from '../../workers/knowledge/search/search'
+import { smallHandbookFiles } from '../helpers/corpus'
+
+/**
+ * The production driver path: @neondatabase/serverless over a WebSocket to a local endpoint
+ * (pglite-socket behind Neon's wsproxy protocol), migrated, ingested and searched through it.
+ */
+describe('the knowledge core through the Neon driver', () => {
+  let pglite: PGlite
+  let endpoint: LocalEndpoint
+  let neon: ReturnType<typeof openNeon>
+  const embedder = createLocalEmbedder()
+
+  beforeAll(async () => {
+    const { PGlite } = await import('@electric-sql/pglite')
+    const { vector } = await import('@electric-sql/pglite-pgvector')
+    const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
+    pglite = await PGlite.create({ extensions: { vector, pg_trgm } })
+    endpoint = await startLocalEndpoint(pglite)
+    neon = openNeon({ connectionString: endpoint.connectionString, wsProxy: endpoint.wsProxy })
+    await migrateNeon(neon.db)
+  })
+  afterAll(async () => {
+    await neon?.close()
+    await endpoint?.close()
+    await pglite?.close()
+  })
+
+  it('ingests (in transactions), re-ingests and answers like the embedded path', async () => {
+    for (const f of smallHandbookFiles()) {
+      const r = await ingestBytes(neon.db, embedder, {
+        sourceKind: 'file',
+        sourcePath: f.path,
+        name: f.path,
+        bytes: f.bytes,
+        maxBytes: 1e6,
+      })
+      expect(r.status).toBe('created')
+    }
+    const [first] = smallHandbookFiles()
+    const again = await ingestBytes(neon.db, embedder, {
+      sourceKind: 'file',
+      sourcePath: first!.path,
+      name: first!.path,
+      bytes: new TextEncoder().encode(
+        `${new TextDecoder().decode(first!.bytes)}\n## Blackout\nNo leave in the last week of June.\n`,
+      ),
+      maxBytes: 1e6,
+    })
+    expect(again).toMatchObject({ status: 'replaced', version: 2 })
+
+    const r = await search(neon.db, embedder, 'reimbursment deadline', { k: 2 })
+    expect(r.passages[0]).toMatchObject({ sourcePath: 'money/expenses.md', headingPath: ['Reimbursement'] })
+    expect(r.passages[0]?.updatedAt).toBeInstanceOf(Date)
+    const a = await answer({ db: neon.db, embedder }, 'Can I take leave in the last week of June?')
+    expect(a.citations[0]).toMatchObject({ sourcePath: 'leave/annual-leave.md', headingPath: ['Blackout'] })
+  })
+})

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openPglite } from '../../workers/db/pglite'
+import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
+import { ingestBytes } from '../../workers/knowledge/ingest'
+import { reindex } from '../../workers/knowledge/reindex'
+import { search } from '../../workers/knowledge/search/search'
+import { smallHandbookFiles } from '../helpers/corpus'
+
+describe('hybrid retrieval over the embedded database', () => {
+  let database: Awaited<ReturnType<typeof openPglite>>
+  const embedder = createLocalEmbedder()
+  const top = async (q: string, opts: Parameters<typeof search>[3] = {}) => {
+    const r = await search(database.db, embedder, q, { k: 3, ...opts })
+    return r.passages.map((p) => `${p.sourcePath}#${p.headingPath.join('>')}`)
+  }
+
+  beforeAll(async () => {
+    database = await openPglite()
+    for (const f of smallHandbookFiles()) {
+      await ingestBytes(database.db, embedder, {
+        sourceKind: 'file',
+        sourcePath: f.path,
+        name: f.path,
+        bytes: f.bytes,
+        maxBytes: 1e6,
+      })
+    }
+  })
+  afterAll(async () => {
+    await database?.close()
+  })
+
+  it('returns passages with everything a citation needs', async () => {
+    const r = await search(database.db, embedder, 'How many days of annual leave do I get?', { k: 2 })
+    expect(r.passages[0]).toMatchObject({
+      sourcePath: 'leave/annual-leave.md',
+      title: 'Annual leave',
+      headingPath: ['Entitlement'],
+      url: null,
+      text: expect.stringContaining('20 days of paid annual leave'),
+    })
+    expect(r.passages[0]?.updatedAt.toISOString().slice(0, 10)).toBe('2026-03-14')
+    expect(r.passages[0]?.score).toBeGreaterThan(r.passages[1]?.score ?? 0)
+    expect(r.passages[0]?.similarity).toBeGreaterThan(0)
+    expect(r.passages[0]?.lexical).toBeGreaterThan(0)
+  })
+
+  it('finds Chinese passages for Chinese questions', async () => {
+    expect((await top('上海年假有几天？'))[0]).toBe('zh/shanghai-leave.md#年假')
+    expect((await top('出差报销的截止时间是什么时候？'))[0]).toBe('zh/shanghai-leave.md#报销')
+  })
+
+  it('tolerates typos', async () => {
+    expect((await top('reimbursment deadline for expences'))[0]).toBe('money/expenses.md#Reimbursement')
+    const r = await search(database.db, embedder, 'pasword lenght', { k: 1 })
+    expect(r.passages[0]?.sourcePath).toBe('it/security.md')
+    expect(r.plan.terms.find((t) => t.correctedFrom === 'pasword')?.lexemes).toEqual(['password'])
+  })
+
+  it('bridges policy synonyms the document does not use', async () => {
+    expect((await top('How much PTO do I get per year?'))[0]).toBe('leave/annual-leave.md#Entitlement')
+    expect((await top('how do I get my money back for a taxi ride?'))[0]).toBe(
+      'money/expenses.md#Reimbursement',
+    )
+  })
+
+  it('resolves follow-up questions from the conversation', async () => {
+    const history = [
+      { role: 'user' as const, content: 'How many vacation days do I get?' },
+      { role: 'assistant' as const, content: 'You get 20 days [1].' },
+    ]
+    const r = await search(database.db, embedder, 'and do they carry over?', { k: 3, history })
+    expect(r.plan.followUp).toBe(true)
+    expect(r.passages[0]?.headingPath).toEqual(['Carry-over'])
+  })
+
+  it('searches restricted documents only for their audience', async () => {
+    expect(
+      await top('How many requisitions can a team lead open?', { audiences: ['employees'] }),
+    ).not.toContain('managers/hiring.md#')
+    expect((await top('How many requisitions can a team lead open?', { audiences: ['managers'] }))[0]).toBe(
+      'managers/hiring.md#',
+    )
+  })
+
+  it('never compares vectors of two embedders, and reindex moves the index to the new one', async () => {
+    const other = createLocalEmbedder(256)
+    const before = await search(database.db, other, 'minimum password length', { k: 3 })
+    expect(before.passages[0]?.sourcePath).toBe('it/security.md') // full-text still answers
+    expect(before.passages.every((p) => p.similarity === undefined)).toBe(true)
+    expect(await reindex(database.db, other)).toBe(9)
+    const after = await search(database.db, other, 'minimum password length', { k: 3 })
+    expect(after.passages[0]?.similarity).toBeGreaterThan(0)
+    const old = await search(database.db, embedder, 'minimum password length', { k: 3 })
+    expect(old.passages.every((p) => p.similarity === undefined)).toBe(true)
+    expect(await reindex(database.db, embedder)).toBe(9)
+  })
+})

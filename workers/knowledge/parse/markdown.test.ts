@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest'
+import { parseMarkdown } from './markdown'
+
+const messy = `---
+title: Leave Policy
+last_updated: 2026-03-14
+audience: [Employees, Managers]
+company: Northwind
+---
+{% include toc.html %}
+{% comment %}
+Draft note: do not publish.
+{% endcomment %}
+#Annual leave
+Full-time employees at {{ site.company }} accrue 20 days of paid
+annual leave per year, rising to 25 days
+after two years of service.
+
+##Carry-over
+- Up to 5 unused days carry over
+  to the next calendar year.
+- Carried-over days expire on 31 March.
+  1. Nested detail stays with its item.
+
+<table><tr><td>Tenure</td><td>Days</td></tr><tr><td>0–2 years</td><td>20</td></tr></table>
+
+<div class="callout"><p>Ask <b>HR</b> first.</p></div>
+
+| Office | Days |
+|--------|------|
+| Berlin | 28 |
+
+员工每年享有十五天
+带薪年假。
+`
+
+describe('parseMarkdown on real-world Markdown', () => {
+  const doc = parseMarkdown(messy, 'fallback')
+
+  it('reads title, date and audience from YAML front matter', () => {
+    expect(doc.title).toBe('Leave Policy')
+    expect(doc.updatedAt?.toISOString().slice(0, 10)).toBe('2026-03-14')
+    expect(doc.audience).toEqual(['employees', 'managers'])
+  })
+
+  it('drops template tags and comments, resolving variables from front matter', () => {
+    const text = JSON.stringify(doc.blocks)
+    expect(text).not.toMatch(/\{%|%\}|\{\{|Draft note/)
+    expect(text).toContain('employees at Northwind accrue')
+  })
+
+  it('recognises headings written without a space after #', () => {
+    expect(
+      doc.blocks.filter((b) => b.kind === 'heading').map((b) => b.kind === 'heading' && [b.level, b.text]),
+    ).toEqual([
+      [1, 'Annual leave'],
+      [2, 'Carry-over'],
+    ])
+  })
+
+  it('joins hard-wrapped lines, without spaces between CJK characters', () => {
+    expect(doc.blocks).toContainEqual({
+      kind: 'paragraph',
+      text: 'Full-time employees at Northwind accrue 20 days of paid annual leave per year, rising to 25 days after two years of service.',
+    })
+    expect(doc.blocks).toContainEqual({ kind: 'paragraph', text: '员工每年享有十五天带薪年假。' })
+  })
+
+  it('keeps list items whole, nested items inside their parent', () => {
+    expect(doc.blocks).toContainEqual({
+      kind: 'list',
+      items: [
+        '- Up to 5 unused days carry over to the next calendar year.',
+        '- Carried-over days expire on 31 March.\n  1. Nested detail stays with its item.',
+      ],
+    })
+  })
+
+  it('turns raw HTML tables (even without <th>) and Markdown tables into table rows', () => {
+    expect(doc.blocks).toContainEqual({
+      kind: 'table',
+      header: '| Tenure | Days |',
+      rows: ['| 0–2 years | 20 |'],
+    })
+    expect(doc.blocks).toContainEqual({
+      kind: 'table',
+      header: '| Office | Days |',
+      rows: ['| Berlin | 28 |'],
+    })
+    expect(doc.blocks).toContainEqual({ kind: 'paragraph', text: 'Ask HR first.' })
+  })
+
+  it('falls back to the first H1, then the file name, for the title', () => {
+    expect(parseMarkdown('# Remote work\n\nText.', 'remote').title).toBe('Remote work')
+    expect(parseMarkdown('Just text.', 'Notes').title).toBe('Notes')
+  })
+
+  it('survives front matter that is not valid YAML', () => {
+    const d = parseMarkdown('---\ntitle: [unclosed\n---\n# Page\n\nBody.', 'x')
+    expect(d.title).toBe('Page')
+    expect(d.blocks).toContainEqual({ kind: 'paragraph', text: 'Body.' })
+  })
+})
