@@ -135,7 +135,7 @@ describe('answering', () => {
       ])
       expect(a.searchedQuestion).toBe('Do unused vacation days carry over to next year?')
       expect(a.citations[0]?.headingPath).toEqual(['Carry-over'])
-      expect((server.requests[0]?.body as ChatBody).messages[1]?.content).toBe(
+      expect((server.requests[0]!.body as ChatBody).messages[1]?.content).toBe(
         'Employee: How many vacation days do I get?\nAssistant: You get 20 days [1].\nEmployee: and do they carry over?',
       )
     })

@@ -51,7 +51,7 @@ describe('embeddings from an OpenAI-compatible endpoint', () => {
       ['/v1/embeddings', ['passage: ccc']],
     ])
     expect(server.requests[0]?.headers.authorization).toBe('Bearer secret')
-    expect((server.requests[0]?.body as EmbeddingsBody).model).toBe('bge-m3')
+    expect((server.requests[0]!.body as EmbeddingsBody).model).toBe('bge-m3')
     const norm = (v: number[]) => v.map((x) => x / Math.sqrt(v.reduce((s, y) => s + y * y, 0)))
     expect(vectors).toEqual([
       norm(embedding('passage: a')),
