@@ -136,6 +136,21 @@ async function main() {
     return { q, retrieved }
   })
 
+  const ablation = async (channel: 'lexical' | 'vector') => {
+    const answers = new Map(hybrid.map((r) => [r.q.id, '']))
+    const out: { q: DevQuestion; retrieved: { path: string; text: string }[] }[] = []
+    for (const q of questions) {
+      const r = await search(db, embedder, q.question, {
+        k: 10,
+        history: historyOf(q, byId, answers),
+        channels: [channel],
+      })
+      out.push({ q, retrieved: r.passages.map((p) => ({ path: p.sourcePath, text: p.text })) })
+    }
+    return rankingMetrics(out)
+  }
+  const lexOnly = await ablation('lexical')
+  const vecOnly = await ablation('vector')
   const h = rankingMetrics(hybrid)
   const b = rankingMetrics(baseline)
   print()
@@ -148,6 +163,12 @@ async function main() {
   print(
     `| BM25 (wink-bm25-text-search) | ${pct(b.hit1)} | ${pct(b.hit5)} | ${b.mrr.toFixed(3)} | ${pct(b.all5)} |`,
   )
+  for (const [name, m] of [
+    ['ablation: full-text channel only', lexOnly],
+    ['ablation: vector channel only', vecOnly],
+  ] as const) {
+    print(`| ${name} | ${pct(m.hit1)} | ${pct(m.hit5)} | ${m.mrr.toFixed(3)} | ${pct(m.all5)} |`)
+  }
   const kinds = [...new Set(questions.filter((q) => q.answerable).map((q) => q.kind))]
   print()
   print('| kind | n | hybrid hit@1 | hybrid hit@5 | BM25 hit@1 | BM25 hit@5 |')

@@ -239,6 +239,19 @@ async function addTermStats(db: Db, documentId: number, sign: 1 | -1): Promise<v
     )
     await queryRows(db, sql`DELETE FROM terms WHERE df <= 0`, 'update term statistics')
   }
+  // Corpus totals for BM25 (chunk count, total length), kept beside the vocabulary.
+  await queryRows(
+    db,
+    sql`INSERT INTO settings (key, value)
+        SELECT 'corpus', jsonb_build_object('chunks', ${sign} * count(*), 'length', ${sign} * coalesce(sum(length(tsv)), 0))
+        FROM chunks WHERE document_id = ${documentId}
+        ON CONFLICT (key) DO UPDATE SET
+          value = jsonb_build_object(
+            'chunks', (settings.value->>'chunks')::bigint + (excluded.value->>'chunks')::bigint,
+            'length', (settings.value->>'length')::bigint + (excluded.value->>'length')::bigint),
+          updated_at = now()`,
+    'update corpus statistics',
+  )
 }
 
 async function allEmbeddedWith(db: Db, documentId: number, embedderId: number): Promise<boolean> {

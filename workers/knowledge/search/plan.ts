@@ -1,17 +1,26 @@
 import { sql } from 'drizzle-orm'
+import stem from 'wink-porter2-stemmer'
 import { type Db, queryRows } from '../../db/client'
 import { analyze, QUESTION_FILLER, type Term } from '../text/analyze'
+import { otherForms } from '../text/irregular'
 import { CJK_CHAR } from '../text/script'
 import { conceptPhrases, conceptsOf } from '../text/thesaurus'
 import { type ChatTurn, isFollowUp, previousTopic } from './follow-up'
 import type { QueryPlan, QueryTerm } from './types'
 
 /** Weights of a term by where it came from, relative to a word of the question itself. */
-const ORIGIN_WEIGHT = { question: 1, correction: 0.9, history: 0.5, synonym: 0.45 } as const
+/**
+ * Weights of a term by where it came from, relative to a word of the question itself. Synonyms
+ * weigh little in the full-text channel: on the dev set more weight added noise faster than it
+ * found paraphrases (the vector channel carries concepts at full strength).
+ */
+const ORIGIN_WEIGHT = { question: 1, correction: 0.9, variant: 0.8, history: 0.5, synonym: 0.2 } as const
 
 /** Corpus statistics for idf: chunk count and each lexeme's chunk frequency. */
 export interface TermStats {
   chunks: number
+  /** Mean chunk length in distinct lexemes, BM25's length normaliser. */
+  avgLength: number
   df: Map<string, number>
 }
 
@@ -37,7 +46,8 @@ export async function planQuery(
   const own = queryTerms(question)
   const borrowed = topic ? queryTerms(topic).filter((t) => !own.some((o) => o.stem === t.stem)) : []
 
-  const lexemes = [...new Set([...own, ...borrowed].map((t) => t.stem))]
+  const variants = own.flatMap((t) => otherForms(t.surface).map((f) => ({ of: t.stem, stem: stem(f) })))
+  const lexemes = [...new Set([...own, ...borrowed].map((t) => t.stem).concat(variants.map((v) => v.stem)))]
   const stats = await termStats(db, lexemes)
   const unknown = own.filter(
     (t) => !t.cjk && t.surface.length >= 4 && !/\d/.test(t.surface) && !stats.df.has(t.stem),
@@ -50,7 +60,11 @@ export async function planQuery(
 
   const terms: QueryTerm[] = []
   const seen = new Set<string>()
-  const push = (lexemes: string[], origin: QueryTerm['origin'], correctedFrom?: string) => {
+  const push = (
+    lexemes: string[],
+    origin: QueryTerm['origin'],
+    extra: { correctedFrom?: string; variantOf?: string } = {},
+  ) => {
     const key = lexemes.join(' ')
     if (seen.has(key) || lexemes.length === 0) return
     seen.add(key)
@@ -61,14 +75,15 @@ export async function planQuery(
       weight,
       origin,
       known: lexemes.every((l) => (stats.df.get(l) ?? 0) > 0),
-      ...(correctedFrom ? { correctedFrom } : {}),
+      ...extra,
     })
   }
   for (const t of own) {
     const fix = corrections.get(t.stem)
-    if (fix) push([fix.term], 'correction', t.surface)
+    if (fix) push([fix.term], 'correction', { correctedFrom: t.surface })
     else push([t.stem], 'question')
   }
+  for (const v of variants) if (stats.df.has(v.stem)) push([v.stem], 'variant', { variantOf: v.of })
   for (const t of borrowed) push([t.stem], 'history')
 
   // Synonyms of the concepts the question (with its corrections) mentions.
@@ -104,12 +119,17 @@ export async function termStats(db: Db, lexemes: string[]): Promise<TermStats> {
     sql`SELECT term, df FROM terms WHERE term = ANY(${toTextArray(lexemes)}::text[])`,
     'read term statistics',
   )
-  const [count] = await queryRows<{ n: number }>(
+  const [corpus] = await queryRows<{ chunks: number; length: number }>(
     db,
-    sql`SELECT count(*)::int AS n FROM chunks`,
-    'count chunks',
+    sql`SELECT (value->>'chunks')::float8 AS chunks, (value->>'length')::float8 AS length FROM settings WHERE key = 'corpus'`,
+    'read corpus statistics',
   )
-  return { chunks: count?.n ?? 0, df: new Map(rows.map((r) => [r.term, r.df])) }
+  const chunks = corpus?.chunks ?? 0
+  return {
+    chunks,
+    avgLength: chunks > 0 ? (corpus?.length ?? 0) / chunks : 0,
+    df: new Map(rows.map((r) => [r.term, r.df])),
+  }
 }
 
 /** For each unknown stem, the most similar indexed term (trigram similarity ≥ 0.45), if any. */

@@ -26,9 +26,11 @@ export interface QueryTerm {
   /** The lexemes it consists of. */
   lexemes: string[]
   weight: number
-  origin: 'question' | 'history' | 'synonym' | 'correction'
+  origin: 'question' | 'history' | 'synonym' | 'correction' | 'variant'
   /** Whether the index contains it at all. */
   known: boolean
+  /** For a variant ("lost" of "lose"), the lexeme of the question term it stands for. */
+  variantOf?: string
   /** The word as typed, when this term is a spelling correction of it. */
   correctedFrom?: string
 }
