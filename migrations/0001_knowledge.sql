@@ -60,8 +60,8 @@ CREATE TABLE "terms" (
 ALTER TABLE "chunks" ADD CONSTRAINT "chunks_document_id_documents_id_fk" FOREIGN KEY ("document_id") REFERENCES "public"."documents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "chunks" ADD CONSTRAINT "chunks_embedder_id_embedders_id_fk" FOREIGN KEY ("embedder_id") REFERENCES "public"."embedders"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "chunks_document" ON "chunks" USING btree ("document_id","ordinal");--> statement-breakpoint
-CREATE INDEX "chunks_tsv" ON "chunks" USING gin ("tsv");--> statement-breakpoint
+CREATE INDEX "chunks_tsv" ON "chunks" USING gin ("tsv") WITH (fastupdate=false);--> statement-breakpoint
 CREATE INDEX "chunks_embedder" ON "chunks" USING btree ("embedder_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "documents_live_source" ON "documents" USING btree ("source_kind","source_path") WHERE deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX "documents_source" ON "documents" USING btree ("source_kind","source_path");--> statement-breakpoint
-CREATE INDEX "terms_trgm" ON "terms" USING gin ("term" gin_trgm_ops);
+CREATE INDEX "terms_trgm" ON "terms" USING gin ("term" gin_trgm_ops) WITH (fastupdate=false);

@@ -72,6 +72,7 @@ async function main() {
       updatedAt: statSync(f.abs).mtime,
     })
   }
+  await database.maintain()
   const ingestSeconds = (performance.now() - t0) / 1000
   const [{ n: handbookChunks } = { n: 0 }] = await queryRows<{ n: number }>(
     db,
@@ -229,7 +230,7 @@ async function main() {
       }
       const loaded = performance.now()
       await ensureVectorIndex(db, embedderId, embedder.dimensions)
-      await queryRows(db, sql`ANALYZE`, 'analyze')
+      await database.maintain()
       const indexed = performance.now()
       total = target
       print()

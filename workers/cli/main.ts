@@ -122,6 +122,7 @@ export async function main(
         const n = await reindex(ctx.database.db, ctx.embedder, (done, total) =>
           out.progress(`re-embedded ${done}/${total}`),
         )
+        if (n > 0) await ctx.database.maintain()
         out.result(
           n === 0
             ? `Every chunk is already embedded with ${ctx.embedder.key}.`

@@ -10,6 +10,11 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 export interface Database {
   readonly db: Db
   readonly kind: 'pglite' | 'neon'
+  /**
+   * Housekeeping after bulk writes: the embedded database has no autovacuum, so statistics and
+   * index maintenance happen here (a no-op where the server does it itself).
+   */
+  maintain(): Promise<void>
   close(): Promise<void>
 }
 

@@ -29,5 +29,5 @@ export function openNeon(options: NeonOptions): Database & { pool: Pool } {
   }
   const pool = new Pool({ connectionString: options.connectionString })
   const db = drizzle({ client: pool, schema }) as unknown as Db
-  return { db, pool, kind: 'neon', close: () => pool.end() }
+  return { db, pool, kind: 'neon', maintain: async () => {}, close: () => pool.end() }
 }

@@ -36,6 +36,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
       db,
       client,
       kind: 'pglite',
+      async maintain() {
+        await client.exec('VACUUM ANALYZE chunks, terms, documents')
+      },
       async close() {
         try {
           await client.close()

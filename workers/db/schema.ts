@@ -93,7 +93,9 @@ export const chunks = pgTable(
   },
   (t) => [
     index('chunks_document').on(t.documentId, t.ordinal),
-    index('chunks_tsv').using('gin', t.tsv),
+    // No GIN pending list: PGlite has no autovacuum to merge it, and an unmerged list makes the
+    // planner fall back to sequential scans.
+    index('chunks_tsv').using('gin', t.tsv).with({ fastupdate: false }),
     index('chunks_embedder').on(t.embedderId),
   ],
 )
@@ -108,7 +110,7 @@ export const terms = pgTable(
     term: text('term').primaryKey(),
     df: integer('df').notNull(),
   },
-  (t) => [index('terms_trgm').using('gin', t.term.op('gin_trgm_ops'))],
+  (t) => [index('terms_trgm').using('gin', t.term.op('gin_trgm_ops')).with({ fastupdate: false })],
 )
 
 /** Small key/value state of the index: the active embedder, calibration values. */

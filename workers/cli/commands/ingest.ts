@@ -50,6 +50,7 @@ export async function ingestCommand(ctx: Context, paths: string[], out: Output):
         .catch(() => undefined)
     }
   }
+  if (results.some((r) => r.status !== 'unchanged')) await ctx.database.maintain()
   return { results, failed, skipped, seconds: (performance.now() - started) / 1000 }
 }
 

@@ -132,23 +132,62 @@ export async function termStats(db: Db, lexemes: string[]): Promise<TermStats> {
   }
 }
 
-/** For each unknown stem, the most similar indexed term (trigram similarity ≥ 0.45), if any. */
+/**
+ * For each unknown stem, the indexed term it most likely misspells: candidates share its first
+ * letter and a similar length, or many trigrams (for a wrong first letter); the winner is the
+ * closest by Damerau–Levenshtein distance (a swap like "crad"/"card" costs 1), within 1 edit
+ * for short words and 2 for longer ones, the more frequent term on a tie.
+ */
 async function correctSpelling(db: Db, stems: string[]): Promise<Map<string, { term: string; df: number }>> {
   const out = new Map<string, { term: string; df: number }>()
   if (stems.length === 0) return out
   const rows = await queryRows<{ typo: string; term: string; df: number }>(
     db,
-    sql`SELECT u.typo, best.term, best.df
+    sql`SELECT u.typo, c.term, c.df
         FROM unnest(${toTextArray(stems)}::text[]) AS u(typo)
         CROSS JOIN LATERAL (
-          SELECT term, df FROM terms
-          WHERE term % u.typo AND similarity(term, u.typo) >= 0.45
-          ORDER BY similarity(term, u.typo) DESC, df DESC LIMIT 1
-        ) AS best`,
+          (SELECT term, df FROM terms
+           WHERE term >= left(u.typo, 1) AND term < left(u.typo, 1) || chr(1114111)
+             AND length(term) BETWEEN length(u.typo) - 2 AND length(u.typo) + 2
+           ORDER BY df DESC LIMIT 2000)
+          UNION
+          (SELECT term, df FROM terms WHERE term % u.typo ORDER BY similarity(term, u.typo) DESC LIMIT 20)
+        ) AS c`,
     'correct spelling',
   )
-  for (const r of rows) out.set(r.typo, { term: r.term, df: r.df })
+  const best = new Map<string, { term: string; df: number; distance: number }>()
+  for (const r of rows) {
+    const limit = r.typo.length <= 4 ? 1 : 2
+    const distance = editDistance(r.typo, r.term, limit)
+    if (distance > limit) continue
+    const cur = best.get(r.typo)
+    if (!cur || distance < cur.distance || (distance === cur.distance && r.df > cur.df)) {
+      best.set(r.typo, { term: r.term, df: r.df, distance })
+    }
+  }
+  for (const [typo, b] of best) out.set(typo, { term: b.term, df: b.df })
   return out
+}
+
+/** Optimal-string-alignment (Damerau–Levenshtein) distance, stopping early past `limit`. */
+export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)]
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    let rowMin = i
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let d = Math.min((rows[i - 1]?.[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (rows[i - 1]?.[j - 1] ?? 0) + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, (rows[i - 2]?.[j - 2] ?? 0) + 1)
+      row.push(d)
+      rowMin = Math.min(rowMin, d)
+    }
+    if (rowMin > limit) return limit + 1
+    rows.push(row)
+  }
+  return rows[a.length]?.[b.length] ?? limit + 1
 }
 
 /** A lexeme as a tsquery operand. Lexemes are letters and digits only, but quote them anyway. */

@@ -121,12 +121,16 @@ const K1 = 1.2
 const B = 0.75
 /** Chunks pre-ranked by the index before exact BM25 scoring. */
 const PRE_RANK = 300
+/** Candidate generation stops adding (ever commoner) terms past this many expected matches. */
+const CANDIDATE_BUDGET = 2000
 
 /**
- * Full-text channel: chunks matching any query term are pre-ranked with `ts_rank` (GIN index),
- * then the best few hundred are scored with BM25 proper: idf-weighted (the plan's weights),
- * term frequency from the tsvector's positions, saturating (k1) and length-normalised (b).
- * Phrase terms (synonym phrases) count once when present.
+ * Full-text channel, in two steps so its cost does not grow with the commonest words:
+ * 1. candidates: chunks matching the question's rarest terms (GIN index; terms are added from the
+ *    rarest up while their chunk frequencies sum below CANDIDATE_BUDGET), pre-ranked by `ts_rank`;
+ * 2. the best PRE_RANK of them scored with BM25 proper over every query term: idf-weighted (the
+ *    plan's weights), term frequency from the tsvector's positions, saturating (k1) and
+ *    length-normalised (b). Phrase terms (synonym phrases) count once when present.
  */
 async function lexicalSearch(
   db: Db,
@@ -135,7 +139,22 @@ async function lexicalSearch(
   limit: number,
   audience: ReturnType<typeof audienceSql>,
 ) {
-  if (plan.terms.length === 0) return []
+  const generators = plan.terms
+    .filter(
+      (t) =>
+        t.origin !== 'synonym' && t.lexemes.length === 1 && (stats.df.get(t.lexemes[0] as string) ?? 0) > 0,
+    )
+    .sort((a, b) => (stats.df.get(a.lexemes[0] as string) ?? 0) - (stats.df.get(b.lexemes[0] as string) ?? 0))
+  const chosen: string[] = []
+  let expected = 0
+  for (const t of generators) {
+    const df = stats.df.get(t.lexemes[0] as string) ?? 0
+    if (chosen.length > 0 && expected + df > CANDIDATE_BUDGET) break
+    chosen.push(t.tsquery)
+    expected += df
+  }
+  if (chosen.length === 0) return []
+  const candidates = chosen.join(' | ')
   const tq = toTextArray(plan.terms.map((t) => t.tsquery))
   const lex = toTextArray(plan.terms.map((t) => (t.lexemes.length === 1 ? (t.lexemes[0] as string) : '')))
   const w = `{${plan.terms.map((t) => t.weight.toFixed(6)).join(',')}}`
@@ -144,21 +163,19 @@ async function lexicalSearch(
     db,
     sql`WITH q AS (SELECT * FROM unnest(${tq}::text[], ${lex}::text[], ${w}::float8[]) AS q(tq, lex, w)),
         pre AS (
-          SELECT c.id FROM q JOIN chunks c ON c.tsv @@ q.tq::tsquery
-          ${audience.join} ${audience.where}
-          GROUP BY c.id ORDER BY sum(q.w * ts_rank(c.tsv, q.tq::tsquery, 1)) DESC, c.id LIMIT ${PRE_RANK}
+          SELECT c.id FROM chunks c ${audience.join}
+          WHERE c.tsv @@ ${candidates}::tsquery ${audience.and}
+          ORDER BY ts_rank(c.tsv, ${candidates}::tsquery) DESC, c.id LIMIT ${PRE_RANK}
         ),
         cand AS (SELECT c.id, c.tsv, length(c.tsv)::float8 / ${avg}::float8 AS rel FROM chunks c JOIN pre USING (id)),
         tf AS (
-          SELECT cand.id, cand.rel, u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 AS n
-          FROM cand, unnest(cand.tsv) AS u
-          WHERE u.lexeme = ANY(${lex}::text[])
+          SELECT cand.id, cand.rel, q.w, coalesce(array_length(u.positions, 1), 1)::float8 AS n
+          FROM cand CROSS JOIN LATERAL unnest(cand.tsv) AS u JOIN q ON q.lex = u.lexeme
           UNION ALL
-          SELECT cand.id, cand.rel, q.tq, 1 FROM cand JOIN q ON q.lex = '' AND cand.tsv @@ q.tq::tsquery
+          SELECT cand.id, cand.rel, q.w, 1 FROM cand JOIN q ON q.lex = '' AND cand.tsv @@ q.tq::tsquery
         )
-        SELECT tf.id, sum(q.w * tf.n * ${K1 + 1}::float8 / (tf.n + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * tf.rel)))::float8 AS score
-        FROM tf JOIN q ON (q.lex <> '' AND q.lex = tf.lexeme) OR (q.lex = '' AND q.tq = tf.lexeme)
-        GROUP BY tf.id ORDER BY score DESC, tf.id LIMIT ${limit}`,
+        SELECT id, sum(w * n * ${K1 + 1}::float8 / (n + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * rel)))::float8 AS score
+        FROM tf GROUP BY id ORDER BY score DESC, id LIMIT ${limit}`,
     'full-text search',
   )
 }

@@ -22,8 +22,27 @@ same so than too very s t can will just don should now`.split(/\s+/),
 export const QUESTION_FILLER = new Set(
   `get gets got getting many much would could might may must need needs want wants know tell please thanks thank
 hi hello hey anyone someone somebody let us also ok okay something anything way ways sure question wondering
-really actually exactly 有 几 几天 多少 吗 能 能否 可以 需要 是否 怎样 哪里 谁`.split(/\s+/),
+really actually exactly im ive id dont doesnt didnt cant wont isnt arent wasnt whats thats theres youre
+pls plz thx vs versus etc 有 几 几天 几号 多少 多少钱 吗 能 能否 可以 需要 是否 怎样 哪里 谁 这边 那边 除了 以外 给 应该
+写 看 想 说 要 有没有 是不是 可不可以 要不要 哪个 什么时候 怎么办`.split(/\s+/),
 )
+
+/** Informal abbreviations in questions, read as the word they stand for. */
+const ABBREVIATIONS: Record<string, string> = {
+  yr: 'year',
+  yrs: 'years',
+  wk: 'week',
+  wks: 'weeks',
+  hr: 'hour',
+  hrs: 'hours',
+  mo: 'month',
+  mos: 'months',
+  mgr: 'manager',
+  dept: 'department',
+  approx: 'approximately',
+  info: 'information',
+  w: 'with',
+}
 
 /** One analysed token: the surface form (lower case) and the stem used for matching. */
 export interface Term {
@@ -54,7 +73,12 @@ export function analyze(text: string): Term[] {
       }
       continue
     }
-    const word = tok.replace(/['’]s$/, '').replace(/['’]/g, '')
+    const [base = '', suffix] = tok.split(/['’]/)
+    // Contractions: "I'm", "we've" → the stop word; "don't", "can't" → nothing worth matching.
+    if (suffix === 't') continue
+    const word =
+      ABBREVIATIONS[base] ??
+      (suffix !== undefined && /^(s|m|ve|re|ll|d)$/.test(suffix) ? base : tok.replace(/['’]/g, ''))
     if (STOP_WORDS.has(word)) continue
     out.push({ surface: word, stem: /^\d/.test(word) ? word : stem(word), cjk: false })
   }

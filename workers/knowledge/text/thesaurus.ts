@@ -310,6 +310,8 @@ const CONCEPTS: Record<string, string[]> = {
   jury_duty: ['jury duty', 'jury service', 'court', 'witness', 'civic duty'],
   manager: ['manager', 'supervisor', 'line manager', 'boss', 'team lead', '经理', '主管', '上级'],
   approval: ['approve', 'approval', 'sign off', 'authorise', 'authorize', 'permission', '审批', '批准'],
+  minimum: ['minimum', 'at least', 'no less than', 'min'],
+  maximum: ['maximum', 'max', 'at most', 'no more than', 'up to', 'cap', 'capped', 'limit', 'ceiling'],
   deadline: ['deadline', 'how long', 'how soon', 'no later than', 'time limit', '期限', '截止'],
   contractor: [
     'contractor',
