@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises'
+import { sql } from 'drizzle-orm'
+import { queryRows } from '../../db/client'
 import { ingestErrors } from '../../db/schema'
 import { messageOf, PolicybotError } from '../../errors'
 import { type IngestResult, ingestBytes } from '../../knowledge/ingest'
 import { tooLarge } from '../../knowledge/parse'
+import { dropVectorIndex, ensureEmbedder, ensureVectorIndex } from '../../knowledge/store'
 import type { Context } from '../context'
 import { collectFiles } from '../files'
 import type { Output } from '../output'
@@ -24,35 +27,65 @@ export async function ingestCommand(ctx: Context, paths: string[], out: Output):
   const { files, skipped } = await collectFiles(paths)
   const results: IngestResult[] = []
   const failed: IngestSummary['failed'] = []
-  for (const [i, f] of files.entries()) {
-    const prefix = `[${i + 1}/${files.length}] ${f.sourcePath}`
-    try {
-      if (f.size > ctx.config.maxFileBytes) throw tooLarge(f.sourcePath, f.size, ctx.config.maxFileBytes)
-      const bytes = new Uint8Array(await readFile(f.absolute))
-      const r = await ingestBytes(ctx.database.db, ctx.embedder, {
-        sourceKind: 'file',
-        sourcePath: f.sourcePath,
-        name: f.sourcePath,
-        bytes,
-        maxBytes: ctx.config.maxFileBytes,
-        updatedAt: f.mtime,
-      })
-      results.push(r)
-      out.progress(`${prefix}: ${describe(r)}`)
-    } catch (e) {
-      const code = e instanceof PolicybotError ? e.code : 'INTERNAL'
-      const message = messageOf(e)
-      failed.push({ sourcePath: f.sourcePath, code, message })
-      out.progress(`${prefix}: FAILED ${message}`)
-      await ctx.database.db
-        .insert(ingestErrors)
-        .values({ sourceKind: 'file', sourcePath: f.sourcePath, code, message })
-        .catch(() => undefined)
+  // A first large load into the embedded database (one process, no concurrent readers) inserts
+  // without the HNSW index and builds it once at the end, several times faster than maintaining
+  // it row by row. A big existing index is kept: rebuilding it would cost more than it saves.
+  let embedderId: number | undefined
+  if (ctx.database.kind === 'pglite' && files.length >= BULK_FILES) {
+    const id = await ensureEmbedder(ctx.database.db, ctx.embedder)
+    const [row] = await queryRows<{ n: number }>(
+      ctx.database.db,
+      sql`SELECT count(*)::int AS n FROM chunks WHERE embedder_id = ${id}`,
+      'count indexed chunks',
+    )
+    if ((row?.n ?? 0) < BULK_MAX_EXISTING) {
+      embedderId = id
+      await dropVectorIndex(ctx.database.db, id)
     }
+  }
+  try {
+    await ingestAll()
+  } finally {
+    if (embedderId !== undefined)
+      await ensureVectorIndex(ctx.database.db, embedderId, ctx.embedder.dimensions)
   }
   if (results.some((r) => r.status !== 'unchanged')) await ctx.database.maintain()
   return { results, failed, skipped, seconds: (performance.now() - started) / 1000 }
+
+  async function ingestAll() {
+    for (const [i, f] of files.entries()) {
+      const prefix = `[${i + 1}/${files.length}] ${f.sourcePath}`
+      try {
+        if (f.size > ctx.config.maxFileBytes) throw tooLarge(f.sourcePath, f.size, ctx.config.maxFileBytes)
+        const bytes = new Uint8Array(await readFile(f.absolute))
+        const r = await ingestBytes(ctx.database.db, ctx.embedder, {
+          sourceKind: 'file',
+          sourcePath: f.sourcePath,
+          name: f.sourcePath,
+          bytes,
+          maxBytes: ctx.config.maxFileBytes,
+          updatedAt: f.mtime,
+        })
+        results.push(r)
+        out.progress(`${prefix}: ${describe(r)}`)
+      } catch (e) {
+        const code = e instanceof PolicybotError ? e.code : 'INTERNAL'
+        const message = messageOf(e)
+        failed.push({ sourcePath: f.sourcePath, code, message })
+        out.progress(`${prefix}: FAILED ${message}`)
+        await ctx.database.db
+          .insert(ingestErrors)
+          .values({ sourceKind: 'file', sourcePath: f.sourcePath, code, message })
+          .catch(() => undefined)
+      }
+    }
+  }
 }
+
+/** From this many files an embedded ingest defers the vector index to the end… */
+const BULK_FILES = 50
+/** …unless the index already holds this many chunks. */
+const BULK_MAX_EXISTING = 2000
 
 function describe(r: IngestResult): string {
   const pages = r.pages !== undefined ? `, ${r.pages} pages` : ''
