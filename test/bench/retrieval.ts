@@ -229,7 +229,7 @@ async function main() {
         done += chunks.length
       }
       const loaded = performance.now()
-      await ensureVectorIndex(db, embedderId, embedder.dimensions)
+      await ensureVectorIndex(db, embedderId, embedder.dimensions, { maintenanceWorkMem: '1GB' })
       await database.maintain()
       const indexed = performance.now()
       total = target

@@ -70,17 +70,33 @@ export function vectorIndexName(embedderId: number): string {
   return `chunks_embedding_hnsw_e${embedderId}`
 }
 
-/** Creates the embedder's partial HNSW index (cosine) if it is missing. */
-export async function ensureVectorIndex(db: Db, embedderId: number, dimensions: number): Promise<void> {
+/**
+ * Creates the embedder's partial HNSW index (cosine) if it is missing. A build over many rows
+ * wants the whole graph in memory (`maintenanceWorkMem`, e.g. `1GB`): at 100k chunks the default
+ * 64 MB made the build about seven times slower.
+ */
+export async function ensureVectorIndex(
+  db: Db,
+  embedderId: number,
+  dimensions: number,
+  options: { maintenanceWorkMem?: string } = {},
+): Promise<void> {
   const id = Math.trunc(embedderId)
   const dims = Math.trunc(dimensions)
-  await queryRows(
-    db,
-    sql.raw(
-      `CREATE INDEX IF NOT EXISTS ${vectorIndexName(id)} ON chunks USING hnsw ((embedding::vector(${dims})) vector_cosine_ops) WHERE embedder_id = ${id}`,
-    ),
-    'create vector index',
+  const create = sql.raw(
+    `CREATE INDEX IF NOT EXISTS ${vectorIndexName(id)} ON chunks USING hnsw ((embedding::vector(${dims})) vector_cosine_ops) WHERE embedder_id = ${id}`,
   )
+  const memory = options.maintenanceWorkMem
+  if (!memory) {
+    await queryRows(db, create, 'create vector index')
+    return
+  }
+  if (!/^\d+(kB|MB|GB)$/.test(memory))
+    throw new PolicybotError('BAD_REQUEST', `Invalid memory size ${memory}`)
+  await db.transaction(async (tx) => {
+    await tx.execute(sql.raw(`SET LOCAL maintenance_work_mem = '${memory}'`))
+    await tx.execute(create)
+  })
 }
 
 /** Drops an embedder's HNSW index: bulk loads insert first and index after (10× faster). */

@@ -47,7 +47,9 @@ export async function ingestCommand(ctx: Context, paths: string[], out: Output):
     await ingestAll()
   } finally {
     if (embedderId !== undefined)
-      await ensureVectorIndex(ctx.database.db, embedderId, ctx.embedder.dimensions)
+      await ensureVectorIndex(ctx.database.db, embedderId, ctx.embedder.dimensions, {
+        maintenanceWorkMem: '1GB',
+      })
   }
   if (results.some((r) => r.status !== 'unchanged')) await ctx.database.maintain()
   return { results, failed, skipped, seconds: (performance.now() - started) / 1000 }
