@@ -1,5 +1,8 @@
+import { sql } from 'drizzle-orm'
 import bm25 from 'wink-bm25-text-search'
+import { type Db, queryRows } from '../../workers/db/client'
 import { analyze } from '../../workers/knowledge/text/analyze'
+import { type DevQuestion, historyOf } from './dev-set'
 
 /** A chunk as the baseline sees it. */
 export interface BaselineChunk {
@@ -33,4 +36,33 @@ export function createBm25(chunks: BaselineChunk[]) {
         .filter((c): c is BaselineChunk => c !== undefined)
     },
   }
+}
+
+/** Every chunk of an index, as the baseline sees it. */
+export async function indexedChunks(db: Db): Promise<BaselineChunk[]> {
+  const rows = await queryRows<{ id: number; path: string; title: string; heading: string[]; text: string }>(
+    db,
+    sql`SELECT c.id, d.source_path AS path, d.title, c.heading_path AS heading, c.text
+        FROM chunks c JOIN documents d ON d.id = c.document_id`,
+    'read all chunks',
+  )
+  return rows.map((r) => ({ ...r, heading: r.heading.join(' ') }))
+}
+
+/**
+ * The baseline's top 10 for each dev-set question. A follow-up is searched with the questions
+ * before it appended, the plain way to give BM25 the conversation.
+ */
+export function baselineResults(chunks: BaselineChunk[], questions: DevQuestion[]) {
+  const bm = createBm25(chunks)
+  const byId = new Map(questions.map((q) => [q.id, q]))
+  return questions.map((q) => {
+    const history = historyOf(q, byId, new Map())
+      .filter((t) => t.role === 'user')
+      .map((t) => t.content)
+    const retrieved = bm
+      .search([q.question, ...history].join(' '), 10)
+      .map((c) => ({ path: c.path, text: c.text }))
+    return { q, retrieved }
+  })
 }

@@ -4,7 +4,6 @@
  * query latency at 10k and 100k chunks on the embedded database, and ingestion throughput.
  * Everything runs in one process on one in-memory PGlite, so the figures are comparable.
  */
-import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
@@ -13,7 +12,6 @@ import { DEFAULT_ABSTAIN_BELOW } from '../../workers/answering/confidence'
 import { queryRows } from '../../workers/db/client'
 import { openPglite } from '../../workers/db/pglite'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
-import { ingestBytes } from '../../workers/knowledge/ingest'
 import { search } from '../../workers/knowledge/search/search'
 import {
   dropVectorIndex,
@@ -21,7 +19,8 @@ import {
   ensureVectorIndex,
   storeDocument,
 } from '../../workers/knowledge/store'
-import { createBm25 } from './bm25'
+import { filesUnder, ingestFiles } from '../helpers/db'
+import { baselineResults, indexedChunks } from './bm25'
 import { abstentionMetrics, type DevQuestion, historyOf, loadDevSet, rankingMetrics } from './dev-set'
 import { createFillerWriter } from './synthetic'
 
@@ -34,44 +33,16 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
 }
 
-function files(dir: string, base = dir): { path: string; abs: string }[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const abs = join(dir, e.name)
-    if (e.isDirectory()) return files(abs, base)
-    return [
-      {
-        path: abs
-          .slice(base.length + 1)
-          .split('\\')
-          .join('/'),
-        abs,
-      },
-    ]
-  })
-}
-
 async function main() {
   const database = await openPglite()
   const db = database.db
   const embedder = createLocalEmbedder()
-  const { readFile } = await import('node:fs/promises')
 
   // 1. Ingest the sample handbook.
-  const docs = files(join(FIXTURE, 'docs'))
-  let bytes = 0
+  const docs = filesUnder(join(FIXTURE, 'docs'))
+  const bytes = docs.reduce((n, f) => n + f.bytes.byteLength, 0)
   const t0 = performance.now()
-  for (const f of docs) {
-    const data = new Uint8Array(await readFile(f.abs))
-    bytes += data.byteLength
-    await ingestBytes(db, embedder, {
-      sourceKind: 'file',
-      sourcePath: f.path,
-      name: f.path,
-      bytes: data,
-      maxBytes: 50 * 2 ** 20,
-      updatedAt: statSync(f.abs).mtime,
-    })
-  }
+  await ingestFiles(db, embedder, docs)
   await database.maintain()
   const ingestSeconds = (performance.now() - t0) / 1000
   const [{ n: handbookChunks } = { n: 0 }] = await queryRows<{ n: number }>(
@@ -115,27 +86,8 @@ async function main() {
   }
   const hybrid = await runDevSet()
 
-  const chunkRows = await queryRows<{
-    id: number
-    path: string
-    title: string
-    heading: string[]
-    text: string
-  }>(
-    db,
-    sql`SELECT c.id, d.source_path AS path, d.title, c.heading_path AS heading, c.text FROM chunks c JOIN documents d ON d.id = c.document_id`,
-    'all chunks',
-  )
-  const bm = createBm25(chunkRows.map((c) => ({ ...c, heading: c.heading.join(' ') })))
-  const baseline = questions.map((q) => {
-    const history = historyOf(q, byId, new Map())
-      .filter((t) => t.role === 'user')
-      .map((t) => t.content)
-    const retrieved = bm
-      .search([q.question, ...history].join(' '), 10)
-      .map((c) => ({ path: c.path, text: c.text }))
-    return { q, retrieved }
-  })
+  const chunkRows = await indexedChunks(db)
+  const baseline = baselineResults(chunkRows, questions)
 
   const ablation = async (channel: 'lexical' | 'vector') => {
     const answers = new Map(hybrid.map((r) => [r.q.id, '']))

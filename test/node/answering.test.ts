@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { answer } from '../../workers/answering/answer'
 import { createOpenAIChat } from '../../workers/answering/chat-model'
-import { openPglite } from '../../workers/db/pglite'
+import type { Database } from '../../workers/db/client'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
-import { ingestBytes } from '../../workers/knowledge/ingest'
 import { smallHandbookFiles } from '../helpers/corpus'
+import { openIndexedDb } from '../helpers/db'
 import { chatCompletion, type RecordedRequest, startTestServer } from '../helpers/http-server'
 
 interface ChatBody {
@@ -14,20 +14,11 @@ interface ChatBody {
 }
 
 describe('answering', () => {
-  let database: Awaited<ReturnType<typeof openPglite>>
+  let database: Database
   const embedder = createLocalEmbedder()
 
   beforeAll(async () => {
-    database = await openPglite()
-    for (const f of smallHandbookFiles()) {
-      await ingestBytes(database.db, embedder, {
-        sourceKind: 'file',
-        sourcePath: f.path,
-        name: f.path,
-        bytes: f.bytes,
-        maxBytes: 1e6,
-      })
-    }
+    database = (await openIndexedDb(smallHandbookFiles())).database
   })
   afterAll(async () => {
     await database?.close()

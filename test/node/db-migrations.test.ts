@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../workers/db/client'
-import { startLocalEndpoint } from '../../workers/db/local/endpoint'
 import { migrateNeon } from '../../workers/db/migrate-neon'
 import { openNeon } from '../../workers/db/neon'
 import { openPglite } from '../../workers/db/pglite'
+import { startPgliteEndpoint } from '../helpers/db'
 
 async function schemaFacts(db: Parameters<typeof queryRows>[0]) {
   const extensions = await queryRows<{ extname: string }>(
@@ -46,23 +46,19 @@ describe('migrations on the embedded database (PGlite)', () => {
 })
 
 describe('migrations through the production driver (Neon, WebSocket proxy to a local endpoint)', () => {
-  let endpoint: Awaited<ReturnType<typeof startLocalEndpoint>>
-  let pglite: Awaited<ReturnType<typeof import('@electric-sql/pglite').PGlite.create>>
-
+  let local: Awaited<ReturnType<typeof startPgliteEndpoint>>
   beforeAll(async () => {
-    const { PGlite } = await import('@electric-sql/pglite')
-    const { vector } = await import('@electric-sql/pglite-pgvector')
-    const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
-    pglite = await PGlite.create({ extensions: { vector, pg_trgm } })
-    endpoint = await startLocalEndpoint(pglite)
+    local = await startPgliteEndpoint()
   })
   afterAll(async () => {
-    await endpoint?.close()
-    await pglite?.close()
+    await local?.close()
   })
 
   it('apply the same migrations with the Neon migrator', async () => {
-    const neon = openNeon({ connectionString: endpoint.connectionString, wsProxy: endpoint.wsProxy })
+    const neon = openNeon({
+      connectionString: local.endpoint.connectionString,
+      wsProxy: local.endpoint.wsProxy,
+    })
     try {
       await migrateNeon(neon.db)
       await migrateNeon(neon.db) // a second run applies nothing

@@ -1,15 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { answer } from '../../workers/answering/answer'
-import { queryRows } from '../../workers/db/client'
-import { openPglite } from '../../workers/db/pglite'
+import { type Database, queryRows } from '../../workers/db/client'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
-import { ingestBytes } from '../../workers/knowledge/ingest'
-import { createBm25 } from '../bench/bm25'
+import { baselineResults, indexedChunks } from '../bench/bm25'
 import { abstentionMetrics, type DevQuestion, historyOf, loadDevSet, rankingMetrics } from '../bench/dev-set'
+import { filesUnder, openIndexedDb } from '../helpers/db'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/handbook/', import.meta.url))
 
@@ -18,32 +16,13 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/handbook/', import.meta.url))
  * worse fails here. The full figures come from `npm run bench:retrieval`.
  */
 describe('quality on the sample handbook', () => {
-  let database: Awaited<ReturnType<typeof openPglite>>
+  let database: Database
   const embedder = createLocalEmbedder()
   const questions = loadDevSet(join(FIXTURE, 'questions.jsonl'))
   const results: { q: DevQuestion; retrieved: { path: string; text: string }[]; abstained: boolean }[] = []
 
   beforeAll(async () => {
-    database = await openPglite()
-    const walk = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-      )
-    const root = join(FIXTURE, 'docs')
-    for (const file of walk(root)) {
-      const path = file
-        .slice(root.length + 1)
-        .split('\\')
-        .join('/')
-      await ingestBytes(database.db, embedder, {
-        sourceKind: 'file',
-        sourcePath: path,
-        name: path,
-        bytes: new Uint8Array(readFileSync(file)),
-        maxBytes: 5e7,
-      })
-    }
-    await database.maintain()
+    database = (await openIndexedDb(filesUnder(join(FIXTURE, 'docs')))).database
     const byId = new Map(questions.map((q) => [q.id, q]))
     const answers = new Map<string, string>()
     for (const q of questions) {
@@ -75,32 +54,7 @@ describe('quality on the sample handbook', () => {
 
   it('finds the answering passage in the top 5 for at least 85% of answerable questions, beating BM25', async () => {
     const hybrid = rankingMetrics(results)
-    const chunks = await queryRows<{
-      id: number
-      path: string
-      title: string
-      heading: string[]
-      text: string
-    }>(
-      database.db,
-      sql`SELECT c.id, d.source_path AS path, d.title, c.heading_path AS heading, c.text FROM chunks c JOIN documents d ON d.id = c.document_id`,
-      'chunks',
-    )
-    const bm25 = createBm25(chunks.map((c) => ({ ...c, heading: c.heading.join(' ') })))
-    const byId = new Map(questions.map((q) => [q.id, q]))
-    const baseline = rankingMetrics(
-      questions.map((q) => {
-        const history = historyOf(q, byId, new Map())
-          .filter((t) => t.role === 'user')
-          .map((t) => t.content)
-        return {
-          q,
-          retrieved: bm25
-            .search([q.question, ...history].join(' '), 10)
-            .map((c) => ({ path: c.path, text: c.text })),
-        }
-      }),
-    )
+    const baseline = rankingMetrics(baselineResults(await indexedChunks(database.db), questions))
     expect(hybrid.hit5).toBeGreaterThanOrEqual(0.85)
     expect(hybrid.hit1).toBeGreaterThanOrEqual(0.7)
     expect(hybrid.mrr).toBeGreaterThan(baseline.mrr)

@@ -1,37 +1,30 @@
-import type { PGlite } from '@electric-sql/pglite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { answer } from '../../workers/answering/answer'
-import { type LocalEndpoint, startLocalEndpoint } from '../../workers/db/local/endpoint'
 import { migrateNeon } from '../../workers/db/migrate-neon'
 import { openNeon } from '../../workers/db/neon'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
 import { ingestBytes } from '../../workers/knowledge/ingest'
 import { search } from '../../workers/knowledge/search/search'
 import { smallHandbookFiles } from '../helpers/corpus'
+import { startPgliteEndpoint } from '../helpers/db'
 
 /**
  * The production driver path: @neondatabase/serverless over a WebSocket to a local endpoint
  * (pglite-socket behind Neon's wsproxy protocol), migrated, ingested and searched through it.
  */
 describe('the knowledge core through the Neon driver', () => {
-  let pglite: PGlite
-  let endpoint: LocalEndpoint
+  let local: Awaited<ReturnType<typeof startPgliteEndpoint>>
   let neon: ReturnType<typeof openNeon>
   const embedder = createLocalEmbedder()
 
   beforeAll(async () => {
-    const { PGlite } = await import('@electric-sql/pglite')
-    const { vector } = await import('@electric-sql/pglite-pgvector')
-    const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
-    pglite = await PGlite.create({ extensions: { vector, pg_trgm } })
-    endpoint = await startLocalEndpoint(pglite)
-    neon = openNeon({ connectionString: endpoint.connectionString, wsProxy: endpoint.wsProxy })
+    local = await startPgliteEndpoint()
+    neon = openNeon({ connectionString: local.endpoint.connectionString, wsProxy: local.endpoint.wsProxy })
     await migrateNeon(neon.db)
   })
   afterAll(async () => {
     await neon?.close()
-    await endpoint?.close()
-    await pglite?.close()
+    await local?.close()
   })
 
   it('ingests (in transactions), re-ingests and answers like the embedded path', async () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openPglite } from '../../workers/db/pglite'
+import type { Database } from '../../workers/db/client'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
-import { ingestBytes } from '../../workers/knowledge/ingest'
 import { reindex } from '../../workers/knowledge/reindex'
 import { search } from '../../workers/knowledge/search/search'
 import { smallHandbookFiles } from '../helpers/corpus'
+import { openIndexedDb } from '../helpers/db'
 
 describe('hybrid retrieval over the embedded database', () => {
-  let database: Awaited<ReturnType<typeof openPglite>>
+  let database: Database
   const embedder = createLocalEmbedder()
   const top = async (q: string, opts: Parameters<typeof search>[3] = {}) => {
     const r = await search(database.db, embedder, q, { k: 3, ...opts })
@@ -15,16 +15,7 @@ describe('hybrid retrieval over the embedded database', () => {
   }
 
   beforeAll(async () => {
-    database = await openPglite()
-    for (const f of smallHandbookFiles()) {
-      await ingestBytes(database.db, embedder, {
-        sourceKind: 'file',
-        sourcePath: f.path,
-        name: f.path,
-        bytes: f.bytes,
-        maxBytes: 1e6,
-      })
-    }
+    database = (await openIndexedDb(smallHandbookFiles())).database
   })
   afterAll(async () => {
     await database?.close()

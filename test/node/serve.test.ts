@@ -2,10 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { localApp } from '../../workers/cli/commands/serve'
 import { loadConfig } from '../../workers/cli/config'
 import type { Context } from '../../workers/cli/context'
-import { openPglite } from '../../workers/db/pglite'
-import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
-import { ingestBytes } from '../../workers/knowledge/ingest'
 import { smallHandbookFiles } from '../helpers/corpus'
+import { openIndexedDb } from '../helpers/db'
 
 describe('the local server (npm start)', () => {
   let ctx: Context
@@ -13,17 +11,7 @@ describe('the local server (npm start)', () => {
   const app = () => localApp(ctx, { result: () => {}, progress: (m) => logged.push(m) })
 
   beforeAll(async () => {
-    const database = await openPglite()
-    const embedder = createLocalEmbedder()
-    for (const f of smallHandbookFiles()) {
-      await ingestBytes(database.db, embedder, {
-        sourceKind: 'file',
-        sourcePath: f.path,
-        name: f.path,
-        bytes: f.bytes,
-        maxBytes: 1e6,
-      })
-    }
+    const { database, embedder } = await openIndexedDb(smallHandbookFiles())
     ctx = { config: loadConfig({}), database, embedder, close: () => database.close() }
   })
   afterAll(async () => {

@@ -108,18 +108,19 @@ export async function dropVectorIndex(db: Db, embedderId: number): Promise<void>
   )
 }
 
-/** The live version of a source, if any. */
-export async function liveDocument(db: Db, sourceKind: string, sourcePath: string) {
-  const [row] = await db
-    .select()
-    .from(documents)
-    .where(
-      and(
-        eq(documents.sourceKind, sourceKind),
-        eq(documents.sourcePath, sourcePath),
-        isNull(documents.deletedAt),
-      ),
-    )
+/** The condition selecting the live version of a source. */
+function isLive(sourceKind: string, sourcePath: string) {
+  return and(
+    eq(documents.sourceKind, sourceKind),
+    eq(documents.sourcePath, sourcePath),
+    isNull(documents.deletedAt),
+  )
+}
+
+/** The live version of a source, if any; with `lock`, locked for update (inside a transaction). */
+export async function liveDocument(db: Db, sourceKind: string, sourcePath: string, lock = false) {
+  const query = db.select().from(documents).where(isLive(sourceKind, sourcePath))
+  const [row] = lock ? await query.for('update') : await query
   return row
 }
 
@@ -151,18 +152,7 @@ export async function storeDocument(db: Db, embedder: Embedder, input: StoreInpu
     'passage',
   )
   return db.transaction(async (tx) => {
-    const old = await tx
-      .select({ id: documents.id, version: documents.version, contentHash: documents.contentHash })
-      .from(documents)
-      .where(
-        and(
-          eq(documents.sourceKind, input.sourceKind),
-          eq(documents.sourcePath, input.sourcePath),
-          isNull(documents.deletedAt),
-        ),
-      )
-      .for('update')
-    const previous = old[0]
+    const previous = await liveDocument(tx as unknown as Db, input.sourceKind, input.sourcePath, true)
     if (previous) await retireDocument(tx as unknown as Db, previous.id)
     const [created] = await tx
       .insert(documents)
@@ -210,17 +200,7 @@ export async function storeDocument(db: Db, embedder: Embedder, input: StoreInpu
  */
 export async function deleteDocument(db: Db, sourceKind: string, sourcePath: string): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .select({ id: documents.id })
-      .from(documents)
-      .where(
-        and(
-          eq(documents.sourceKind, sourceKind),
-          eq(documents.sourcePath, sourcePath),
-          isNull(documents.deletedAt),
-        ),
-      )
-      .for('update')
+    const row = await liveDocument(tx as unknown as Db, sourceKind, sourcePath, true)
     if (!row) return false
     await retireDocument(tx as unknown as Db, row.id)
     return true
