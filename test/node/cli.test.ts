@@ -112,6 +112,15 @@ describe('the policybot CLI', () => {
     expect(r.stderr).toContain('[4/4] a3: abstain')
   })
 
+  it('removes documents from the index by their stored path', async () => {
+    const r = await cli(['remove', 'it/security.md', 'no/such.md'], work)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('Removed 1 of 2 documents.')
+    expect(r.stdout).toContain('Not in the index: no/such.md')
+    const a = JSON.parse((await cli(['ask', 'minimum password length', '--json'], work)).stdout)
+    expect(a.retrieved.map((p: { path: string }) => p.path)).not.toContain('it/security.md')
+  })
+
   it('refuses a data directory another live process holds', async () => {
     const data = join(work, 'locked')
     mkdirSync(data)

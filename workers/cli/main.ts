@@ -3,6 +3,7 @@ import { answer } from '../answering/answer'
 import { isPolicybotError, messageOf } from '../errors'
 import { reindex } from '../knowledge/reindex'
 import { indexStats } from '../knowledge/stats'
+import { deleteDocument } from '../knowledge/store'
 import { evalCommand } from './commands/eval'
 import { ingestCommand } from './commands/ingest'
 import { serveCommand } from './commands/serve'
@@ -18,6 +19,7 @@ Usage:
   policybot ask "<question>" [--json]    Answer one question
   policybot eval --questions FILE [--k 5] [--out FILE]
                                          Answer a JSONL file of questions (id, question, previous)
+  policybot remove <source-path>...      Take documents out of the index (paths as stats/ask show them)
   policybot reindex                      Re-embed chunks after a change of embedding model
   policybot stats [--json]               What the index holds
   policybot serve [--port 8788]          Local web page and JSON API on 127.0.0.1
@@ -47,13 +49,15 @@ export async function main(
     out.result(USAGE)
     return command || args.values.help ? 0 : 2
   }
-  const commands = ['ingest', 'ask', 'eval', 'reindex', 'stats', 'serve']
+  const commands = ['ingest', 'remove', 'ask', 'eval', 'reindex', 'stats', 'serve']
   if (!commands.includes(command)) {
     out.progress(`Unknown command "${command}".\n\n${USAGE}`)
     return 2
   }
   if (command === 'ingest' && rest.length === 0)
     return usage(out, 'ingest needs at least one file or directory.')
+  if (command === 'remove' && rest.length === 0)
+    return usage(out, 'remove needs at least one stored source path.')
   if (command === 'ask' && !rest.join(' ').trim()) return usage(out, 'ask needs a question.')
   if (command === 'eval' && !args.values.questions) return usage(out, 'eval needs --questions FILE.')
   const k = args.values.k !== undefined ? Number(args.values.k) : 5
@@ -128,6 +132,21 @@ export async function main(
             ? `Every chunk is already embedded with ${ctx.embedder.key}.`
             : `Re-embedded ${n} chunks with ${ctx.embedder.key}.`,
         )
+        return 0
+      }
+      case 'remove': {
+        const missing: string[] = []
+        for (const path of rest) {
+          if (await deleteDocument(ctx.database.db, 'file', path)) out.progress(`removed ${path}`)
+          else missing.push(path)
+        }
+        out.result(`Removed ${rest.length - missing.length} of ${rest.length} documents.`)
+        if (missing.length > 0) {
+          out.result(
+            `Not in the index: ${missing.join(', ')} (give the stored path, e.g. from "policybot ask --json").`,
+          )
+          return 1
+        }
         return 0
       }
       case 'stats': {
