@@ -5,6 +5,7 @@ import { PolicybotError } from '../errors'
 import type { Chunk } from './chunk'
 import type { Embedder } from './embed/types'
 import type { ParsedDocument } from './parse'
+import { normalizeAcronyms } from './text/analyze'
 import { segmentForSearch } from './text/segment'
 
 /** A parsed and chunked document, ready to be stored under its source identity. */
@@ -34,7 +35,7 @@ export function passageText(title: string, headingPath: readonly string[], text:
 
 /** The text the full-text index sees for a chunk, CJK segmented. */
 export function searchText(title: string, headingPath: readonly string[], text: string): string {
-  return segmentForSearch(passageText(title, headingPath, text))
+  return segmentForSearch(normalizeAcronyms(passageText(title, headingPath, text)))
 }
 
 const embedderIds = new WeakMap<object, Map<string, number>>()

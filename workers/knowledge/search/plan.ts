@@ -68,7 +68,10 @@ export async function planQuery(
     const key = lexemes.join(' ')
     if (seen.has(key) || lexemes.length === 0) return
     seen.add(key)
-    const weight = ORIGIN_WEIGHT[origin] * (lexemes.reduce((s, l) => s + idf(stats, l), 0) / lexemes.length)
+    let rarity = lexemes.reduce((s, l) => s + idf(stats, l), 0) / lexemes.length
+    // A variant stands in for the question's word: it may not weigh more than that word does.
+    if (extra.variantOf) rarity = Math.min(rarity, idf(stats, extra.variantOf))
+    const weight = ORIGIN_WEIGHT[origin] * rarity
     terms.push({
       tsquery: lexemes.map(quoteLexeme).join(' <-> '),
       lexemes,

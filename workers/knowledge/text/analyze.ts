@@ -44,6 +44,15 @@ const ABBREVIATIONS: Record<string, string> = {
   w: 'with',
 }
 
+/**
+ * Upper-case acronyms that lower-case into stop words: "US" (the country) is not "us", "IT" (the
+ * department) is not "it". They are rewritten before anything is lower-cased, for the index
+ * (search text) and for questions alike, so both sides agree.
+ */
+export function normalizeAcronyms(text: string): string {
+  return text.replace(/\bU\.S\.(A\.)?(?=\s|$|[,;:)])|\bUSA\b|\bUS\b/g, 'USA').replace(/\bIT\b/g, 'ITdept')
+}
+
 /** One analysed token: the surface form (lower case) and the stem used for matching. */
 export interface Term {
   surface: string
@@ -59,7 +68,7 @@ const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu
  */
 export function analyze(text: string): Term[] {
   const out: Term[] = []
-  for (const m of text.normalize('NFKC').toLowerCase().matchAll(TOKEN)) {
+  for (const m of normalizeAcronyms(text.normalize('NFKC')).toLowerCase().matchAll(TOKEN)) {
     const tok = m[0]
     if (CJK_CHAR.test(tok)) {
       // A token can mix scripts ("15天"); split the CJK runs out and segment them.
