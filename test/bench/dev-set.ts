@@ -54,6 +54,11 @@ export function firstHit(
   return i >= 0 ? i + 1 : undefined
 }
 
+/** Whether an answer's text contains one of the expected snippets (an extractive answer quoted it). */
+export function answerQuotes(answer: string, expect: DevQuestion['expect']): boolean {
+  return expect.some((e) => normalize(answer).includes(normalize(e.contains)))
+}
+
 /** Whether every expected passage is among the retrieved ones. */
 export function allHit(retrieved: { path: string; text: string }[], expect: DevQuestion['expect']): boolean {
   return expect.every((e) =>

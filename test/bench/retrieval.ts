@@ -21,7 +21,14 @@ import {
 } from '../../workers/knowledge/store'
 import { filesUnder, ingestFiles } from '../helpers/db'
 import { baselineResults, indexedChunks } from './bm25'
-import { abstentionMetrics, type DevQuestion, historyOf, loadDevSet, rankingMetrics } from './dev-set'
+import {
+  abstentionMetrics,
+  answerQuotes,
+  type DevQuestion,
+  historyOf,
+  loadDevSet,
+  rankingMetrics,
+} from './dev-set'
 import { createFillerWriter } from './synthetic'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/handbook/', import.meta.url))
@@ -65,6 +72,7 @@ async function main() {
       retrieved: { path: string; text: string }[]
       confidence: number
       ms: number
+      quoted: boolean
     }[] = []
     for (const q of questions) {
       const started = performance.now()
@@ -80,6 +88,7 @@ async function main() {
         retrieved: a.passages.map((p) => ({ path: p.sourcePath, text: p.text })),
         confidence: a.confidence,
         ms,
+        quoted: answerQuotes(a.text, q.expect),
       })
     }
     return out
@@ -133,6 +142,10 @@ async function main() {
       `| ${kind} | ${hk.questions} | ${pct(hk.hit1)} | ${pct(hk.hit5)} | ${pct(bk.hit1)} | ${pct(bk.hit5)} |`,
     )
   }
+  const answerable = hybrid.filter((r) => r.q.answerable)
+  print(
+    `\nExtractive answers that quote the labelled passage text: ${pct(answerable.filter((r) => r.quoted).length / answerable.length)}`,
+  )
   const misses = hybrid.filter((r) => r.q.answerable && !(rankingMetrics([r]).hit5 > 0))
   if (misses.length > 0) print(`\nHybrid misses at 5: ${misses.map((m) => m.q.id).join(', ')}`)
 

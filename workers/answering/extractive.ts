@@ -17,6 +17,22 @@ const LABEL: Record<string, string> = {
   zh: '以下内容摘自公司文档（原文摘录；未配置语言模型，并非总结）：',
 }
 
+/**
+ * Passages whose sentences may be quoted, and how much each rank down costs a sentence. Chosen on
+ * the dev set (share of answers quoting the labelled sentence: 55% quoting from the top 3 with
+ * no number preference, 64% with these values) and confirmed on two real handbooks (62% → 76%).
+ */
+const QUOTE_FROM = 5
+const RANK_PENALTY = 0.2
+
+/**
+ * "How many days…", "how much…", "what is the limit…": the answer is a number, so sentences with
+ * one are preferred.
+ */
+const ASKS_FOR_A_NUMBER =
+  /\b(how (many|much|long|often|soon|far)|what is the (maximum|minimum|max|min|limit|rate|amount|cap|budget|deadline)|what's the (max|min|limit|rate|amount|cap|budget|deadline)|by when|how early)\b|多少|几|多久|多长/i
+const NUMBER_BONUS = 1.5
+
 /** Most characters quoted in one extractive answer. */
 const MAX_QUOTE = 700
 
@@ -31,11 +47,20 @@ export function extractiveAnswer(
   language: string,
 ): { text: string; citations: Citation[] } {
   const units: Unit[] = []
-  passages.slice(0, 3).forEach((p, i) => {
+  const wantsNumber = ASKS_FOR_A_NUMBER.test(plan.text)
+  passages.slice(0, QUOTE_FROM).forEach((p, i) => {
     const headingStems = new Set(analyze(p.headingPath.join(' ')).map((t) => t.stem))
+    // Retrieval's order still counts: a lower passage needs a clearly better sentence to win.
+    const rank = 1 - RANK_PENALTY * i
     let order = 0
     for (const text of quotableUnits(p.text, p.language)) {
-      units.push({ passage: i, order: order++, text, score: unitScore(plan, text, headingStems) - i * 0.05 })
+      const numberBonus = wantsNumber && /\d/.test(text) ? NUMBER_BONUS : 1
+      units.push({
+        passage: i,
+        order: order++,
+        text,
+        score: unitScore(plan, text, headingStems) * rank * numberBonus,
+      })
     }
   })
   if (units.length === 0) return { text: '', citations: [] }
