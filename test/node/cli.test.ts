@@ -81,12 +81,13 @@ describe('the policybot CLI', () => {
   it('evaluates a JSONL file, following `previous` for chat history', async () => {
     writeFileSync(
       join(work, 'q.jsonl'),
-      [
+      // A byte-order mark and Windows line endings, as spreadsheet exports write them.
+      `\uFEFF${[
         JSON.stringify({ id: 'a1', question: 'How many vacation days do I get?', expected: 'ignored' }),
         JSON.stringify({ id: 'a2', question: 'and do they carry over?', previous: 'a1' }),
         'not json',
         JSON.stringify({ id: 'a3', question: 'Is there a policy on pet insurance for dogs?' }),
-      ].join('\n'),
+      ].join('\r\n')}`,
     )
     const r = await cli(['eval', '--questions', 'q.jsonl', '--k', '3', '--out', 'out.jsonl'], work)
     expect(r.code).toBe(1) // one malformed line

@@ -27,7 +27,10 @@ export async function evalCommand(
   const source = await readFile(options.questions, 'utf8').catch((e: unknown) => {
     throw new PolicybotError('FILE_NOT_FOUND', `${options.questions}: ${messageOf(e)}`)
   })
-  const raw = source.split(/\r?\n/).filter((l) => l.trim())
+  const raw = source
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
   const parsed: (EvalLine | { error: string; id: string | null })[] = raw.map((line, i) =>
     parseLine(line, i + 1),
   )
