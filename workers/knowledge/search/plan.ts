@@ -99,8 +99,7 @@ export async function planQuery(
     .filter((p) => p.length <= 3 && (cjkQuestion || !p.some((l) => CJK_CHAR.test(l))))
   const missing = synonymLexemes.flat().filter((l) => !stats.df.has(l))
   if (missing.length > 0) {
-    const extra = await termStats(db, missing)
-    for (const [k, v] of extra.df) stats.df.set(k, v)
+    for (const [k, v] of await documentFrequencies(db, missing)) stats.df.set(k, v)
   }
   for (const phrase of synonymLexemes) {
     if (phrase.every((l) => stats.df.has(l))) push(phrase, 'synonym')
@@ -117,11 +116,7 @@ export function queryTerms(text: string): Term[] {
 
 /** Chunk count and the chunk frequency of the given lexemes. */
 export async function termStats(db: Db, lexemes: string[]): Promise<TermStats> {
-  const rows = await queryRows<{ term: string; df: number }>(
-    db,
-    sql`SELECT term, df FROM terms WHERE term = ANY(${toTextArray(lexemes)}::text[])`,
-    'read term statistics',
-  )
+  const df = await documentFrequencies(db, lexemes)
   const [corpus] = await queryRows<{ chunks: number; length: number }>(
     db,
     sql`SELECT (value->>'chunks')::float8 AS chunks, (value->>'length')::float8 AS length FROM settings WHERE key = 'corpus'`,
@@ -131,8 +126,18 @@ export async function termStats(db: Db, lexemes: string[]): Promise<TermStats> {
   return {
     chunks,
     avgLength: chunks > 0 ? (corpus?.length ?? 0) / chunks : 0,
-    df: new Map(rows.map((r) => [r.term, r.df])),
+    df,
   }
+}
+
+/** The chunk frequency of each lexeme the index knows. */
+async function documentFrequencies(db: Db, lexemes: string[]): Promise<Map<string, number>> {
+  const rows = await queryRows<{ term: string; df: number }>(
+    db,
+    sql`SELECT term, df FROM terms WHERE term = ANY(${toTextArray(lexemes)}::text[])`,
+    'read term statistics',
+  )
+  return new Map(rows.map((r) => [r.term, r.df]))
 }
 
 /**
