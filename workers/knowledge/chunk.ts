@@ -1,5 +1,5 @@
 import type { Block, ParsedDocument } from './parse'
-import { blockText } from './parse/markdown'
+import { blockText } from './parse/blocks'
 import { CJK_RUN } from './text/script'
 import { splitSentences } from './text/segment'
 

@@ -1,8 +1,8 @@
 import mammoth from 'mammoth'
 import { PolicybotError } from '../../errors'
-import { detectLanguage } from '../text/script'
+import { blocksLanguage, firstHeading } from './blocks'
 import { htmlToMarkdown } from './html-to-markdown'
-import { blockText, markdownToBlocks } from './markdown'
+import { markdownToBlocks } from './markdown'
 import type { ParsedDocument } from './types'
 
 /** Word's title styles are headings too; mammoth maps Heading 1–6 by itself. */
@@ -25,12 +25,11 @@ export async function parseDocx(bytes: Uint8Array, fileName: string): Promise<Pa
     })
   }
   const blocks = markdownToBlocks(htmlToMarkdown(html))
-  const h1 = blocks.find((b) => b.kind === 'heading')
   return {
-    title: h1?.kind === 'heading' ? h1.text : fileName,
+    title: firstHeading(blocks) ?? fileName,
     format: 'docx',
     blocks,
-    language: detectLanguage(blocks.map(blockText).join('\n')),
+    language: blocksLanguage(blocks),
     metadata: {},
   }
 }

@@ -1,6 +1,6 @@
-import { detectLanguage } from '../text/script'
+import { blocksLanguage, firstHeading } from './blocks'
 import { htmlToMarkdown } from './html-to-markdown'
-import { blockText, markdownToBlocks } from './markdown'
+import { markdownToBlocks } from './markdown'
 import type { ParsedDocument } from './types'
 
 /**
@@ -13,11 +13,10 @@ export function parseHtml(html: string, fallbackTitle: string): ParsedDocument {
     firstElement(html, 'main') ?? firstElement(html, 'article') ?? firstElement(html, 'body') ?? html
   const withoutChrome = main.replace(/<(header|footer|aside)\b[\s\S]*?<\/\1>/gi, '')
   const blocks = markdownToBlocks(htmlToMarkdown(withoutChrome))
-  const h1 = blocks.find((b) => b.kind === 'heading' && b.level === 1)
   const title =
     metaContent(html, 'og:title') ??
     textOf(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1]) ??
-    (h1?.kind === 'heading' ? h1.text : undefined) ??
+    firstHeading(blocks, 1) ??
     fallbackTitle
   const url = /<link[^>]+rel=["']canonical["'][^>]*>/i.exec(html)?.[0].match(/href=["']([^"']+)["']/i)?.[1]
   const modified = metaContent(html, 'article:modified_time') ?? metaContent(html, 'last-modified')
@@ -27,7 +26,7 @@ export function parseHtml(html: string, fallbackTitle: string): ParsedDocument {
     title,
     format: 'html',
     blocks,
-    language: lang ?? detectLanguage(blocks.map(blockText).join('\n')),
+    language: lang ?? blocksLanguage(blocks),
     ...(url ? { url } : {}),
     ...(updatedAt && !Number.isNaN(updatedAt.getTime()) ? { updatedAt } : {}),
     metadata: {},

@@ -1,7 +1,7 @@
 import { Lexer, type Token, type Tokens } from 'marked'
 import { parse as parseYaml } from 'yaml'
-import { detectLanguage } from '../text/script'
 import { unwrapLines } from '../text/unwrap'
+import { blocksLanguage, blockText, firstHeading } from './blocks'
 import { htmlToMarkdown } from './html-to-markdown'
 import type { Block, ParsedDocument } from './types'
 
@@ -15,13 +15,12 @@ export function parseMarkdown(source: string, fallbackTitle: string): ParsedDocu
   const cleaned = fixHeadings(stripTemplateTags(body, frontMatter))
   const blocks = markdownToBlocks(cleaned)
   const meta = documentMeta(frontMatter)
-  const firstH1 = blocks.find((b) => b.kind === 'heading' && b.level === 1)
-  const title = meta.title ?? (firstH1?.kind === 'heading' ? firstH1.text : undefined) ?? fallbackTitle
+  const title = meta.title ?? firstHeading(blocks, 1) ?? fallbackTitle
   return {
     title,
     format: 'markdown',
     blocks,
-    language: meta.language ?? detectLanguage(blocks.map(blockText).join('\n')),
+    language: meta.language ?? blocksLanguage(blocks),
     ...(meta.url ? { url: meta.url } : {}),
     ...(meta.updatedAt ? { updatedAt: meta.updatedAt } : {}),
     ...(meta.audience ? { audience: meta.audience } : {}),
@@ -34,18 +33,6 @@ export function markdownToBlocks(markdown: string, depth = 0): Block[] {
   const blocks: Block[] = []
   for (const token of new Lexer({ gfm: true }).lex(markdown)) collect(token, blocks, depth)
   return blocks
-}
-
-/** The text of a block as it will appear in a chunk. */
-export function blockText(b: Block): string {
-  switch (b.kind) {
-    case 'list':
-      return b.items.join('\n')
-    case 'table':
-      return [b.header, ...b.rows].join('\n')
-    default:
-      return b.text
-  }
 }
 
 function collect(token: Token, out: Block[], depth: number): void {

@@ -1,8 +1,7 @@
 import { getDocumentProxy } from 'unpdf'
 import { PolicybotError } from '../../errors'
-import { detectLanguage } from '../text/script'
 import { unwrapLines } from '../text/unwrap'
-import { blockText } from './markdown'
+import { blocksLanguage, firstHeading } from './blocks'
 import type { Block, ParsedDocument } from './types'
 
 /** One positioned line of text on a page. */
@@ -59,13 +58,12 @@ export async function parsePdf(bytes: Uint8Array, fileName: string): Promise<Par
     const info = (meta?.info ?? {}) as Record<string, unknown>
     const blocks = linesToBlocks(dropRunningLines(lines, pdf.numPages))
     const infoTitle = typeof info.Title === 'string' && info.Title.trim() ? info.Title.trim() : undefined
-    const h1 = blocks.find((b) => b.kind === 'heading')
     const modified = typeof info.ModDate === 'string' ? pdfDate(info.ModDate) : undefined
     return {
-      title: infoTitle ?? (h1?.kind === 'heading' ? h1.text : fileName),
+      title: infoTitle ?? firstHeading(blocks) ?? fileName,
       format: 'pdf',
       blocks,
-      language: detectLanguage(blocks.map(blockText).join('\n')),
+      language: blocksLanguage(blocks),
       pageCount: pdf.numPages,
       ...(modified ? { updatedAt: modified } : {}),
       metadata: {},

@@ -1,6 +1,5 @@
-import { detectLanguage } from '../text/script'
 import { unwrapLines } from '../text/unwrap'
-import { blockText } from './markdown'
+import { blocksLanguage, firstHeading } from './blocks'
 import type { Block, ParsedDocument } from './types'
 
 const BULLET = /^\s*([-*•·]|\d{1,2}[.)])\s+/
@@ -40,12 +39,11 @@ export function parseText(source: string, fallbackTitle: string): ParsedDocument
     }
     blocks.push({ kind: 'paragraph', text: unwrapLines(lines.join('\n')) })
   }
-  const h1 = blocks.find((b) => b.kind === 'heading')
   return {
-    title: h1?.kind === 'heading' ? h1.text : fallbackTitle,
+    title: firstHeading(blocks) ?? fallbackTitle,
     format: 'text',
     blocks,
-    language: detectLanguage(blocks.map(blockText).join('\n')),
+    language: blocksLanguage(blocks),
     metadata: {},
   }
 }
