@@ -28,9 +28,33 @@ export default defineConfig({
       },
       {
         plugins: [
-          cloudflareTest({ main: './workers/index.ts', wrangler: { configPath: './wrangler.toml' } }),
+          // Bindings point the Worker at the servers test/workerd/global-setup.ts starts.
+          cloudflareTest(({ inject }) => ({
+            main: './workers/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                DATABASE_URL: inject('databaseUrl'),
+                POLICYBOT_NEON_WSPROXY: inject('wsProxy'),
+                SLACK_API_URL: `${inject('slackUrl')}/api/`,
+                SLACK_SIGNING_SECRET: 'test-signing-secret',
+                SLACK_BOT_TOKEN: 'xoxb-test-token',
+                SLACK_BOT_USER_ID: 'U0BOT00001',
+                SLACK_ADMIN_CHANNEL: 'C0ADMINS01',
+                POLICY_ADMINS: 'U0ADMIN001,U0ADMIN002,S0POLICYTEAM',
+                HANDBOOK_UPLOADERS: 'U0HR000001',
+                WEB_CONSOLE: 'on',
+              },
+            },
+          })),
         ],
-        test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'] },
+        test: {
+          name: 'workerd',
+          include: ['test/workerd/**/*.test.ts'],
+          globalSetup: ['test/workerd/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

@@ -1,5 +1,31 @@
-/** Bindings and vars of the Worker (see wrangler.toml). Secrets are set with `wrangler secret put`. */
+import type { Queue } from '@cloudflare/workers-types'
+import type { Job } from './jobs/types'
+
+/**
+ * Bindings and vars of the Worker (see wrangler.toml). Secrets are set with `wrangler secret put`
+ * (or `.dev.vars` locally); `workers/config.ts` parses them.
+ */
 export interface Env {
+  /** The job queue (answers, escalations, deliveries, uploads). */
+  JOBS: Queue<Job>
   POLICYBOT_LOG_LEVEL?: string
   DATABASE_URL?: string
+  POLICYBOT_NEON_WSPROXY?: string
+  SLACK_SIGNING_SECRET?: string
+  SLACK_BOT_TOKEN?: string
+  SLACK_API_URL?: string
+  SLACK_ADMIN_CHANNEL?: string
+  SLACK_BOT_USER_ID?: string
+  POLICY_ADMINS?: string
+  HANDBOOK_UPLOADERS?: string
+  RUNNER_URL?: string
+  RUNNER_TOKEN?: string
+  RUNNER_MODEL?: string
+  RUNNER_EMBEDDINGS_MODEL?: string
+  ESCALATION_REMIND_HOURS?: string
+  APPROVED_ANSWER_TTL_DAYS?: string
+  POLICYBOT_ABSTAIN_BELOW?: string
+  MAX_UPLOAD_MB?: string
+  WEB_CONSOLE?: string
+  WEB_ADMIN?: string
 }

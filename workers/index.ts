@@ -1,15 +1,25 @@
 import type { ExportedHandler, Response as WorkerResponse } from '@cloudflare/workers-types'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { ConfigError } from './config'
 import type { Env } from './env'
+import { consumeJobs } from './jobs/consumer'
+import type { Job } from './jobs/types'
+import { remindOpenEscalations } from './pipeline/reminders'
+import { openServices } from './services'
+import { slackRoutes } from './slack/routes'
+import { webRoutes } from './web/routes'
 
 /**
- * The Worker: chat-platform webhooks and the console API live here (the Slack issue adds them).
- * Errors become one JSON envelope `{ error: { message, type, code } }` in exactly this place.
+ * The Worker: Slack webhooks (`/slack/*`), the local web page and console API (`/`, `/api/*`,
+ * when WEB_CONSOLE=on), the job queue consumer and the reminder cron. Errors become one JSON
+ * envelope `{ error: { message, type, code } }` in exactly this place.
  */
 export const app = new Hono<{ Bindings: Env }>()
 
 app.get('/healthz', (c) => c.json({ ok: true, service: 'policybot', runtime: navigator.userAgent }))
+app.route('/slack', slackRoutes)
+app.route('/', webRoutes)
 
 app.notFound((c) =>
   c.json(
@@ -27,6 +37,10 @@ app.onError((err, c) => {
       err.status,
     )
   }
+  if (err instanceof ConfigError) {
+    console.error(err.message)
+    return c.json({ error: { message: err.message, type: 'server_error', code: err.code } }, 500)
+  }
   console.error('unhandled error', err)
   return c.json({ error: { message: 'Internal error', type: 'server_error', code: 'INTERNAL' } }, 500)
 })
@@ -35,4 +49,13 @@ export default {
   // Hono is typed against the standard Fetch types, wrangler against workerd's: the same objects.
   fetch: async (request, env, ctx) =>
     (await app.fetch(request as unknown as Request, env, ctx)) as unknown as WorkerResponse,
-} satisfies ExportedHandler<Env>
+  queue: async (batch, env, ctx) => consumeJobs(batch, env, ctx),
+  scheduled: async (_controller, env, ctx) => {
+    const svc = await openServices(env)
+    ctx.waitUntil(
+      remindOpenEscalations(svc)
+        .catch((e: unknown) => console.error('reminders failed', e))
+        .finally(() => svc.close()),
+    )
+  },
+} satisfies ExportedHandler<Env, Job>

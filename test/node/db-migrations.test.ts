@@ -64,13 +64,23 @@ describe('migrations through the production driver (Neon, WebSocket proxy to a l
       await migrateNeon(neon.db) // a second run applies nothing
       const facts = await schemaFacts(neon.db)
       expect(facts.extensions).toEqual(expect.arrayContaining(['pg_trgm', 'vector']))
-      expect(facts.tables).toEqual(expect.arrayContaining(['chunks', 'documents', 'embedders', 'terms']))
+      expect(facts.tables).toEqual(
+        expect.arrayContaining([
+          'chunks',
+          'documents',
+          'embedders',
+          'terms',
+          'questions',
+          'escalations',
+          'approved_answers',
+        ]),
+      )
       const applied = await queryRows<{ n: number }>(
         neon.db,
         sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
         'count migrations',
       )
-      expect(applied[0]?.n).toBe(2)
+      expect(applied[0]?.n).toBe(3)
     } finally {
       await neon.close()
     }

@@ -19,6 +19,7 @@ describe('citationLabel', () => {
     expect(
       citationLabel({
         n: 1,
+        documentId: 1,
         title: 'Travel Policy',
         sourcePath: 't.pdf',
         headingPath: ['Flights'],

@@ -5,6 +5,7 @@ import type { Citation } from './types'
 export function citationOf(n: number, p: Passage): Citation {
   return {
     n,
+    documentId: p.documentId,
     title: p.title,
     sourcePath: p.sourcePath,
     headingPath: p.headingPath,

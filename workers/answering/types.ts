@@ -3,6 +3,8 @@ import type { Passage } from '../knowledge/search/types'
 /** A numbered source of an answer, with what a reader needs to find it. */
 export interface Citation {
   n: number
+  /** The document version quoted (approved answers are withdrawn when it is replaced or deleted). */
+  documentId: number
   title: string
   sourcePath: string
   headingPath: string[]
@@ -12,7 +14,7 @@ export interface Citation {
   updated: string
 }
 
-export type AnswerMode = 'generated' | 'extractive' | 'abstain'
+export type AnswerMode = 'generated' | 'extractive' | 'abstain' | 'approved'
 
 export interface Answer {
   mode: AnswerMode
@@ -29,4 +31,6 @@ export interface Answer {
   searchedQuestion: string
   /** What retrieval returned, best first. */
   passages: Passage[]
+  /** For `approved`: who approved the answer, and when. */
+  approval?: { id: number; by: string; at: string }
 }

@@ -1,10 +1,13 @@
 import { sql } from 'drizzle-orm'
 import {
+  boolean,
   customType,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
+  real,
   serial,
   text,
   timestamp,
@@ -128,4 +131,165 @@ export const ingestErrors = pgTable('ingest_errors', {
   code: text('code').notNull(),
   message: text('message').notNull(),
   at: timestamp('at', tz).notNull().defaultNow(),
+})
+
+// ── Conversations on chat platforms (Slack; Teams and DingTalk reuse the same tables) ──────────
+
+/**
+ * Every inbound platform event we accepted, keyed so that duplicates collapse: Slack's retries
+ * carry the same event id, and one post arrives twice (`message` and `app_mention`) with the same
+ * channel and ts. The insert with ON CONFLICT DO NOTHING is the atomic "seen before?" check.
+ */
+export const inboundEvents = pgTable('inbound_events', {
+  key: text('key').primaryKey(),
+  platform: text('platform').notNull(),
+  receivedAt: timestamp('received_at', tz).notNull().defaultNow(),
+})
+
+/**
+ * One question asked on a platform: the ledger that makes sure none is lost. `queued` until a job
+ * answers it; `failed` (with the error) when retries ran out, which admins see and can retry.
+ */
+export const questions = pgTable(
+  'questions',
+  {
+    id: serial('id').primaryKey(),
+    platform: text('platform').notNull(),
+    /** Workspace / tenant. */
+    team: text('team').notNull().default(''),
+    channel: text('channel').notNull(),
+    /** The thread the answer goes to (`thread_ts` in Slack; the post itself when it starts one). */
+    threadTs: text('thread_ts').notNull(),
+    /** The post that asked. */
+    messageTs: text('message_ts').notNull(),
+    asker: text('asker').notNull(),
+    text: text('text').notNull(),
+    /** How it reached us: mention, dm, thread, command, assistant, web. */
+    trigger: text('trigger').notNull(),
+    status: text('status').notNull().default('queued'),
+    mode: text('mode'),
+    answer: text('answer'),
+    citations: jsonb('citations'),
+    confidence: real('confidence'),
+    /** For `approved` answers: the approved answer given (reused or just approved). */
+    approvedAnswerId: integer('approved_answer_id'),
+    /** Where the answer was posted (its ts), for updates. */
+    answerTs: text('answer_ts'),
+    attempts: integer('attempts').notNull().default(0),
+    error: text('error'),
+    createdAt: timestamp('created_at', tz).notNull().defaultNow(),
+    answeredAt: timestamp('answered_at', tz),
+  },
+  (t) => [
+    index('questions_thread').on(t.platform, t.channel, t.threadTs),
+    index('questions_status').on(t.status),
+  ],
+)
+
+/** Threads the bot answers in: replies there are questions without a new mention. */
+export const threads = pgTable(
+  'threads',
+  {
+    platform: text('platform').notNull(),
+    channel: text('channel').notNull(),
+    threadTs: text('thread_ts').notNull(),
+    asker: text('asker').notNull(),
+    startedAt: timestamp('started_at', tz).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.channel, t.threadTs] })],
+)
+
+/** Thumbs up/down on an answer; the last vote of a person counts. */
+export const feedback = pgTable(
+  'feedback',
+  {
+    questionId: integer('question_id')
+      .notNull()
+      .references(() => questions.id),
+    voter: text('voter').notNull(),
+    helpful: boolean('helpful').notNull(),
+    at: timestamp('at', tz).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.questionId, t.voter] })],
+)
+
+/**
+ * A question handed to the policy team: `open` until an admin approves (as drafted), edits and
+ * approves, or rejects it. The status changes with one conditional UPDATE, so of two admins acting
+ * at once exactly one wins.
+ */
+export const escalations = pgTable(
+  'escalations',
+  {
+    id: serial('id').primaryKey(),
+    questionId: integer('question_id')
+      .notNull()
+      .references(() => questions.id),
+    /** abstain, low_confidence, ungrounded, asked (the asker pressed "Ask a human"), feedback. */
+    reason: text('reason').notNull(),
+    draft: text('draft'),
+    citations: jsonb('citations').notNull().default([]),
+    confidence: real('confidence'),
+    status: text('status').notNull().default('open'),
+    /** The admin-channel message (channel, ts) that carries the buttons. */
+    adminChannel: text('admin_channel'),
+    adminTs: text('admin_ts'),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', tz),
+    finalAnswer: text('final_answer'),
+    rejectReason: text('reject_reason'),
+    remindedAt: timestamp('reminded_at', tz),
+    /** When the decision reached the asker (a retried delivery job does not post twice). */
+    deliveredAt: timestamp('delivered_at', tz),
+    createdAt: timestamp('created_at', tz).notNull().defaultNow(),
+  },
+  (t) => [
+    index('escalations_status').on(t.status),
+    // One open escalation per question: "Ask a human" twice does not page the team twice.
+    uniqueIndex('escalations_open_question').on(t.questionId).where(sql`status = 'open'`),
+  ],
+)
+
+/**
+ * Answers approved by the policy team, reused for later questions that mean the same. Withdrawn
+ * when a cited document changes or is deleted; expired after the configured number of days.
+ */
+export const approvedAnswers = pgTable(
+  'approved_answers',
+  {
+    id: serial('id').primaryKey(),
+    escalationId: integer('escalation_id')
+      .references(() => escalations.id)
+      .unique(),
+    question: text('question').notNull(),
+    answer: text('answer').notNull(),
+    citations: jsonb('citations').notNull().default([]),
+    /** Document versions cited; a new version or a deletion withdraws the answer. */
+    documentIds: integer('document_ids').array().notNull().default(sql`'{}'::integer[]`),
+    language: text('language').notNull().default('en'),
+    embedderId: integer('embedder_id').references(() => embedders.id),
+    embedding: vector('embedding'),
+    /** The question's analysed terms (stems), for the lexical half of the match. */
+    terms: text('terms').array().notNull().default(sql`'{}'::text[]`),
+    approvedBy: text('approved_by').notNull(),
+    approvedAt: timestamp('approved_at', tz).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', tz).notNull(),
+    withdrawnAt: timestamp('withdrawn_at', tz),
+    withdrawnReason: text('withdrawn_reason'),
+  },
+  (t) => [
+    index('approved_answers_documents').using('gin', t.documentIds),
+    index('approved_answers_live').on(t.expiresAt).where(sql`withdrawn_at IS NULL`),
+  ],
+)
+
+/** Jobs whose retries ran out: parked for an admin to see and retry, never silently dropped. */
+export const parkedJobs = pgTable('parked_jobs', {
+  id: serial('id').primaryKey(),
+  kind: text('kind').notNull(),
+  body: jsonb('body').notNull(),
+  error: text('error').notNull(),
+  attempts: integer('attempts').notNull(),
+  parkedAt: timestamp('parked_at', tz).notNull().defaultNow(),
+  retriedAt: timestamp('retried_at', tz),
 })

@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm'
+import { withdrawApprovedFor } from '../approved/withdraw'
 import { type Db, queryRows } from '../db/client'
 import { chunks, documents, embedders } from '../db/schema'
 import { PolicybotError } from '../errors'
@@ -154,7 +155,7 @@ export async function storeDocument(db: Db, embedder: Embedder, input: StoreInpu
   )
   return db.transaction(async (tx) => {
     const previous = await liveDocument(tx as unknown as Db, input.sourceKind, input.sourcePath, true)
-    if (previous) await retireDocument(tx as unknown as Db, previous.id)
+    if (previous) await retireDocument(tx as unknown as Db, previous.id, 'replaced')
     const [created] = await tx
       .insert(documents)
       .values({
@@ -203,12 +204,15 @@ export async function deleteDocument(db: Db, sourceKind: string, sourcePath: str
   return db.transaction(async (tx) => {
     const row = await liveDocument(tx as unknown as Db, sourceKind, sourcePath, true)
     if (!row) return false
-    await retireDocument(tx as unknown as Db, row.id)
+    await retireDocument(tx as unknown as Db, row.id, 'deleted')
     return true
   })
 }
 
-async function retireDocument(db: Db, documentId: number): Promise<void> {
+async function retireDocument(db: Db, documentId: number, why: 'replaced' | 'deleted'): Promise<void> {
+  // Approved answers quoting this version may no longer be true: withdraw them in the same
+  // transaction, so no reader sees the new document alongside an answer approved for the old one.
+  await withdrawApprovedFor(db, documentId, `cited document ${why}`)
   await addTermStats(db, documentId, -1)
   await db.delete(chunks).where(eq(chunks.documentId, documentId))
   await db.update(documents).set({ deletedAt: new Date() }).where(eq(documents.id, documentId))

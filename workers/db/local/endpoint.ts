@@ -18,7 +18,13 @@ export interface LocalEndpoint {
  * pglite-socket shares one session among connections and ignores the database name.
  */
 export async function startLocalEndpoint(client: PGlite, port = 0): Promise<LocalEndpoint> {
-  const server = new PGLiteSocketServer({ db: client, host: '127.0.0.1', port, maxConnections: 16 })
+  const server = new PGLiteSocketServer({
+    db: client,
+    host: '127.0.0.1',
+    port,
+    maxConnections: 200,
+    idleTimeout: 60_000,
+  })
   await server.start()
   const conn = server.getServerConn() // host:port
   const proxy = await startWsProxy()

@@ -146,7 +146,7 @@ export function decodeText(name: string, bytes: Uint8Array): string {
   }
   if (control > head.byteLength * 0.02) throw binary(name)
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
   } catch {
     return new TextDecoder('windows-1252').decode(bytes)
   }

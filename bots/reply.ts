@@ -1,0 +1,38 @@
+/** What the core hands an adapter to show: platform-neutral, rendered by each adapter. */
+export interface ReplyCitation {
+  n: number
+  title: string
+  headingPath: string[]
+  url: string | null
+  page: number | null
+  updated: string
+}
+
+export interface AnswerReply {
+  /** The question ledger id (feedback and "Ask a human" refer to it). */
+  questionId: number
+  mode: 'generated' | 'extractive' | 'abstain' | 'approved'
+  text: string
+  citations: ReplyCitation[]
+  language: string
+  approval?: { by: string; at: string }
+  /** Show feedback and "Ask a human" (not on an abstention, which is already with the team). */
+  actions: boolean
+}
+
+/** An escalation as admins see it. */
+export interface EscalationView {
+  id: number
+  question: string
+  asker: string
+  /** Where the asker asked (channel id), for context. */
+  channel: string
+  reason: string
+  draft: string | null
+  citations: ReplyCitation[]
+  confidence: number | null
+  status: 'open' | 'approved' | 'edited' | 'rejected' | 'expired'
+  decidedBy?: string | null
+  finalAnswer?: string | null
+  rejectReason?: string | null
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { answerMessage, citationLine, SECTION_LIMIT, splitText, toMrkdwn } from './blocks'
+
+describe('splitText', () => {
+  it('keeps every character and respects the limit, cutting at paragraph or sentence ends', () => {
+    const text = Array.from(
+      { length: 80 },
+      (_, i) => `Sentence number ${i} says something about leave.`,
+    ).join(' ')
+    const parts = splitText(text, 500)
+    expect(parts.every((p) => p.length <= 500)).toBe(true)
+    expect(parts.join(' ').replace(/\s+/g, ' ')).toBe(text)
+    expect(parts[0]?.endsWith('.')).toBe(true)
+  })
+})
+
+describe('answerMessage', () => {
+  it('renders text sections within limits, numbered linked sources, feedback and Ask a human', () => {
+    const m = answerMessage({
+      questionId: 7,
+      mode: 'generated',
+      text: `**Yes.** ${'x'.repeat(SECTION_LIMIT + 100)} [1]`,
+      citations: [
+        {
+          n: 1,
+          title: 'Travel | Policy',
+          headingPath: ['Trains'],
+          url: 'https://wiki/t',
+          page: 3,
+          updated: '2026-01-02',
+        },
+      ],
+      language: 'en',
+      actions: true,
+    })
+    const sections = m.blocks.filter((b) => b.type === 'section') as { text: { text: string } }[]
+    expect(sections.length).toBe(2)
+    expect(sections.every((s) => s.text.text.length <= SECTION_LIMIT)).toBe(true)
+    expect(sections[0]?.text.text.startsWith('*Yes.*')).toBe(true)
+    expect(JSON.stringify(m.blocks)).toContain(
+      '[1] <https://wiki/t|Travel ¦ Policy › Trains> (p. 3, updated 2026-01-02)',
+    )
+    expect(JSON.stringify(m.blocks)).toContain('"value":"down:7"')
+    expect(JSON.stringify(m.blocks)).toContain('answer_ask_human')
+  })
+
+  it('escapes Slack control characters', () => {
+    expect(toMrkdwn('a <b> & c')).toBe('a &lt;b&gt; &amp; c')
+    expect(
+      citationLine({ n: 2, title: 'A&B', headingPath: [], url: null, page: null, updated: '2026-01-01' }),
+    ).toBe('[2] A&amp;B (updated 2026-01-01)')
+  })
+})

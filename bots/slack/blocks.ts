@@ -1,0 +1,323 @@
+import type { AnswerReply, EscalationView, ReplyCitation } from '../reply'
+
+/**
+ * Block Kit rendering, pure: the same input always gives the same message. Slack's limits are
+ * enforced here: section text ≤ 3,000 characters, ≤ 50 blocks, fallback `text` ≤ 4,000.
+ */
+
+export type Block = Record<string, unknown>
+export interface SlackMessage {
+  text: string
+  blocks: Block[]
+}
+
+export const SECTION_LIMIT = 3000
+const MAX_BLOCKS = 50
+
+/** Action ids the interaction handler dispatches on. */
+export const ACTIONS = {
+  feedback: 'answer_feedback',
+  askHuman: 'answer_ask_human',
+  approve: 'escalation_approve',
+  edit: 'escalation_edit',
+  reject: 'escalation_reject',
+} as const
+
+export const VIEWS = { edit: 'escalation_edit', reject: 'escalation_reject' } as const
+
+/** Markdown (as the model writes it) to Slack mrkdwn, with `<`, `>`, `&` escaped. */
+export function toMrkdwn(markdown: string): string {
+  return markdown
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\*\*(.+?)\*\*/g, '*$1*')
+    .replace(/^#{1,6}\s+(.+)$/gm, '*$1*')
+    .replace(/\[([^\]]+)\]\((https?:[^)\s]+)\)/g, '<$2|$1>')
+}
+
+/**
+ * Splits text into pieces of at most `limit` characters, preferring paragraph, then line, then
+ * sentence, then word boundaries; never loses a character.
+ */
+export function splitText(text: string, limit = SECTION_LIMIT): string[] {
+  const out: string[] = []
+  let rest = text.trim()
+  while (rest.length > limit) {
+    const window = rest.slice(0, limit)
+    let cut = -1
+    for (const sep of ['\n\n', '\n', '. ', '。', ' ']) {
+      const at = window.lastIndexOf(sep)
+      if (at > limit * 0.3) {
+        cut = at + sep.length
+        break
+      }
+    }
+    if (cut <= 0) cut = limit
+    out.push(rest.slice(0, cut).trimEnd())
+    rest = rest.slice(cut).trimStart()
+  }
+  if (rest) out.push(rest)
+  return out
+}
+
+/** `[1] Title › Section (p. 3, updated 2026-03-14)`, linked when the source has a URL. */
+export function citationLine(c: ReplyCitation): string {
+  const where = [c.title, ...c.headingPath].join(' › ')
+  const label = c.url ? `<${c.url}|${escapeLink(where)}>` : escapeText(where)
+  const page = c.page !== null ? `p. ${c.page}, ` : ''
+  return `[${c.n}] ${label} (${page}updated ${c.updated})`
+}
+
+const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+const escapeLink = (s: string) => escapeText(s).replace(/\|/g, '¦')
+
+function sections(text: string): Block[] {
+  return splitText(toMrkdwn(text)).map((t) => ({ type: 'section', text: { type: 'mrkdwn', text: t } }))
+}
+
+function sourcesBlocks(citations: ReplyCitation[]): Block[] {
+  if (!citations.length) return []
+  const lines = citations.map(citationLine)
+  // A context block holds at most 10 elements; each element's text ≤ 3,000 characters.
+  return [
+    {
+      type: 'context',
+      elements: splitText(lines.join('\n'))
+        .slice(0, 10)
+        .map((t) => ({ type: 'mrkdwn', text: t })),
+    },
+  ]
+}
+
+const MODE_NOTE: Record<string, Record<string, string>> = {
+  extractive: {
+    en: 'Quoted from the documents (no summary was generated).',
+    zh: '以下内容直接摘自公司文档（未生成摘要）。',
+  },
+}
+
+/** The answer to a question: text, numbered sources, feedback and "Ask a human". */
+export function answerMessage(reply: AnswerReply): SlackMessage {
+  const blocks: Block[] = []
+  if (reply.mode === 'approved' && reply.approval) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `:white_check_mark: Answer approved by <@${reply.approval.by}> on ${reply.approval.at.slice(0, 10)}`,
+        },
+      ],
+    })
+  }
+  const note = MODE_NOTE[reply.mode]
+  if (note)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note[reply.language] ?? note.en }] })
+  blocks.push(...sections(reply.text))
+  blocks.push(...sourcesBlocks(reply.citations))
+  if (reply.actions) {
+    blocks.push({
+      type: 'context_actions',
+      elements: [
+        {
+          type: 'feedback_buttons',
+          action_id: ACTIONS.feedback,
+          positive_button: { text: { type: 'plain_text', text: 'Helpful' }, value: `up:${reply.questionId}` },
+          negative_button: {
+            text: { type: 'plain_text', text: 'Not helpful' },
+            value: `down:${reply.questionId}`,
+          },
+        },
+      ],
+    })
+    blocks.push({
+      type: 'actions',
+      block_id: `answer_actions_${reply.questionId}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTIONS.askHuman,
+          text: { type: 'plain_text', text: 'Ask a human' },
+          value: String(reply.questionId),
+        },
+      ],
+    })
+  }
+  return { text: fallback(reply.text), blocks: capBlocks(blocks) }
+}
+
+/** Told to the asker in their thread when a question goes to the policy team. */
+export function holdingMessage(language: string, alreadyText?: string): SlackMessage {
+  const text =
+    language === 'zh'
+      ? '我已将您的问题转交政策团队，他们答复后我会在此回复您。'
+      : "I've asked the policy team. I'll reply in this thread as soon as one of them answers."
+  return { text: alreadyText ? `${alreadyText}\n\n${text}` : text, blocks: [] }
+}
+
+/** The admin-channel message for an escalation: question, asker, draft, sources and buttons. */
+export function escalationMessage(e: EscalationView): SlackMessage {
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: `Question for the policy team (#${e.id})` } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: splitText(`*<@${e.asker}> asked in <#${e.channel}>:*\n>${escapeText(e.question)}`)[0],
+      },
+    },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Why: ${REASONS[e.reason] ?? e.reason}${e.confidence !== null ? ` · confidence ${e.confidence.toFixed(2)}` : ''}`,
+        },
+      ],
+    },
+  ]
+  if (e.draft) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '*Draft answer:*' } })
+    blocks.push(...sections(e.draft))
+    blocks.push(...sourcesBlocks(e.citations))
+  } else {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '_No draft: the documents do not cover this._' },
+    })
+  }
+  if (e.status === 'open') {
+    const value = String(e.id)
+    blocks.push({
+      type: 'actions',
+      block_id: `escalation_${e.id}`,
+      elements: [
+        ...(e.draft
+          ? [
+              {
+                type: 'button',
+                style: 'primary',
+                action_id: ACTIONS.approve,
+                text: { type: 'plain_text', text: 'Approve' },
+                value,
+              },
+            ]
+          : []),
+        {
+          type: 'button',
+          action_id: ACTIONS.edit,
+          text: { type: 'plain_text', text: e.draft ? 'Edit & approve' : 'Write answer' },
+          value,
+        },
+        {
+          type: 'button',
+          style: 'danger',
+          action_id: ACTIONS.reject,
+          text: { type: 'plain_text', text: 'Reject' },
+          value,
+        },
+      ],
+    })
+  } else {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: outcomeLine(e) }] })
+  }
+  return {
+    text: fallback(`Question for the policy team from <@${e.asker}>: ${e.question}`),
+    blocks: capBlocks(blocks),
+  }
+}
+
+const REASONS: Record<string, string> = {
+  abstain: 'the documents do not cover it',
+  low_confidence: 'low confidence',
+  ungrounded: 'the draft cites no source',
+  asked: 'the asker asked for a human',
+  feedback: 'the asker marked the answer not helpful',
+}
+
+/** One line saying what happened to an escalation. */
+export function outcomeLine(e: EscalationView): string {
+  switch (e.status) {
+    case 'approved':
+      return `:white_check_mark: Approved by <@${e.decidedBy}>`
+    case 'edited':
+      return `:pencil2: Edited and approved by <@${e.decidedBy}>`
+    case 'rejected':
+      return `:no_entry_sign: Rejected by <@${e.decidedBy}>${e.rejectReason ? `: ${escapeText(e.rejectReason)}` : ''}`
+    case 'expired':
+      return ':hourglass: Expired'
+    default:
+      return 'Open'
+  }
+}
+
+/** The modal an admin edits the draft in (opened within the 3-second trigger window). */
+export function editModal(e: EscalationView): Block {
+  return {
+    type: 'modal',
+    callback_id: VIEWS.edit,
+    private_metadata: String(e.id),
+    title: { type: 'plain_text', text: 'Edit & approve' },
+    submit: { type: 'plain_text', text: 'Approve' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `*Question:* ${escapeText(e.question).slice(0, 2900)}` },
+      },
+      {
+        type: 'input',
+        block_id: 'answer',
+        label: { type: 'plain_text', text: 'Answer (keep the [n] source markers)' },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'answer',
+          multiline: true,
+          max_length: 3000,
+          ...(e.draft ? { initial_value: e.draft.slice(0, 3000) } : {}),
+        },
+      },
+    ],
+  }
+}
+
+/** The modal asking why an escalation is rejected (the reason is optional). */
+export function rejectModal(e: EscalationView): Block {
+  return {
+    type: 'modal',
+    callback_id: VIEWS.reject,
+    private_metadata: String(e.id),
+    title: { type: 'plain_text', text: 'Reject' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'reason',
+        optional: true,
+        label: { type: 'plain_text', text: 'Reason (shown to the asker)' },
+        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, max_length: 1000 },
+      },
+    ],
+  }
+}
+
+/** The asker's notice when the team rejected the question. */
+export function rejectionMessage(language: string, reason: string | null): SlackMessage {
+  const text =
+    language === 'zh'
+      ? `抱歉，政策团队无法通过此渠道回答这个问题。${reason ? `原因：${reason}` : ''}`
+      : `Sorry — the policy team couldn't answer this one here.${reason ? ` Their note: ${reason}` : ''} You may want to ask your manager or HR directly.`
+  return { text, blocks: [] }
+}
+
+function fallback(text: string): string {
+  return text.length > 3900 ? `${text.slice(0, 3900)}…` : text
+}
+
+function capBlocks(blocks: Block[]): Block[] {
+  return blocks.length <= MAX_BLOCKS
+    ? blocks
+    : [...blocks.slice(0, MAX_BLOCKS - 1), blocks[blocks.length - 1] as Block]
+}

@@ -1,0 +1,158 @@
+import { z } from 'zod'
+import { type InboundEvent, type InboundFile, MalformedPayloadError, type Place } from '../types'
+
+// Minimal schemas: only the fields we read (Slack adds fields freely).
+const FileSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  title: z.string().optional(),
+  size: z.number().optional(),
+  mimetype: z.string().optional(),
+  url_private_download: z.string().optional(),
+  url_private: z.string().optional(),
+})
+
+const EventSchema = z.object({
+  type: z.string(),
+  subtype: z.string().optional(),
+  user: z.string().optional(),
+  bot_id: z.string().optional(),
+  bot_profile: z.unknown().optional(),
+  text: z.string().optional(),
+  ts: z.string().optional(),
+  thread_ts: z.string().optional(),
+  channel: z.string().optional(),
+  channel_type: z.string().optional(),
+  files: z.array(FileSchema).optional(),
+  assistant_thread: z
+    .object({ user_id: z.string(), channel_id: z.string(), thread_ts: z.string() })
+    .optional(),
+})
+
+const EnvelopeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('url_verification'), challenge: z.string() }),
+  z.object({
+    type: z.literal('event_callback'),
+    team_id: z.string(),
+    event_id: z.string(),
+    event: EventSchema,
+    authorizations: z
+      .array(z.object({ user_id: z.string().optional(), is_bot: z.boolean().optional() }))
+      .optional(),
+  }),
+  z.object({ type: z.literal('app_rate_limited') }).loose(),
+])
+
+/** The subtypes of `message` that are still a person posting. */
+const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast'])
+
+/**
+ * Parses an Events API body (the raw JSON text) into an `InboundEvent`. Malformed JSON or an
+ * envelope without the fields Slack always sends throws `MalformedPayloadError`; events the bot
+ * does not act on (other bots, edits, channel chatter not addressed to it) are `unsupported`.
+ * `botUserId` is the bot's own user id, when known, to strip its mention and ignore its own posts.
+ */
+export function parseSlackEvent(rawBody: string, botUserId?: string): InboundEvent {
+  let json: unknown
+  try {
+    json = JSON.parse(rawBody)
+  } catch {
+    throw new MalformedPayloadError('Body is not JSON: Slack sends events as application/json.')
+  }
+  const parsed = EnvelopeSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new MalformedPayloadError(
+      `Not a Slack event envelope: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}`,
+    )
+  }
+  const env = parsed.data
+  if (env.type === 'url_verification') return { kind: 'url_verification', challenge: env.challenge }
+  if (env.type !== 'event_callback') return { kind: 'unsupported', type: env.type, reason: 'not an event' }
+  const ev = env.event
+  const bot = botUserId ?? env.authorizations?.find((a) => a.is_bot)?.user_id
+  const team = env.team_id
+
+  if (ev.type === 'assistant_thread_started' && ev.assistant_thread) {
+    const t = ev.assistant_thread
+    return {
+      kind: 'assistant_thread_started',
+      place: { platform: 'slack', team, channel: t.channel_id, threadTs: t.thread_ts },
+      user: t.user_id,
+      dedupeKey: `slack:event:${env.event_id}`,
+    }
+  }
+  if (ev.type !== 'app_mention' && ev.type !== 'message') {
+    return { kind: 'unsupported', type: ev.type, reason: 'event type not handled' }
+  }
+  if (ev.bot_id || ev.bot_profile || ev.subtype === 'bot_message' || (bot && ev.user === bot)) {
+    return { kind: 'unsupported', type: ev.type, reason: 'posted by a bot' }
+  }
+  if (!PERSON_SUBTYPES.has(ev.subtype)) {
+    return { kind: 'unsupported', type: `${ev.type}.${ev.subtype}`, reason: 'not a new post' }
+  }
+  if (!ev.user || !ev.ts || !ev.channel) {
+    throw new MalformedPayloadError(`${ev.type} event without user, ts or channel`)
+  }
+  const place: Place = { platform: 'slack', team, channel: ev.channel, threadTs: ev.thread_ts ?? ev.ts }
+  // One post arrives as `app_mention` and as `message`; both (and Slack's retries) share this key.
+  const dedupeKey = `slack:${team}:${ev.channel}:${ev.ts}`
+  const rawText = ev.text ?? ''
+  const mentioned = bot ? rawText.includes(`<@${bot}>`) : ev.type === 'app_mention'
+  const text = cleanText(rawText, bot)
+  const isDm = ev.channel_type === 'im'
+
+  if (isDm && ev.files?.length) {
+    return {
+      kind: 'upload',
+      place,
+      messageTs: ev.ts,
+      uploader: ev.user,
+      files: ev.files.map(toFile),
+      text,
+      dedupeKey,
+    }
+  }
+  if (!text) return { kind: 'unsupported', type: ev.type, reason: 'no text' }
+  if (ev.type === 'app_mention' || mentioned) {
+    return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger: 'mention', dedupeKey }
+  }
+  if (isDm) {
+    return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger: 'dm', dedupeKey }
+  }
+  if (ev.thread_ts && ev.thread_ts !== ev.ts) {
+    // A reply in a thread without a mention: a question only if the bot is answering that thread
+    // (the Worker checks); otherwise channel chatter.
+    return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger: 'thread', dedupeKey }
+  }
+  return { kind: 'unsupported', type: ev.type, reason: 'not addressed to the bot' }
+}
+
+function toFile(f: z.infer<typeof FileSchema>): InboundFile {
+  return {
+    id: f.id,
+    name: f.name ?? f.title ?? f.id,
+    size: f.size ?? 0,
+    mimetype: f.mimetype ?? 'application/octet-stream',
+    url: f.url_private_download ?? f.url_private ?? '',
+  }
+}
+
+/**
+ * The question as a person wrote it: the bot's mention removed, other mentions and links shown as
+ * their labels, Slack's HTML escapes undone.
+ */
+export function cleanText(text: string, botUserId?: string): string {
+  let t = text
+  if (botUserId) t = t.split(`<@${botUserId}>`).join(' ')
+  t = t
+    .replace(/<@([A-Z0-9]+)(?:\|([^>]+))?>/g, (_m, id: string, label?: string) => `@${label ?? id}`)
+    .replace(/<#[A-Z0-9]+\|([^>]*)>/g, '#$1')
+    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
+    .replace(/<(https?:[^>]+)>/g, '$1')
+    .replace(/<!([a-z]+)(?:\|[^>]*)?>/g, '@$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+  return t.replace(/\s+/g, ' ').trim()
+}

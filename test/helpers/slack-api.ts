@@ -1,0 +1,90 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** A call our code made to the Slack Web API (or a file download / response_url post). */
+export interface SlackCall {
+  method: string
+  path: string
+  headers: IncomingHttpHeaders
+  body: Record<string, unknown>
+  at: number
+}
+
+/**
+ * A local stand-in for Slack's Web API (https://api.slack.com/web) on 127.0.0.1: it answers the
+ * methods the bot uses with Slack's response shapes, serves files under `/files/`, accepts
+ * `response_url` posts under `/hooks/`, and records every request. Tests read the record over
+ * HTTP (`GET /__calls`), since workerd tests cannot share memory with this Node process.
+ */
+export async function startSlackApi(options: { token?: string; usergroups?: Record<string, string[]> } = {}) {
+  const calls: SlackCall[] = []
+  const files = new Map<string, Uint8Array>()
+  let seq = 0
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x')
+      const raw = Buffer.concat(chunks)
+      const send = (status: number, json: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(json))
+      }
+      if (url.pathname === '/__calls') {
+        if (req.method === 'DELETE') calls.length = 0
+        return send(200, calls)
+      }
+      if (url.pathname.startsWith('/__files/') && req.method === 'PUT') {
+        files.set(url.pathname.slice('/__files/'.length), new Uint8Array(raw))
+        return send(200, { ok: true })
+      }
+      let body: Record<string, unknown> = {}
+      const text = raw.toString('utf8')
+      try {
+        body = text ? (JSON.parse(text) as Record<string, unknown>) : Object.fromEntries(url.searchParams)
+      } catch {
+        body = Object.fromEntries(new URLSearchParams(text))
+      }
+      const method = url.pathname.replace(/^\/api\//, '').replace(/^\//, '')
+      calls.push({ method, path: url.pathname, headers: req.headers, body, at: Date.now() })
+      if (url.pathname.startsWith('/files/')) {
+        if (options.token && req.headers.authorization !== `Bearer ${options.token}`)
+          return send(403, { ok: false })
+        const f = files.get(url.pathname.slice('/files/'.length))
+        if (!f) return send(404, { ok: false, error: 'file_not_found' })
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(f.length) })
+        return res.end(Buffer.from(f))
+      }
+      if (url.pathname.startsWith('/hooks/')) return send(200, { ok: true })
+      if (options.token && req.headers.authorization !== `Bearer ${options.token}`) {
+        return send(200, { ok: false, error: 'invalid_auth' })
+      }
+      const ts = `${1_764_200_000 + Math.floor(seq / 1000)}.${String(++seq).padStart(6, '0')}`
+      switch (method) {
+        case 'chat.postMessage':
+          return send(200, { ok: true, channel: body.channel, ts, message: { text: body.text, ts } })
+        case 'chat.update':
+          return send(200, { ok: true, channel: body.channel, ts: body.ts, text: body.text })
+        case 'chat.postEphemeral':
+          return send(200, { ok: true, message_ts: ts })
+        case 'views.open':
+          return send(200, { ok: true, view: { id: `V${seq}`, ...(body.view as object) } })
+        case 'usergroups.users.list':
+          return send(200, { ok: true, users: options.usergroups?.[String(body.usergroup)] ?? [] })
+        case 'auth.test':
+          return send(200, { ok: true, user_id: 'U0BOT00001', bot_id: 'B0BOT00001', team_id: 'T0POLICY01' })
+        default:
+          return send(200, { ok: true })
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const url = `http://127.0.0.1:${port}`
+  return {
+    url,
+    apiUrl: `${url}/api/`,
+    calls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}

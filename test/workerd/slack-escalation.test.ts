@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest'
+import appMention from '../fixtures/slack/app_mention.json'
+import approveClick from '../fixtures/slack/block_actions_approve.json'
+import feedbackClick from '../fixtures/slack/block_actions_feedback.json'
+import editSubmit from '../fixtures/slack/view_submission_edit.json'
+import rejectSubmit from '../fixtures/slack/view_submission_reject.json'
+import type { SlackCall } from '../helpers/slack-api'
+import {
+  afterJobs,
+  blockText,
+  drainJobs,
+  freshTs,
+  inThread,
+  postEvent,
+  postInteraction,
+  slackCalls,
+  withFields,
+} from './slack'
+
+const CHANNEL = 'C0GENERAL1'
+const ADMINS = 'C0ADMINS01'
+
+/** Asks a question by @mention and runs the jobs; returns the thread and the escalation id posted to admins. */
+async function askUnanswerable(question: string) {
+  const ts = freshTs()
+  await postEvent(
+    withFields(appMention, {
+      'event.ts': ts,
+      'event.event_ts': ts,
+      'event.text': `<@U0BOT00001> ${question}`,
+      event_id: `Ev${ts}`,
+    }),
+  )
+  const calls = await afterJobs((c) => c)
+  const adminPost = calls.find(
+    (c) =>
+      c.method === 'chat.postMessage' && c.body.channel === ADMINS && blockText(c.body).includes(question),
+  )
+  const id = /"value":"(\d+)"/.exec(blockText(adminPost?.body ?? {}))?.[1]
+  return { ts, adminPost, escalationId: id as string }
+}
+
+const click = (actionId: string, escalationId: string, user: string) =>
+  postInteraction(
+    withFields(approveClick, {
+      'user.id': user,
+      'actions.0.action_id': actionId,
+      'actions.0.value': escalationId,
+    }),
+  )
+
+const newCalls = async (before: number): Promise<SlackCall[]> => (await slackCalls()).slice(before)
+
+describe('escalations approved in Slack', () => {
+  it('escalates an unanswerable question, an admin writes the answer, the asker gets it, and it is reused', async () => {
+    const question = 'Can I bring my pet iguana to the office on Fridays?'
+    const { ts, adminPost, escalationId } = await askUnanswerable(question)
+    // The asker is told, in their thread, that the policy team has been asked.
+    const [holding] = inThread(await slackCalls(), CHANNEL, ts)
+    expect(holding?.body.text).toMatch(/asked the policy team/)
+    // The admin message carries the question, the asker and the three buttons.
+    expect(adminPost).toBeDefined()
+    const admin = blockText(adminPost?.body ?? {})
+    expect(admin).toContain('<@U0ASKER001>')
+    expect(admin).toContain('escalation_edit')
+    expect(admin).toContain('escalation_reject')
+
+    // A non-admin pressing a button is refused, ephemerally; nothing changes.
+    let before = (await slackCalls()).length
+    expect((await click('escalation_edit', escalationId, 'U0OTHER001')).status).toBe(200)
+    const refusal = (await newCalls(before)).find((c) => c.method === 'chat.postEphemeral')
+    expect(refusal?.body).toMatchObject({ channel: ADMINS, user: 'U0OTHER001' })
+    expect(String(refusal?.body.text)).toMatch(/Only policy admins/)
+
+    // An admin opens the edit modal inside the 3-second window (views.open with the trigger id).
+    before = (await slackCalls()).length
+    await click('escalation_edit', escalationId, 'U0ADMIN001')
+    const open = (await newCalls(before)).find((c) => c.method === 'views.open')
+    expect(open?.body.trigger_id).toBe(approveClick.trigger_id)
+    expect(open?.body.view).toMatchObject({ callback_id: 'escalation_edit', private_metadata: escalationId })
+
+    // …and submits the answer: the modal closes, the asker's thread gets it, attributed.
+    const answer =
+      'Only assistance animals may come to the office; please ask the Office team about exceptions.'
+    const submitted = await postInteraction(
+      withFields(editSubmit, {
+        'view.private_metadata': escalationId,
+        'view.state.values.answer.answer.value': answer,
+      }),
+    )
+    expect(await submitted.json()).toEqual({ response_action: 'clear' })
+    before = (await slackCalls()).length
+    await drainJobs()
+    const after = await newCalls(before)
+    const delivered = after.find((c) => c.method === 'chat.postMessage' && c.body.thread_ts === ts)
+    expect(delivered?.body.channel).toBe(CHANNEL)
+    expect(blockText(delivered?.body ?? {})).toContain('approved by <@U0ADMIN001>')
+    expect(blockText(delivered?.body ?? {})).toContain('assistance animals')
+    // The admin message shows the outcome instead of the buttons.
+    const update = after.find((c) => c.method === 'chat.update')
+    expect(update?.body).toMatchObject({ channel: ADMINS, ts: adminPost?.body.ts ?? update?.body.ts })
+    expect(blockText(update?.body ?? {})).toContain('Edited and approved by <@U0ADMIN001>')
+    expect(blockText(update?.body ?? {})).not.toContain('escalation_reject')
+
+    // Someone else asks the same thing in other words: the approved answer comes back at once.
+    const again = freshTs()
+    await postEvent(
+      withFields(appMention, {
+        'event.ts': again,
+        'event.text': '<@U0BOT00001> can i bring my pet iguana to the office on fridays',
+        'event.user': 'U0OTHER001',
+        event_id: `Ev${again}`,
+      }),
+    )
+    const [reused] = await afterJobs((c) => inThread(c, CHANNEL, again))
+    expect(blockText(reused?.body ?? {})).toContain('approved by <@U0ADMIN001>')
+    expect(blockText(reused?.body ?? {})).toContain('assistance animals')
+  })
+
+  it('lets exactly one of two admins acting at once win; the other is told who did', async () => {
+    const { ts, escalationId } = await askUnanswerable('Is there a policy on bringing a tuba to work?')
+    const before = (await slackCalls()).length
+    const [one, two] = await Promise.all([
+      postInteraction(
+        withFields(rejectSubmit, { 'user.id': 'U0ADMIN001', 'view.private_metadata': escalationId }),
+      ),
+      postInteraction(
+        withFields(rejectSubmit, { 'user.id': 'U0ADMIN002', 'view.private_metadata': escalationId }),
+      ),
+    ])
+    const bodies = [await one?.json(), await two?.json()] as {
+      response_action: string
+      errors?: { reason: string }
+    }[]
+    const winners = bodies.filter((b) => b.response_action === 'clear')
+    const losers = bodies.filter((b) => b.response_action === 'errors')
+    expect(winners).toHaveLength(1)
+    expect(losers).toHaveLength(1)
+    expect(losers[0]?.errors?.reason).toMatch(/already rejected by <@U0ADMIN00[12]>/)
+    await drainJobs()
+    const told = (await newCalls(before)).filter(
+      (c) => c.method === 'chat.postMessage' && c.body.thread_ts === ts,
+    )
+    expect(told).toHaveLength(1)
+    expect(String(told[0]?.body.text)).toContain(rejectSubmit.view.state.values.reason.reason.value)
+  })
+
+  it('accepts admins by user group membership and refuses a second decision', async () => {
+    const { escalationId } = await askUnanswerable('May I keep bees on the office roof?')
+    // U0ADMIN003 is an admin only through the S0POLICYTEAM user group.
+    let before = (await slackCalls()).length
+    await click('escalation_edit', escalationId, 'U0ADMIN003')
+    const fresh = await newCalls(before)
+    // Membership comes from usergroups.users.list (cached for five minutes, so look at all calls).
+    expect((await slackCalls()).find((c) => c.method === 'usergroups.users.list')?.body).toEqual({
+      usergroup: 'S0POLICYTEAM',
+    })
+    expect(fresh.find((c) => c.method === 'views.open')).toBeDefined()
+    await postInteraction(
+      withFields(rejectSubmit, { 'user.id': 'U0ADMIN003', 'view.private_metadata': escalationId }),
+    )
+    await drainJobs()
+    before = (await slackCalls()).length
+    await click('escalation_edit', escalationId, 'U0ADMIN001')
+    const late = (await newCalls(before)).find((c) => c.method === 'chat.postEphemeral')
+    expect(String(late?.body.text)).toMatch(/already rejected by <@U0ADMIN003>/)
+  })
+
+  it('records a thumbs-down and offers a human; "Ask a human" escalates with the answer as draft', async () => {
+    const ts = freshTs()
+    await postEvent(withFields(appMention, { 'event.ts': ts, event_id: `Ev${ts}` }))
+    const [answer] = await afterJobs((c) => inThread(c, CHANNEL, ts))
+    const questionId = /"value":"up:(\d+)"/.exec(blockText(answer?.body ?? {}))?.[1] as string
+    let before = (await slackCalls()).length
+    await postInteraction(
+      withFields(feedbackClick, {
+        'user.id': 'U0ASKER001',
+        'container.thread_ts': ts,
+        'actions.0.value': `down:${questionId}`,
+      }),
+    )
+    const offer = (await newCalls(before)).find((c) => c.method === 'chat.postEphemeral')
+    expect(offer?.body).toMatchObject({ channel: CHANNEL, user: 'U0ASKER001', thread_ts: ts })
+    expect(blockText(offer?.body ?? {})).toContain('answer_ask_human')
+    before = (await slackCalls()).length
+    await postInteraction(
+      withFields(feedbackClick, {
+        'user.id': 'U0ASKER001',
+        'container.thread_ts': ts,
+        'actions.0.action_id': 'answer_ask_human',
+        'actions.0.type': 'button',
+        'actions.0.value': questionId,
+      }),
+    )
+    await drainJobs()
+    const after = await newCalls(before)
+    expect(inThread(after, CHANNEL, ts)[0]?.body.text).toMatch(/asked the policy team/)
+    const admin = after.find((c) => c.method === 'chat.postMessage' && c.body.channel === ADMINS)
+    expect(blockText(admin?.body ?? {})).toContain('the asker asked for a human')
+    expect(blockText(admin?.body ?? {})).toContain('escalation_approve')
+  })
+})

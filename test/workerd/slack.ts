@@ -1,0 +1,154 @@
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
+import { inject } from 'vitest'
+import { signSlackRequest } from '../../bots/slack/verify'
+import type { Env } from '../../workers/env'
+import worker from '../../workers/index'
+import type { Job } from '../../workers/jobs/types'
+import type { SlackCall } from '../helpers/slack-api'
+
+/**
+ * The Worker under test, in workerd, with its JOBS queue producer captured: the test then runs
+ * the Worker's own queue consumer over the captured jobs (`drainJobs`), as Cloudflare Queues
+ * would, honouring retries. (Miniflare's local queue broker holds a batch open until the test's
+ * waitUntil()s settle, so delivery through it cannot be awaited from inside a test.)
+ */
+export const sentJobs: Job[] = []
+export const testEnv = {
+  ...(env as unknown as Env),
+  JOBS: {
+    send: async (body: Job) => {
+      sentJobs.push(structuredClone(body))
+    },
+    sendBatch: async (batch: Iterable<{ body: Job }>) => {
+      for (const m of batch) sentJobs.push(structuredClone(m.body))
+    },
+  },
+} as unknown as Env
+
+/** Fetches from the Worker with the test bindings, waiting for its waitUntil work. */
+export async function workerFetch(input: string, init?: RequestInit): Promise<Response> {
+  const ctx = createExecutionContext()
+  const res = await worker.fetch(new Request(input, init) as never, testEnv, ctx)
+  await waitOnExecutionContext(ctx)
+  return res as unknown as Response
+}
+
+/**
+ * Delivers every queued job to the Worker's queue consumer, one batch per job as wrangler.toml
+ * configures, until none is left (jobs may enqueue more). Retried messages are redelivered with
+ * their attempt count; returns how many deliveries were made.
+ */
+export async function drainJobs(maxAttempts = 5): Promise<{ delivered: number; retried: number }> {
+  let delivered = 0
+  let retried = 0
+  const attempts = new Map<Job, number>()
+  while (sentJobs.length) {
+    const body = sentJobs.shift() as Job
+    const attempt = (attempts.get(body) ?? 0) + 1
+    const batch = createMessageBatch<Job>('policybot-jobs', [
+      { id: `job-${delivered}`, timestamp: new Date(), attempts: attempt, body },
+    ])
+    const ctx = createExecutionContext()
+    await worker.queue(batch as never, testEnv, ctx)
+    const result = await getQueueResult(batch, ctx)
+    delivered++
+    if (result.retryMessages.length || result.retryBatch.retry) {
+      retried++
+      if (attempt < maxAttempts) {
+        attempts.set(body, attempt)
+        sentJobs.push(body)
+      }
+    }
+  }
+  return { delivered, retried }
+}
+
+/** Helpers for driving the Worker as Slack would, and reading what it sent to Slack. */
+export const SIGNING_SECRET = 'test-signing-secret'
+
+let counter = 0
+/** A fresh Slack message ts (unique per test run, so events never collide across tests). */
+export function freshTs(): string {
+  counter++
+  return `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 9000) + 1000)}${String(counter).padStart(2, '0')}`
+}
+
+/** A deep copy of a fixture with fields replaced (dotted paths). */
+export function withFields<T>(fixture: T, fields: Record<string, unknown>): T {
+  const copy = structuredClone(fixture) as Record<string, unknown>
+  for (const [path, value] of Object.entries(fields)) {
+    const keys = path.split('.')
+    let cur = copy
+    for (const k of keys.slice(0, -1)) cur = cur[k] as Record<string, unknown>
+    cur[keys[keys.length - 1] as string] = value
+  }
+  return copy as T
+}
+
+/** POSTs a signed request to the Worker. */
+export async function postSigned(
+  path: string,
+  body: string,
+  options: {
+    contentType?: string
+    timestamp?: number
+    secret?: string
+    headers?: Record<string, string>
+  } = {},
+) {
+  const ts = options.timestamp ?? Math.floor(Date.now() / 1000)
+  return workerFetch(`http://policybot.test${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/json',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': await signSlackRequest(options.secret ?? SIGNING_SECRET, ts, body),
+      ...options.headers,
+    },
+    body,
+  })
+}
+
+/** Sends an Events API payload. */
+export const postEvent = (payload: unknown, headers?: Record<string, string>) =>
+  postSigned('/slack/events', JSON.stringify(payload), headers ? { headers } : {})
+
+/** Sends an interactivity payload (form-encoded `payload=` as Slack does). */
+export const postInteraction = (payload: unknown) =>
+  postSigned('/slack/interactions', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+    contentType: 'application/x-www-form-urlencoded',
+  })
+
+/** Every call the Worker made to the local Slack API so far. */
+export async function slackCalls(): Promise<SlackCall[]> {
+  const res = await fetch(`${inject('slackUrl')}/__calls`)
+  return (await res.json()) as SlackCall[]
+}
+
+/** Runs the queued jobs, then returns what `find` picks from the Slack calls (failing if nothing). */
+export async function afterJobs<T>(find: (calls: SlackCall[]) => T | undefined): Promise<T> {
+  await drainJobs()
+  const found = find(await slackCalls())
+  if (found === undefined || (Array.isArray(found) && found.length === 0))
+    throw new Error('expected Slack calls were not made')
+  return found
+}
+
+/** Calls in one thread of one channel. */
+export const inThread = (
+  calls: SlackCall[],
+  channel: string,
+  threadTs: string,
+  method = 'chat.postMessage',
+) => calls.filter((c) => c.method === method && c.body.channel === channel && c.body.thread_ts === threadTs)
+
+/** Text of all blocks of a message, flattened (for assertions on what a person sees). */
+export function blockText(body: Record<string, unknown>): string {
+  return JSON.stringify(body.blocks ?? [])
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod'
+import type { Env } from './env'
+
+/**
+ * The Worker's configuration, parsed once per invocation from its bindings (wrangler vars,
+ * secrets, `.dev.vars`). Nothing else reads `env`. A missing or bad value is reported with the
+ * variable's name; an absent platform (no Slack token) simply turns that platform off.
+ */
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+
+const Schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
+  POLICYBOT_NEON_WSPROXY: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  SLACK_ADMIN_CHANNEL: z.string().optional(),
+  SLACK_BOT_USER_ID: z.string().optional(),
+  POLICY_ADMINS: list,
+  HANDBOOK_UPLOADERS: list,
+  RUNNER_URL: z.url().optional(),
+  RUNNER_TOKEN: z.string().optional(),
+  RUNNER_MODEL: z.string().default('default'),
+  RUNNER_EMBEDDINGS_MODEL: z.string().optional(),
+  ESCALATION_REMIND_HOURS: z.coerce.number().positive().default(4),
+  APPROVED_ANSWER_TTL_DAYS: z.coerce.number().positive().default(90),
+  POLICYBOT_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).optional(),
+  MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
+  /** `on` serves the local page and console API (set by `npm start`; off in production). */
+  WEB_CONSOLE: z.enum(['on', 'off']).default('off'),
+  /** Web identity that counts as a policy admin in the local console. */
+  WEB_ADMIN: z.string().default('web-admin'),
+})
+
+export type WorkerConfig = Readonly<{
+  databaseUrl: string
+  wsProxy?: string
+  slack?: {
+    signingSecret?: string
+    botToken?: string
+    apiUrl: string
+    adminChannel?: string
+    botUserId?: string
+  }
+  /** Slack user ids (U…/W…) and user-group ids (S…) allowed to decide escalations. */
+  admins: { users: ReadonlySet<string>; groups: readonly string[] }
+  uploaders: ReadonlySet<string>
+  runner?: { url: string; token?: string; model: string; embeddingsModel?: string }
+  remindHours: number
+  approvedTtlDays: number
+  abstainBelow?: number
+  maxUploadBytes: number
+  webConsole: boolean
+  webAdmin: string
+}>
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  readonly code = 'CONFIG_INVALID'
+}
+
+const cache = new WeakMap<object, WorkerConfig>()
+
+/** Parses the bindings; throws `ConfigError` naming every bad variable. */
+export function workerConfig(env: Env): WorkerConfig {
+  const hit = cache.get(env)
+  if (hit) return hit
+  const raw = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => typeof v === 'string' && v !== ''),
+  ) as Record<string, string>
+  const parsed = Schema.safeParse(raw)
+  if (!parsed.success) {
+    throw new ConfigError(
+      `Invalid Worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')} (set them in wrangler.toml [vars], with \`wrangler secret put\`, or in .dev.vars)`,
+    )
+  }
+  const e = parsed.data
+  const slack =
+    e.SLACK_SIGNING_SECRET || e.SLACK_BOT_TOKEN
+      ? {
+          apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+          ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+          ...(e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN } : {}),
+          ...(e.SLACK_ADMIN_CHANNEL ? { adminChannel: e.SLACK_ADMIN_CHANNEL } : {}),
+          ...(e.SLACK_BOT_USER_ID ? { botUserId: e.SLACK_BOT_USER_ID } : {}),
+        }
+      : undefined
+  const config: WorkerConfig = Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    ...(e.POLICYBOT_NEON_WSPROXY ? { wsProxy: e.POLICYBOT_NEON_WSPROXY } : {}),
+    ...(slack ? { slack } : {}),
+    admins: {
+      users: new Set(e.POLICY_ADMINS.filter((id) => !id.startsWith('S'))),
+      groups: e.POLICY_ADMINS.filter((id) => id.startsWith('S')),
+    },
+    uploaders: new Set(e.HANDBOOK_UPLOADERS),
+    ...(e.RUNNER_URL
+      ? {
+          runner: {
+            url: e.RUNNER_URL,
+            model: e.RUNNER_MODEL,
+            ...(e.RUNNER_TOKEN ? { token: e.RUNNER_TOKEN } : {}),
+            ...(e.RUNNER_EMBEDDINGS_MODEL ? { embeddingsModel: e.RUNNER_EMBEDDINGS_MODEL } : {}),
+          },
+        }
+      : {}),
+    remindHours: e.ESCALATION_REMIND_HOURS,
+    approvedTtlDays: e.APPROVED_ANSWER_TTL_DAYS,
+    ...(e.POLICYBOT_ABSTAIN_BELOW !== undefined ? { abstainBelow: e.POLICYBOT_ABSTAIN_BELOW } : {}),
+    maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 2 ** 20),
+    webConsole: e.WEB_CONSOLE === 'on',
+    webAdmin: e.WEB_ADMIN,
+  })
+  cache.set(env, config)
+  return config
+}

@@ -1,0 +1,146 @@
+import { and, asc, eq, lt, sql } from 'drizzle-orm'
+import type { Place, Trigger } from '../../bots/types'
+import type { Answer } from '../answering/types'
+import type { Db } from '../db/client'
+import { inboundEvents, questions, threads } from '../db/schema'
+import { PolicybotError } from '../errors'
+import type { ChatTurn } from '../knowledge/search/follow-up'
+
+/**
+ * Records an inbound event's identity; true the first time, false for every duplicate. The
+ * INSERT … ON CONFLICT DO NOTHING is atomic, so of concurrent deliveries exactly one wins.
+ */
+export async function recordEvent(db: Db, key: string, platform: string): Promise<boolean> {
+  const rows = await db
+    .insert(inboundEvents)
+    .values({ key, platform })
+    .onConflictDoNothing()
+    .returning({ key: inboundEvents.key })
+  return rows.length === 1
+}
+
+/** Forgets an event (its job could not be enqueued), so the platform's retry is accepted. */
+export async function forgetEvent(db: Db, key: string): Promise<void> {
+  await db.delete(inboundEvents).where(eq(inboundEvents.key, key))
+}
+
+export interface NewQuestion {
+  place: Place
+  messageTs: string
+  asker: string
+  text: string
+  trigger: Trigger
+}
+
+/** Adds a question to the ledger (status `queued`) and remembers its thread as the bot's. */
+export async function createQuestion(db: Db, q: NewQuestion): Promise<number> {
+  const [row] = await db
+    .insert(questions)
+    .values({
+      platform: q.place.platform,
+      team: q.place.team,
+      channel: q.place.channel,
+      threadTs: q.place.threadTs,
+      messageTs: q.messageTs,
+      asker: q.asker,
+      text: q.text,
+      trigger: q.trigger,
+    })
+    .returning({ id: questions.id })
+  if (!row) throw new PolicybotError('DB_ERROR', 'Could not record the question')
+  await db
+    .insert(threads)
+    .values({
+      platform: q.place.platform,
+      channel: q.place.channel,
+      threadTs: q.place.threadTs,
+      asker: q.asker,
+    })
+    .onConflictDoNothing()
+  return row.id
+}
+
+/** Whether the bot answers in this thread (so a reply there is a question without a mention). */
+export async function isBotThread(db: Db, place: Place): Promise<boolean> {
+  const [row] = await db
+    .select({ ts: threads.threadTs })
+    .from(threads)
+    .where(
+      and(
+        eq(threads.platform, place.platform),
+        eq(threads.channel, place.channel),
+        eq(threads.threadTs, place.threadTs),
+      ),
+    )
+  return !!row
+}
+
+export type QuestionRow = typeof questions.$inferSelect
+
+/** One question by id. */
+export async function questionById(db: Db, id: number): Promise<QuestionRow | undefined> {
+  const [row] = await db.select().from(questions).where(eq(questions.id, id))
+  return row
+}
+
+/**
+ * The conversation so far in a question's thread (earlier questions and their answers), for
+ * follow-ups: read from our own ledger, not from `conversations.replies`, which Slack rate-limits.
+ */
+export async function threadHistory(db: Db, q: QuestionRow, maxTurns = 6): Promise<ChatTurn[]> {
+  const rows = await db
+    .select({ text: questions.text, answer: questions.answer })
+    .from(questions)
+    .where(
+      and(
+        eq(questions.platform, q.platform),
+        eq(questions.channel, q.channel),
+        eq(questions.threadTs, q.threadTs),
+        lt(questions.id, q.id),
+      ),
+    )
+    .orderBy(asc(questions.id))
+  const turns: ChatTurn[] = []
+  for (const r of rows.slice(-maxTurns)) {
+    turns.push({ role: 'user', content: r.text })
+    if (r.answer) turns.push({ role: 'assistant', content: r.answer })
+  }
+  return turns
+}
+
+/** Stores the answer given (or the escalation's holding reply) on the ledger. */
+export async function markAnswered(
+  db: Db,
+  id: number,
+  a: Pick<Answer, 'mode' | 'text' | 'citations' | 'confidence' | 'approval'>,
+  status: 'answered' | 'escalated',
+  answerTs?: string,
+): Promise<void> {
+  await db
+    .update(questions)
+    .set({
+      status,
+      mode: a.mode,
+      answer: a.text,
+      citations: a.citations,
+      confidence: a.confidence,
+      approvedAnswerId: a.approval?.id ?? null,
+      answerTs: answerTs ?? null,
+      answeredAt: new Date(),
+      error: null,
+    })
+    .where(eq(questions.id, id))
+}
+
+/** Counts an attempt at answering (the queue retries failed jobs). */
+export async function countAttempt(db: Db, id: number, error?: string): Promise<void> {
+  await db
+    .update(questions)
+    .set({ attempts: sql`${questions.attempts} + 1`, ...(error ? { error } : {}) })
+    .where(eq(questions.id, id))
+}
+
+/** Marks a question whose retries ran out: admins see it in the parked list. */
+export async function markFailed(db: Db, id: number, error: string): Promise<void> {
+  await db.update(questions).set({ status: 'failed', error }).where(eq(questions.id, id))
+}

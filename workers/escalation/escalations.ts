@@ -1,0 +1,137 @@
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import type { EscalationView, ReplyCitation } from '../../bots/reply'
+import type { Citation } from '../answering/types'
+import type { Db } from '../db/client'
+import { escalations, questions } from '../db/schema'
+import { PolicybotError } from '../errors'
+
+export type EscalationReason = 'abstain' | 'low_confidence' | 'ungrounded' | 'asked' | 'feedback'
+export type Decision =
+  | { status: 'approved'; by: string }
+  | { status: 'edited'; by: string; answer: string }
+  | { status: 'rejected'; by: string; reason: string | null }
+
+export type EscalationRow = typeof escalations.$inferSelect
+
+/**
+ * Opens an escalation for a question, or returns the one already open for it (a question is with
+ * the team at most once at a time). `created` says which.
+ */
+export async function openEscalation(
+  db: Db,
+  input: {
+    questionId: number
+    reason: EscalationReason
+    draft: string | null
+    citations: Citation[]
+    confidence: number | null
+  },
+): Promise<{ row: EscalationRow; created: boolean }> {
+  const [row] = await db
+    .insert(escalations)
+    .values({
+      questionId: input.questionId,
+      reason: input.reason,
+      draft: input.draft,
+      citations: input.citations,
+      confidence: input.confidence,
+    })
+    .onConflictDoNothing()
+    .returning()
+  if (row) return { row, created: true }
+  const [existing] = await db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.questionId, input.questionId), eq(escalations.status, 'open')))
+  if (!existing)
+    throw new PolicybotError('DB_ERROR', `Could not open an escalation for question ${input.questionId}`)
+  return { row: existing, created: false }
+}
+
+/** Remembers where the escalation's admin message is, to update it after a decision. */
+export async function setAdminMessage(db: Db, id: number, channel: string, ts: string): Promise<void> {
+  await db.update(escalations).set({ adminChannel: channel, adminTs: ts }).where(eq(escalations.id, id))
+}
+
+/**
+ * Applies an admin's decision if the escalation is still open. One conditional UPDATE: of two
+ * admins deciding at once exactly one changes the row (`won`), the other gets the row as the
+ * winner left it, to be told who decided.
+ */
+export async function decideEscalation(
+  db: Db,
+  id: number,
+  decision: Decision,
+): Promise<{ won: boolean; row: EscalationRow | undefined }> {
+  const [row] = await db
+    .update(escalations)
+    .set({
+      status: decision.status,
+      decidedBy: decision.by,
+      decidedAt: new Date(),
+      ...(decision.status === 'edited' ? { finalAnswer: decision.answer } : {}),
+      ...(decision.status === 'approved' ? { finalAnswer: sql`${escalations.draft}` } : {}),
+      ...(decision.status === 'rejected' ? { rejectReason: decision.reason } : {}),
+    })
+    .where(and(eq(escalations.id, id), eq(escalations.status, 'open')))
+    .returning()
+  if (row) return { won: true, row }
+  const [current] = await db.select().from(escalations).where(eq(escalations.id, id))
+  return { won: false, row: current }
+}
+
+/** An escalation with its question, as admins and adapters see it. */
+export async function escalationView(
+  db: Db,
+  id: number,
+): Promise<
+  (EscalationView & { row: EscalationRow; questionRow: typeof questions.$inferSelect }) | undefined
+> {
+  const [r] = await db
+    .select({ e: escalations, q: questions })
+    .from(escalations)
+    .innerJoin(questions, eq(questions.id, escalations.questionId))
+    .where(eq(escalations.id, id))
+  if (!r) return undefined
+  return {
+    id: r.e.id,
+    question: r.q.text,
+    questionRow: r.q,
+    row: r.e,
+    asker: r.q.asker,
+    channel: r.q.channel,
+    reason: r.e.reason,
+    draft: r.e.draft,
+    citations: r.e.citations as ReplyCitation[],
+    confidence: r.e.confidence,
+    status: r.e.status as EscalationView['status'],
+    decidedBy: r.e.decidedBy,
+    finalAnswer: r.e.finalAnswer,
+    rejectReason: r.e.rejectReason,
+  } as EscalationView & { row: EscalationRow; questionRow: typeof questions.$inferSelect }
+}
+
+/** Open escalations older than `hours` not reminded within `hours`: due for a reminder. */
+export async function dueForReminder(db: Db, hours: number, now = new Date()): Promise<EscalationRow[]> {
+  const cutoff = new Date(now.getTime() - hours * 3_600_000)
+  return db
+    .select()
+    .from(escalations)
+    .where(
+      and(
+        eq(escalations.status, 'open'),
+        lt(escalations.createdAt, cutoff),
+        or(isNull(escalations.remindedAt), lt(escalations.remindedAt, cutoff)),
+      ),
+    )
+}
+
+/** Records that a reminder went out. */
+export async function markReminded(db: Db, id: number, now = new Date()): Promise<void> {
+  await db.update(escalations).set({ remindedAt: now }).where(eq(escalations.id, id))
+}
+
+/** Open escalations, oldest first (the web console's list). */
+export async function openEscalations(db: Db): Promise<EscalationRow[]> {
+  return db.select().from(escalations).where(eq(escalations.status, 'open')).orderBy(escalations.id)
+}

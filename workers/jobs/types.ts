@@ -1,0 +1,15 @@
+import type { InboundFile, Place } from '../../bots/types'
+
+/**
+ * Work done after the webhook is acknowledged, through the Cloudflare Queue. Jobs carry ids, not
+ * payloads, where the database holds the rest, so a retried job sees the current state.
+ */
+export type Job =
+  /** `responseUrl`: answer ephemerally through it (slash commands) instead of in the thread. */
+  | { type: 'answer'; questionId: number; responseUrl?: string }
+  | { type: 'escalate'; questionId: number; reason: 'asked' | 'feedback'; by: string }
+  | { type: 'deliver'; escalationId: number }
+  | { type: 'upload'; place: Place; uploader: string; messageTs: string; files: InboundFile[] }
+  | { type: 'assistant_started'; place: Place; user: string }
+
+export type JobType = Job['type']

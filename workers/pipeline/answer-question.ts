@@ -1,0 +1,106 @@
+import type { AnswerReply } from '../../bots/reply'
+import { holdingMessage } from '../../bots/slack/blocks'
+import { answer } from '../answering/answer'
+import { extractiveAnswer } from '../answering/extractive'
+import type { Answer } from '../answering/types'
+import { findApproved } from '../approved/store'
+import { markAnswered, questionById, threadHistory } from '../conversations/questions'
+import { type EscalationReason, openEscalation } from '../escalation/escalations'
+import { isFollowUp } from '../knowledge/search/follow-up'
+import { planQuery } from '../knowledge/search/plan'
+import { detectLanguage } from '../knowledge/text/script'
+import type { Outbox } from '../outbox'
+import type { Services } from '../services'
+import { notifyAdmins } from './notify-admins'
+import { outboxFor, placeOf } from './places'
+
+/**
+ * Answers one question from the ledger: an approved answer that means the same is reused at once;
+ * otherwise the knowledge core answers, and when it abstains or its draft fails the checks the
+ * question goes to the policy team (holding reply to the asker, escalation to the admins).
+ * Idempotent: a question already answered is left alone, so queue retries are safe.
+ */
+export async function answerQuestion(
+  svc: Services,
+  questionId: number,
+  options: { outbox?: Outbox } = {},
+): Promise<Answer | undefined> {
+  const q = await questionById(svc.db, questionId)
+  if (!q || q.status !== 'queued') return undefined
+  const place = placeOf(q)
+  const outbox = options.outbox ?? outboxFor(svc, place)
+  const history = await threadHistory(svc.db, q)
+
+  if (!isFollowUp(q.text, history)) {
+    const approved = await findApproved(svc.db, svc.embedder, q.text)
+    if (approved) {
+      const lang = detectLanguage(q.text)
+      const a: Answer = {
+        mode: 'approved',
+        text: approved.answer,
+        citations: approved.citations,
+        confidence: approved.match.score,
+        escalate: false,
+        language: lang === 'und' ? 'en' : lang,
+        searchedQuestion: q.text,
+        passages: [],
+        approval: { id: approved.id, by: approved.approvedBy, at: approved.approvedAt.toISOString() },
+      }
+      const ts = await outbox.answer(place, replyOf(questionId, a))
+      await markAnswered(svc.db, questionId, a, 'answered', ts)
+      return a
+    }
+  }
+
+  const a = await answer(
+    {
+      db: svc.db,
+      embedder: svc.embedder,
+      ...(svc.chat ? { chat: svc.chat } : {}),
+      ...(svc.config.abstainBelow !== undefined ? { abstainBelow: svc.config.abstainBelow } : {}),
+      warn: svc.warn,
+    },
+    q.text,
+    history,
+  )
+  if (a.mode === 'abstain' || a.escalate) {
+    const reason: EscalationReason =
+      a.mode === 'abstain' ? (a.passages.length ? 'low_confidence' : 'abstain') : 'ungrounded'
+    // Admins get a draft to approve whenever retrieval found anything: the ungrounded generation,
+    // or a quotation of the best passages.
+    let draft: { text: string; citations: Answer['citations'] } | null = null
+    if (a.mode !== 'abstain') draft = { text: a.text, citations: a.citations }
+    else if (a.passages.length) {
+      const { plan } = await planQuery(svc.db, a.searchedQuestion, [])
+      draft = extractiveAnswer(plan, a.passages, a.language)
+    }
+    const { row, created } = await openEscalation(svc.db, {
+      questionId,
+      reason,
+      draft: draft?.text ?? null,
+      citations: draft?.citations ?? [],
+      confidence: a.confidence,
+    })
+    const holding = holdingMessage(a.language, a.mode === 'abstain' ? a.text : undefined).text
+    const ts = await outbox.text(place, holding)
+    await markAnswered(svc.db, questionId, { ...a, text: holding, citations: [] }, 'escalated', ts)
+    if (created || !row.adminTs) await notifyAdmins(svc, row.id)
+    return a
+  }
+  const ts = await outbox.answer(place, replyOf(questionId, a))
+  await markAnswered(svc.db, questionId, a, 'answered', ts)
+  return a
+}
+
+/** The adapter-neutral reply for an answer. */
+export function replyOf(questionId: number, a: Answer): AnswerReply {
+  return {
+    questionId,
+    mode: a.mode,
+    text: a.text,
+    citations: a.citations,
+    language: a.language,
+    ...(a.approval ? { approval: { by: a.approval.by, at: a.approval.at } } : {}),
+    actions: a.mode !== 'abstain',
+  }
+}

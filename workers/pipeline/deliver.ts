@@ -1,0 +1,58 @@
+import { eq } from 'drizzle-orm'
+import { rejectionMessage } from '../../bots/slack/blocks'
+import type { Answer, Citation } from '../answering/types'
+import { storeApproved } from '../approved/store'
+import { markAnswered } from '../conversations/questions'
+import { escalations } from '../db/schema'
+import { escalationView } from '../escalation/escalations'
+import { detectLanguage } from '../knowledge/text/script'
+import type { Services } from '../services'
+import { replyOf } from './answer-question'
+import { refreshAdminMessage } from './notify-admins'
+import { outboxFor, placeOf } from './places'
+
+/**
+ * Carries out a decided escalation: on approval the answer goes to the asker's thread,
+ * attributed, and is stored for reuse; on rejection the asker is told, with the reason. The admin
+ * message is updated either way. Each step is guarded, so a retried job repeats nothing.
+ */
+export async function deliverDecision(svc: Services, escalationId: number): Promise<void> {
+  const view = await escalationView(svc.db, escalationId)
+  if (!view || view.status === 'open') return
+  const q = view.questionRow
+  const place = placeOf(q)
+  const lang = detectLanguage(q.text)
+  const language = lang === 'und' ? 'en' : lang
+  if (!view.row.deliveredAt) {
+    if (view.status === 'approved' || view.status === 'edited') {
+      const text = view.finalAnswer ?? view.draft ?? ''
+      const citations = view.citations as Citation[]
+      const approvedId = await storeApproved(svc.db, svc.embedder, {
+        escalationId,
+        question: q.text,
+        answer: text,
+        citations,
+        approvedBy: view.decidedBy ?? 'unknown',
+        ttlDays: svc.config.approvedTtlDays,
+      })
+      const a: Answer = {
+        mode: 'approved',
+        text,
+        citations,
+        confidence: 1,
+        escalate: false,
+        language,
+        searchedQuestion: q.text,
+        passages: [],
+        approval: { id: approvedId, by: view.decidedBy ?? 'unknown', at: new Date().toISOString() },
+      }
+      const ts = await outboxFor(svc, place).answer(place, { ...replyOf(q.id, a), actions: false })
+      await markAnswered(svc.db, q.id, a, 'answered', ts)
+    } else if (view.status === 'rejected') {
+      const m = rejectionMessage(language, view.rejectReason ?? null)
+      await outboxFor(svc, place).text(place, `<@${q.asker}> ${m.text}`)
+    }
+    await svc.db.update(escalations).set({ deliveredAt: new Date() }).where(eq(escalations.id, escalationId))
+  }
+  await refreshAdminMessage(svc, escalationId)
+}

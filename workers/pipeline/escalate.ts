@@ -1,0 +1,36 @@
+import type { Citation } from '../answering/types'
+import { questionById } from '../conversations/questions'
+import { openEscalation } from '../escalation/escalations'
+import type { Services } from '../services'
+import { notifyAdmins } from './notify-admins'
+import { outboxFor, placeOf } from './places'
+
+/**
+ * Hands an answered question to the policy team because the asker asked for a human (or marked
+ * the answer not helpful and then asked): the bot's answer becomes the draft. Only the asker may
+ * do this for their question; a second press finds the escalation already open and says so.
+ */
+export async function escalateQuestion(
+  svc: Services,
+  questionId: number,
+  reason: 'asked' | 'feedback',
+  by: string,
+): Promise<'escalated' | 'already' | 'not_asker' | 'unknown'> {
+  const q = await questionById(svc.db, questionId)
+  if (!q) return 'unknown'
+  if (q.asker !== by) return 'not_asker'
+  const { row, created } = await openEscalation(svc.db, {
+    questionId,
+    reason,
+    draft: q.mode === 'abstain' ? null : q.answer,
+    citations: (q.citations as Citation[] | null) ?? [],
+    confidence: q.confidence,
+  })
+  if (!created) return 'already'
+  await outboxFor(svc, placeOf(q)).text(
+    placeOf(q),
+    `<@${by}> I've asked the policy team to check this answer. I'll post their reply in this thread.`,
+  )
+  if (!row.adminTs) await notifyAdmins(svc, row.id)
+  return 'escalated'
+}

@@ -1,0 +1,18 @@
+import type { Place } from '../../bots/types'
+import type { QuestionRow } from '../conversations/questions'
+import type { Outbox } from '../outbox'
+import { webOutbox } from '../outbox'
+import type { Services } from '../services'
+import { slackOutbox } from '../slack/outbox'
+
+/** Where a question was asked. */
+export function placeOf(q: QuestionRow): Place {
+  return { platform: q.platform as Place['platform'], team: q.team, channel: q.channel, threadTs: q.threadTs }
+}
+
+/** The outbox for a place's platform; a Slack question without a bot token cannot be answered. */
+export function outboxFor(svc: Services, place: Place): Outbox {
+  if (place.platform === 'web') return webOutbox
+  if (!svc.slack) throw new Error('SLACK_BOT_TOKEN is not set: cannot post to Slack')
+  return slackOutbox(svc.slack)
+}

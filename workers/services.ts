@@ -1,0 +1,66 @@
+import { createSlackApi, type SlackApi } from '../bots/slack/api'
+import { type ChatModel, createOpenAIChat } from './answering/chat-model'
+import { type WorkerConfig, workerConfig } from './config'
+import type { Db } from './db/client'
+import { openNeon } from './db/neon'
+import type { Env } from './env'
+import { createLocalEmbedder } from './knowledge/embed/local'
+import { createOpenAIEmbedder } from './knowledge/embed/openai'
+import type { Embedder } from './knowledge/embed/types'
+
+/** What one Worker invocation works with; opened per request or queue batch, then closed. */
+export interface Services {
+  config: WorkerConfig
+  env: Env
+  db: Db
+  embedder: Embedder
+  chat?: ChatModel
+  slack?: SlackApi
+  warn(message: string): void
+  close(): Promise<void>
+}
+
+/**
+ * Opens the services for one invocation. The database Pool is per invocation, as Workers
+ * require (a socket cannot outlive the request that opened it); `close` ends it.
+ */
+export async function openServices(env: Env): Promise<Services> {
+  const config = workerConfig(env)
+  const database = openNeon({
+    connectionString: config.databaseUrl,
+    ...(config.wsProxy ? { wsProxy: config.wsProxy } : {}),
+  })
+  const runner = config.runner
+  const embedder =
+    runner?.embeddingsModel !== undefined
+      ? await createOpenAIEmbedder({
+          baseURL: `${runner.url.replace(/\/$/, '')}/v1`,
+          model: runner.embeddingsModel,
+          ...(runner.token ? { apiKey: runner.token } : {}),
+        })
+      : createLocalEmbedder()
+  const chat = runner
+    ? createOpenAIChat({
+        baseURL: `${runner.url.replace(/\/$/, '')}/v1`,
+        model: runner.model,
+        timeoutMs: 25_000,
+        ...(runner.token ? { apiKey: runner.token } : {}),
+      })
+    : undefined
+  const slack = config.slack?.botToken
+    ? createSlackApi({ token: config.slack.botToken, apiUrl: config.slack.apiUrl })
+    : undefined
+  return {
+    config,
+    env,
+    db: database.db,
+    embedder,
+    ...(chat ? { chat } : {}),
+    ...(slack ? { slack } : {}),
+    warn: (m) => console.warn(m),
+    // Ending the Pool sends Terminate and waits for the server to close the socket; a server
+    // that lingers must not keep the invocation (and the queue behind it) alive.
+    close: () =>
+      Promise.race([database.close().catch(() => {}), new Promise<void>((r) => setTimeout(r, 250))]),
+  }
+}

@@ -1,0 +1,171 @@
+import { ACTIONS, editModal, rejectModal, VIEWS } from '../../bots/slack/blocks'
+import type { SlackInteraction } from '../../bots/slack/interactions'
+import { feedback } from '../db/schema'
+import { type Decision, decideEscalation, escalationView } from '../escalation/escalations'
+import { isPolicyAdmin } from '../pipeline/admins'
+import type { Services } from '../services'
+
+/** What the interaction endpoint answers Slack with (within its 3-second window). */
+export type InteractionResult = { status: 200; body?: unknown }
+
+const STATUS_WORD: Record<string, string> = {
+  approved: 'approved',
+  edited: 'edited and approved',
+  rejected: 'rejected',
+  expired: 'expired',
+}
+
+/**
+ * Handles a button press or modal submission. Decisions are applied here, synchronously, so the
+ * admin who loses a race is told at once; the Slack posts that follow a decision are a queued
+ * `deliver` job. Modals open here too: `trigger_id` is only valid for three seconds.
+ */
+export async function handleInteraction(svc: Services, i: SlackInteraction): Promise<InteractionResult> {
+  if (i.kind === 'unsupported') return { status: 200 }
+  const slack = svc.slack
+  const ephemeral = async (channel: string | undefined, user: string, text: string, threadTs?: string) => {
+    if (!slack || !channel) return
+    await slack.call('chat.postEphemeral', {
+      channel,
+      user,
+      text,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    })
+  }
+
+  if (i.kind === 'action') {
+    switch (i.actionId) {
+      case ACTIONS.feedback: {
+        const [vote, id] = i.value.split(':')
+        const questionId = Number(id)
+        if (!Number.isInteger(questionId) || (vote !== 'up' && vote !== 'down')) return { status: 200 }
+        const helpful = vote === 'up'
+        await svc.db
+          .insert(feedback)
+          .values({ questionId, voter: i.user, helpful })
+          .onConflictDoUpdate({
+            target: [feedback.questionId, feedback.voter],
+            set: { helpful, at: new Date() },
+          })
+        if (!helpful && slack && i.channel) {
+          await slack.call('chat.postEphemeral', {
+            channel: i.channel,
+            user: i.user,
+            ...(i.threadTs ? { thread_ts: i.threadTs } : {}),
+            text: 'Thanks for telling me. Want someone from the policy team to look at it?',
+            blocks: [
+              {
+                type: 'section',
+                text: {
+                  type: 'mrkdwn',
+                  text: 'Thanks for telling me. Want someone from the policy team to look at it?',
+                },
+              },
+              {
+                type: 'actions',
+                elements: [
+                  {
+                    type: 'button',
+                    action_id: ACTIONS.askHuman,
+                    text: { type: 'plain_text', text: 'Ask a human' },
+                    value: String(questionId),
+                  },
+                ],
+              },
+            ],
+          })
+        }
+        return { status: 200 }
+      }
+      case ACTIONS.askHuman: {
+        const questionId = Number(i.value)
+        if (!Number.isInteger(questionId)) return { status: 200 }
+        await svc.env.JOBS.send({ type: 'escalate', questionId, reason: 'asked', by: i.user })
+        return { status: 200 }
+      }
+      case ACTIONS.approve:
+      case ACTIONS.edit:
+      case ACTIONS.reject: {
+        const escalationId = Number(i.value)
+        if (!Number.isInteger(escalationId)) return { status: 200 }
+        if (!(await isPolicyAdmin(svc, i.user))) {
+          await ephemeral(
+            i.channel,
+            i.user,
+            'Only policy admins can approve, edit or reject answers.',
+            i.threadTs,
+          )
+          return { status: 200 }
+        }
+        const view = await escalationView(svc.db, escalationId)
+        if (!view) return { status: 200 }
+        if (view.status !== 'open') {
+          await ephemeral(i.channel, i.user, alreadyText(view.status, view.decidedBy), i.threadTs)
+          return { status: 200 }
+        }
+        if (i.actionId === ACTIONS.approve) {
+          await decide(svc, escalationId, { status: 'approved', by: i.user }, (t) =>
+            ephemeral(i.channel, i.user, t, i.threadTs),
+          )
+          return { status: 200 }
+        }
+        if (!slack) return { status: 200 }
+        await slack.call('views.open', {
+          trigger_id: i.triggerId,
+          view: i.actionId === ACTIONS.edit ? editModal(view) : rejectModal(view),
+        })
+        return { status: 200 }
+      }
+      default:
+        return { status: 200 }
+    }
+  }
+
+  // view_submission
+  const escalationId = Number(i.privateMetadata)
+  if (!Number.isInteger(escalationId)) return { status: 200 }
+  if (i.callbackId !== VIEWS.edit && i.callbackId !== VIEWS.reject) return { status: 200 }
+  if (!(await isPolicyAdmin(svc, i.user))) {
+    const block = i.callbackId === VIEWS.edit ? 'answer' : 'reason'
+    return {
+      status: 200,
+      body: { response_action: 'errors', errors: { [block]: 'Only policy admins can do this.' } },
+    }
+  }
+  if (i.callbackId === VIEWS.edit) {
+    const text = (i.values.answer ?? '').trim()
+    if (!text)
+      return {
+        status: 200,
+        body: { response_action: 'errors', errors: { answer: 'The answer cannot be empty.' } },
+      }
+    let lost: string | undefined
+    await decide(svc, escalationId, { status: 'edited', by: i.user, answer: text }, async (t) => {
+      lost = t
+    })
+    return lost
+      ? { status: 200, body: { response_action: 'errors', errors: { answer: lost } } }
+      : { status: 200, body: { response_action: 'clear' } }
+  }
+  const reason = (i.values.reason ?? '').trim() || null
+  let lost: string | undefined
+  await decide(svc, escalationId, { status: 'rejected', by: i.user, reason }, async (t) => {
+    lost = t
+  })
+  return lost
+    ? { status: 200, body: { response_action: 'errors', errors: { reason: lost } } }
+    : { status: 200, body: { response_action: 'clear' } }
+}
+
+async function decide(svc: Services, id: number, d: Decision, tellLoser: (text: string) => Promise<void>) {
+  const { won, row } = await decideEscalation(svc.db, id, d)
+  if (!won) {
+    await tellLoser(alreadyText(row?.status ?? 'open', row?.decidedBy ?? null))
+    return
+  }
+  await svc.env.JOBS.send({ type: 'deliver', escalationId: id })
+}
+
+function alreadyText(status: string, by: string | null | undefined): string {
+  return `This question was already ${STATUS_WORD[status] ?? status}${by ? ` by <@${by}>` : ''}.`
+}

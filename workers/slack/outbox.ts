@@ -1,0 +1,51 @@
+import type { SlackApi } from '../../bots/slack/api'
+import { answerMessage, type SlackMessage } from '../../bots/slack/blocks'
+import type { Outbox } from '../outbox'
+
+/** Posts into Slack threads with `chat.postMessage`. */
+export function slackOutbox(slack: SlackApi): Outbox {
+  const post = async (channel: string, threadTs: string, m: SlackMessage) => {
+    const res = await slack.call('chat.postMessage', {
+      channel,
+      // Slash-command questions have no thread: late replies go to the asker's DM as new messages.
+      ...(threadTs.startsWith('command:') ? {} : { thread_ts: threadTs }),
+      text: m.text,
+      ...(m.blocks.length ? { blocks: m.blocks } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+    })
+    return typeof res.ts === 'string' ? res.ts : undefined
+  }
+  return {
+    answer: (place, reply) => post(place.channel, place.threadTs, answerMessage(reply)),
+    text: (place, text) => post(place.channel, place.threadTs, { text, blocks: [] }),
+  }
+}
+
+/**
+ * Replies through a slash command's `response_url`: ephemeral, seen only by the person who asked.
+ * The URL comes from Slack's signed request and is only ever a Slack hooks URL in production.
+ */
+export function responseUrlOutbox(
+  responseUrl: string,
+  doFetch: typeof fetch = (i, init) => fetch(i, init),
+): Outbox {
+  const send = async (m: SlackMessage) => {
+    const res = await doFetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: m.text,
+        blocks: m.blocks,
+      }),
+    })
+    if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`)
+    return undefined
+  }
+  return {
+    answer: (_place, reply) => send(answerMessage(reply)),
+    text: (_place, text) => send({ text, blocks: [] }),
+  }
+}

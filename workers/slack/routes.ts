@@ -1,0 +1,173 @@
+import type { ExecutionContext } from '@cloudflare/workers-types'
+import { Hono } from 'hono'
+import { parseSlackEvent } from '../../bots/slack/events'
+import { parseSlackCommand, parseSlackInteraction } from '../../bots/slack/interactions'
+import { verifySlackSignature } from '../../bots/slack/verify'
+import type { InboundEvent } from '../../bots/types'
+import { workerConfig } from '../config'
+import { createQuestion, forgetEvent, isBotThread, recordEvent } from '../conversations/questions'
+import type { Env } from '../env'
+import type { Job } from '../jobs/types'
+import { openServices, type Services } from '../services'
+import { handleInteraction } from './interactions'
+
+type Vars = { rawBody: string }
+export const slackRoutes = new Hono<{ Bindings: Env; Variables: Vars }>()
+
+const problem = (message: string, code: string, type = 'invalid_request') => ({
+  error: { message, type, code },
+})
+
+/**
+ * Verifies Slack's signature over the raw body before anything is parsed: 401 for a bad or
+ * missing signature or a stale timestamp; 404 when Slack is not configured on this deployment.
+ */
+export const verifySlack = () =>
+  async function verifySlack(
+    c: import('hono').Context<{ Bindings: Env; Variables: Vars }>,
+    next: () => Promise<void>,
+  ) {
+    const secret = workerConfig(c.env).slack?.signingSecret
+    if (!secret)
+      return c.json(
+        problem('Slack is not configured (SLACK_SIGNING_SECRET is not set).', 'NOT_CONFIGURED'),
+        404,
+      )
+    // Bytes, not .text(): workerd warns on text() of form bodies, and the HMAC is over the raw bytes.
+    const rawBody = new TextDecoder().decode(await c.req.arrayBuffer())
+    const v = await verifySlackSignature({
+      signingSecret: secret,
+      timestamp: c.req.header('x-slack-request-timestamp'),
+      signature: c.req.header('x-slack-signature'),
+      rawBody,
+    })
+    if (!v.ok)
+      return c.json(
+        problem(`Slack signature check failed: ${v.reason}`, 'UNAUTHORIZED', 'authentication_error'),
+        401,
+      )
+    c.set('rawBody', rawBody)
+    await next()
+  }
+
+slackRoutes.use('*', verifySlack())
+
+/** Runs `fn` with the invocation's services, closing them after the response. */
+async function withServices<T>(
+  env: Env,
+  ctx: ExecutionContext,
+  fn: (svc: Services) => Promise<T>,
+): Promise<T> {
+  const svc = await openServices(env)
+  try {
+    return await fn(svc)
+  } finally {
+    ctx.waitUntil(svc.close())
+  }
+}
+
+/**
+ * Records an event once and enqueues its job. If the job cannot be enqueued the record is undone
+ * and the caller answers 503, so Slack's retry delivers the question again: none is lost.
+ */
+async function acceptOnce(
+  svc: Services,
+  key: string,
+  enqueue: () => Promise<Job>,
+): Promise<'accepted' | 'duplicate'> {
+  if (!(await recordEvent(svc.db, key, 'slack'))) return 'duplicate'
+  try {
+    await svc.env.JOBS.send(await enqueue())
+  } catch (e) {
+    await forgetEvent(svc.db, key)
+    throw e
+  }
+  return 'accepted'
+}
+
+slackRoutes.post('/events', async (c) => {
+  let event: InboundEvent
+  try {
+    event = parseSlackEvent(c.get('rawBody'), workerConfig(c.env).slack?.botUserId)
+  } catch (e) {
+    return c.json(problem((e as Error).message, 'MALFORMED_PAYLOAD'), 400)
+  }
+  if (event.kind === 'url_verification') return c.json({ challenge: event.challenge })
+  if (event.kind === 'unsupported') return c.json({ ok: true, ignored: event.reason })
+  const ctx = c.executionCtx as unknown as ExecutionContext
+  const outcome = await withServices(c.env, ctx, async (svc) => {
+    switch (event.kind) {
+      case 'question': {
+        if (event.trigger === 'thread' && !(await isBotThread(svc.db, event.place))) return 'ignored'
+        return acceptOnce(svc, event.dedupeKey, async () => ({
+          type: 'answer',
+          questionId: await createQuestion(svc.db, event),
+        }))
+      }
+      case 'upload':
+        return acceptOnce(svc, event.dedupeKey, async () => ({
+          type: 'upload',
+          place: event.place,
+          uploader: event.uploader,
+          messageTs: event.messageTs,
+          files: event.files,
+        }))
+      case 'assistant_thread_started':
+        return acceptOnce(svc, event.dedupeKey, async () => ({
+          type: 'assistant_started',
+          place: event.place,
+          user: event.user,
+        }))
+    }
+  }).catch((e: unknown) => {
+    console.error('could not accept Slack event', e)
+    return 'unavailable' as const
+  })
+  if (outcome === 'unavailable')
+    return c.json(problem('Temporarily unavailable; Slack will retry.', 'UNAVAILABLE', 'server_error'), 503)
+  return c.json({ ok: true, [outcome]: true })
+})
+
+slackRoutes.post('/interactions', async (c) => {
+  let interaction: ReturnType<typeof parseSlackInteraction>
+  try {
+    interaction = parseSlackInteraction(c.get('rawBody'))
+  } catch (e) {
+    return c.json(problem((e as Error).message, 'MALFORMED_PAYLOAD'), 400)
+  }
+  const ctx = c.executionCtx as unknown as ExecutionContext
+  const result = await withServices(c.env, ctx, (svc) => handleInteraction(svc, interaction))
+  return result.body === undefined ? c.body(null, 200) : c.json(result.body, 200)
+})
+
+slackRoutes.post('/commands', async (c) => {
+  let cmd: ReturnType<typeof parseSlackCommand>
+  try {
+    cmd = parseSlackCommand(c.get('rawBody'))
+  } catch (e) {
+    return c.json(problem((e as Error).message, 'MALFORMED_PAYLOAD'), 400)
+  }
+  if (!cmd.text) {
+    return c.json({
+      response_type: 'ephemeral',
+      text: `Ask me a policy question, e.g. \`${cmd.command} how many vacation days do I get?\``,
+    })
+  }
+  const ctx = c.executionCtx as unknown as ExecutionContext
+  await withServices(c.env, ctx, async (svc) => {
+    const key = `slack:command:${cmd.triggerId || `${cmd.user}:${cmd.text}`}`
+    await acceptOnce(svc, key, async () => ({
+      type: 'answer',
+      responseUrl: cmd.responseUrl,
+      questionId: await createQuestion(svc.db, {
+        // The command's answer is ephemeral (response_url); anything later (an approval) goes to a DM.
+        place: { platform: 'slack', team: cmd.team, channel: cmd.user, threadTs: `command:${cmd.triggerId}` },
+        messageTs: `command:${cmd.triggerId}`,
+        asker: cmd.user,
+        text: cmd.text,
+        trigger: 'command',
+      }),
+    }))
+  })
+  return c.json({ response_type: 'ephemeral', text: `:mag: Looking that up: “${cmd.text}”` })
+})

@@ -1,0 +1,93 @@
+/**
+ * The local web page (the `web` adapter's face): ask questions and see cited answers; as the
+ * local policy admin, approve, edit or reject escalated questions. Served by the Worker when
+ * WEB_CONSOLE=on (what `npm start` sets), through the same pipeline Slack uses.
+ */
+export const WEB_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>policybot</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}
+form{display:flex;gap:.5rem}input,textarea{flex:1;padding:.6rem;font:inherit}button{padding:.5rem .9rem;font:inherit;cursor:pointer}
+.answer{white-space:pre-wrap;margin:.5rem 0}.meta{color:#666;font-size:.9rem}ol{padding-left:1.2rem}
+.turn{border-left:3px solid #ddd;padding-left:1rem;margin:1.2rem 0}.q{font-weight:600}
+.esc{border:1px solid #ddd;border-radius:6px;padding:1rem;margin:1rem 0}h2{margin-top:2.5rem}
+</style></head><body>
+<h1>policybot</h1>
+<p class="meta">Answers from your own handbooks, with sources. Add documents with <code>npx policybot ingest &lt;dir&gt;</code> or by DMing a file to the bot in Slack.</p>
+<form id="ask"><input id="q" name="q" placeholder="How many vacation days do I get?" autofocus><button id="ask-btn">Ask</button></form>
+<div id="turns"></div>
+<h2>Questions for the policy team</h2>
+<p class="meta">You are the local policy admin here. Decide on escalated questions; the asker sees the result.</p>
+<div id="escalations"><p class="meta">None open.</p></div>
+<script>
+let conversation = null;
+const $ = (s, el = document) => el.querySelector(s);
+const el = (tag, attrs = {}, text) => { const e = document.createElement(tag); Object.assign(e, attrs); if (text !== undefined) e.textContent = text; return e; };
+function sourceList(citations) {
+  const ol = el('ol', { className: 'sources' });
+  for (const c of citations) {
+    const li = el('li'); li.value = c.n;
+    const label = [c.title, ...c.headingPath].join(' › ');
+    if (c.url) li.appendChild(el('a', { href: c.url, target: '_blank' }, label)); else li.appendChild(el('span', {}, label));
+    li.appendChild(document.createTextNode(' (' + (c.page ? 'p. ' + c.page + ', ' : '') + 'updated ' + c.updated + ')'));
+    ol.appendChild(li);
+  }
+  return ol;
+}
+function renderTurn(turn, q) {
+  turn.innerHTML = '';
+  turn.appendChild(el('div', { className: 'q' }, q.question));
+  turn.appendChild(el('div', { className: 'answer' }, q.answer || 'Looking…'));
+  if (q.citations && q.citations.length) turn.appendChild(sourceList(q.citations));
+  const meta = [q.mode ? q.mode + ' answer' : '', q.approval ? 'approved by ' + q.approval.by + ' on ' + q.approval.at.slice(0, 10) : '', q.status === 'escalated' ? 'waiting for the policy team' : '', typeof q.confidence === 'number' ? 'confidence ' + q.confidence.toFixed(2) : ''].filter(Boolean).join(' · ');
+  turn.appendChild(el('p', { className: 'meta' }, meta));
+  if (q.status === 'answered' && q.mode !== 'approved') {
+    const b = el('button', { className: 'ask-human' }, 'Ask a human');
+    b.onclick = async () => { b.disabled = true; await fetch('/api/questions/' + q.id + '/escalate', { method: 'POST' }); poll(turn, q.id); loadEscalations(); };
+    turn.appendChild(b);
+  }
+}
+async function poll(turn, id) {
+  for (let i = 0; i < 600; i++) {
+    const r = await fetch('/api/questions/' + id); const q = await r.json();
+    renderTurn(turn, q);
+    if (q.status !== 'escalated' && q.status !== 'queued') return;
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+$('#ask').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const question = $('#q').value.trim(); if (!question) return;
+  const turn = el('div', { className: 'turn' }); $('#turns').prepend(turn);
+  renderTurn(turn, { question, status: 'queued' });
+  const res = await fetch('/api/ask', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, conversation }) });
+  const q = await res.json();
+  if (!res.ok) { turn.appendChild(el('p', { className: 'meta' }, q.error.message)); return; }
+  conversation = q.conversation; $('#q').value = '';
+  renderTurn(turn, q);
+  if (q.status === 'escalated') { loadEscalations(); poll(turn, q.id); }
+});
+async function decide(id, action, body) {
+  const r = await fetch('/api/escalations/' + id + '/' + action, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
+  const out = await r.json(); if (!r.ok) alert(out.error.message); loadEscalations();
+}
+async function loadEscalations() {
+  const list = await (await fetch('/api/escalations')).json();
+  const box = $('#escalations'); box.innerHTML = '';
+  if (!list.length) box.appendChild(el('p', { className: 'meta' }, 'None open.'));
+  for (const e of list) {
+    const d = el('div', { className: 'esc' }); d.dataset.id = e.id;
+    d.appendChild(el('div', { className: 'q' }, '#' + e.id + ': ' + e.question));
+    d.appendChild(el('p', { className: 'meta' }, 'asked by ' + e.asker + ' · ' + e.reason));
+    const ta = el('textarea', { rows: 5, className: 'draft' }); ta.value = e.draft || ''; ta.placeholder = 'Write the answer'; d.appendChild(ta);
+    if (e.citations.length) d.appendChild(sourceList(e.citations));
+    const approve = el('button', { className: 'approve' }, 'Approve');
+    approve.onclick = () => decide(e.id, 'approve', ta.value.trim() && ta.value.trim() !== (e.draft || '') ? { answer: ta.value.trim() } : {});
+    const reject = el('button', { className: 'reject' }, 'Reject');
+    reject.onclick = () => decide(e.id, 'reject', { reason: prompt('Reason (shown to the asker)?') || '' });
+    d.append(approve, ' ', reject); box.appendChild(d);
+  }
+}
+loadEscalations(); setInterval(loadEscalations, 5000);
+</script></body></html>`

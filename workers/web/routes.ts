@@ -1,0 +1,179 @@
+import type { ExecutionContext } from '@cloudflare/workers-types'
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { Citation } from '../answering/types'
+import { approvedById } from '../approved/store'
+import { workerConfig } from '../config'
+import { createQuestion, questionById } from '../conversations/questions'
+import type { Env } from '../env'
+import { decideEscalation, escalationView, openEscalations } from '../escalation/escalations'
+import { answerQuestion } from '../pipeline/answer-question'
+import { deliverDecision } from '../pipeline/deliver'
+import { escalateQuestion } from '../pipeline/escalate'
+import { openServices, type Services } from '../services'
+import { WEB_PAGE } from './page'
+
+/**
+ * The `web` adapter: the local page and its JSON API, on only when WEB_CONSOLE=on (`npm start`).
+ * Questions go through the same pipeline as Slack's (ledger → approved-answer reuse → answer or
+ * escalate); the local user is the asker, and the configured WEB_ADMIN decides escalations.
+ */
+export const webRoutes = new Hono<{ Bindings: Env }>()
+
+const WEB_USER = 'web-user'
+const bad = (message: string) => ({ error: { message, type: 'invalid_request', code: 'BAD_REQUEST' } })
+
+webRoutes.use('*', async (c, next) => {
+  if (!workerConfig(c.env).webConsole) return c.notFound()
+  await next()
+})
+
+async function withServices<T>(
+  c: { env: Env; executionCtx: unknown },
+  fn: (svc: Services) => Promise<T>,
+): Promise<T> {
+  const svc = await openServices(c.env)
+  try {
+    return await fn(svc)
+  } finally {
+    ;(c.executionCtx as ExecutionContext).waitUntil(svc.close())
+  }
+}
+
+const AskBody = z.object({
+  question: z.string().trim().min(1, 'question must not be empty').max(4000),
+  conversation: z
+    .string()
+    .regex(/^[\w-]{1,64}$/)
+    .nullish(),
+})
+
+async function questionJson(svc: Services, id: number) {
+  const q = await questionById(svc.db, id)
+  if (!q) return undefined
+  const approval = q.approvedAnswerId ? await approvalOf(svc, q.approvedAnswerId) : undefined
+  return {
+    id: q.id,
+    conversation: q.threadTs,
+    question: q.text,
+    status: q.status,
+    mode: q.mode,
+    answer: q.answer,
+    citations: (q.citations as Citation[] | null) ?? [],
+    confidence: q.confidence,
+    ...(approval ? { approval } : {}),
+  }
+}
+
+async function approvalOf(svc: Services, approvedId: number) {
+  const row = await approvedById(svc.db, approvedId)
+  return row ? { by: row.approvedBy, at: row.approvedAt.toISOString() } : undefined
+}
+
+webRoutes.get('/', (c) => c.html(WEB_PAGE))
+
+webRoutes.post('/api/ask', async (c) => {
+  const body = await c.req.json().catch(() => undefined)
+  const parsed = AskBody.safeParse(body)
+  if (!parsed.success) {
+    const message =
+      body === undefined
+        ? 'body must be JSON: {"question": "..."}'
+        : parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')
+    return c.json(bad(message), 400)
+  }
+  return withServices(c, async (svc) => {
+    const conversation = parsed.data.conversation ?? crypto.randomUUID()
+    const id = await createQuestion(svc.db, {
+      place: { platform: 'web', team: 'local', channel: 'web', threadTs: conversation },
+      messageTs: crypto.randomUUID(),
+      asker: WEB_USER,
+      text: parsed.data.question,
+      trigger: 'web',
+    })
+    await answerQuestion(svc, id)
+    return c.json(await questionJson(svc, id))
+  })
+})
+
+webRoutes.get('/api/questions/:id', async (c) => {
+  const id = Number(c.req.param('id'))
+  if (!Number.isInteger(id)) return c.json(bad('question id must be a number'), 400)
+  return withServices(c, async (svc) => {
+    const q = await questionJson(svc, id)
+    return q
+      ? c.json(q)
+      : c.json({ error: { message: `No question ${id}`, type: 'not_found', code: 'NOT_FOUND' } }, 404)
+  })
+})
+
+webRoutes.post('/api/questions/:id/escalate', async (c) => {
+  const id = Number(c.req.param('id'))
+  if (!Number.isInteger(id)) return c.json(bad('question id must be a number'), 400)
+  return withServices(c, async (svc) =>
+    c.json({ result: await escalateQuestion(svc, id, 'asked', WEB_USER) }),
+  )
+})
+
+webRoutes.get('/api/escalations', async (c) =>
+  withServices(c, async (svc) => {
+    const rows = await openEscalations(svc.db)
+    const views = await Promise.all(rows.map((r) => escalationView(svc.db, r.id)))
+    return c.json(
+      views
+        .filter((v) => v !== undefined)
+        .map((v) => ({
+          id: v.id,
+          question: v.question,
+          asker: v.asker,
+          platform: v.questionRow.platform,
+          reason: v.reason,
+          draft: v.draft,
+          citations: v.citations,
+          confidence: v.confidence,
+        })),
+    )
+  }),
+)
+
+const Decide = z.object({
+  answer: z.string().trim().max(3000).optional(),
+  reason: z.string().trim().max(1000).optional(),
+})
+
+webRoutes.post('/api/escalations/:id/:action{approve|reject}', async (c) => {
+  const id = Number(c.req.param('id'))
+  const action = c.req.param('action')
+  const body = Decide.safeParse(await c.req.json().catch(() => ({})))
+  if (!Number.isInteger(id) || !body.success)
+    return c.json(bad('expected /api/escalations/<id>/approve|reject with a JSON body'), 400)
+  return withServices(c, async (svc) => {
+    const by = svc.config.webAdmin
+    const view = await escalationView(svc.db, id)
+    if (!view)
+      return c.json({ error: { message: `No escalation ${id}`, type: 'not_found', code: 'NOT_FOUND' } }, 404)
+    if (action === 'approve' && !body.data.answer && !view.draft)
+      return c.json(bad('There is no draft: write the answer to approve.'), 400)
+    const decision =
+      action === 'reject'
+        ? ({ status: 'rejected', by, reason: body.data.reason || null } as const)
+        : body.data.answer
+          ? ({ status: 'edited', by, answer: body.data.answer } as const)
+          : ({ status: 'approved', by } as const)
+    const { won, row } = await decideEscalation(svc.db, id, decision)
+    if (!won) {
+      return c.json(
+        {
+          error: {
+            message: `Already ${row?.status} by ${row?.decidedBy}`,
+            type: 'conflict',
+            code: 'ALREADY_DECIDED',
+          },
+        },
+        409,
+      )
+    }
+    await deliverDecision(svc, id)
+    return c.json({ ok: true, status: decision.status })
+  })
+})
