@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { describeIssues } from '../bots/payload'
 import type { Env } from './env'
 
 /**
@@ -79,7 +80,7 @@ export function workerConfig(env: Env): WorkerConfig {
   const parsed = Schema.safeParse(raw)
   if (!parsed.success) {
     throw new ConfigError(
-      `Invalid Worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')} (set them in wrangler.toml [vars], with \`wrangler secret put\`, or in .dev.vars)`,
+      `Invalid Worker configuration: ${describeIssues(parsed.error)} (set them in wrangler.toml [vars], with \`wrangler secret put\`, or in .dev.vars)`,
     )
   }
   const e = parsed.data

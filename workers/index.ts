@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { ConfigError } from './config'
 import type { Env } from './env'
+import { problem } from './http'
 import { consumeJobs } from './jobs/consumer'
 import type { Job } from './jobs/types'
 import { remindOpenEscalations } from './pipeline/reminders'
@@ -22,27 +23,19 @@ app.route('/slack', slackRoutes)
 app.route('/', webRoutes)
 
 app.notFound((c) =>
-  c.json(
-    {
-      error: { message: `No route for ${c.req.method} ${c.req.path}`, type: 'not_found', code: 'NOT_FOUND' },
-    },
-    404,
-  ),
+  c.json(problem(`No route for ${c.req.method} ${c.req.path}`, 'NOT_FOUND', 'not_found'), 404),
 )
 
 app.onError((err, c) => {
   if (err instanceof HTTPException) {
-    return c.json(
-      { error: { message: err.message, type: 'invalid_request', code: 'BAD_REQUEST' } },
-      err.status,
-    )
+    return c.json(problem(err.message, 'BAD_REQUEST'), err.status)
   }
   if (err instanceof ConfigError) {
     console.error(err.message)
-    return c.json({ error: { message: err.message, type: 'server_error', code: err.code } }, 500)
+    return c.json(problem(err.message, err.code, 'server_error'), 500)
   }
   console.error('unhandled error', err)
-  return c.json({ error: { message: 'Internal error', type: 'server_error', code: 'INTERNAL' } }, 500)
+  return c.json(problem('Internal error', 'INTERNAL', 'server_error'), 500)
 })
 
 export default {

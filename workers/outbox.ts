@@ -8,6 +8,8 @@ import type { Place } from '../bots/types'
 export interface Outbox {
   answer(place: Place, reply: AnswerReply): Promise<string | undefined>
   text(place: Place, text: string): Promise<string | undefined>
+  /** Shows that an answer is being worked on, where the platform can (Slack's assistant pane). */
+  working?(place: Place): Promise<void>
 }
 
 /** The outbox of the web page: answers live in the question ledger, which the page polls. */

@@ -21,6 +21,23 @@ export interface Services {
 }
 
 /**
+ * Runs `fn` with one invocation's services; they are closed after the response (waitUntil), so
+ * closing never delays it.
+ */
+export async function withServices<T>(
+  env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  fn: (svc: Services) => Promise<T>,
+): Promise<T> {
+  const svc = await openServices(env)
+  try {
+    return await fn(svc)
+  } finally {
+    ctx.waitUntil(svc.close())
+  }
+}
+
+/**
  * Opens the services for one invocation. The database Pool is per invocation, as Workers
  * require (a socket cannot outlive the request that opened it); `close` ends it.
  */

@@ -134,17 +134,31 @@ export function answerMessage(reply: AnswerReply): SlackMessage {
     blocks.push({
       type: 'actions',
       block_id: `answer_actions_${reply.questionId}`,
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTIONS.askHuman,
-          text: { type: 'plain_text', text: 'Ask a human' },
-          value: String(reply.questionId),
-        },
-      ],
+      elements: [askHumanButton(reply.questionId)],
     })
   }
   return { text: fallback(reply.text), blocks: capBlocks(blocks) }
+}
+
+function askHumanButton(questionId: number): Block {
+  return {
+    type: 'button',
+    action_id: ACTIONS.askHuman,
+    text: { type: 'plain_text', text: 'Ask a human' },
+    value: String(questionId),
+  }
+}
+
+/** Shown (ephemerally) after a thumbs-down: the way to a person. */
+export function askHumanOffer(questionId: number): SlackMessage {
+  const text = 'Thanks for telling me. Want someone from the policy team to look at it?'
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'actions', elements: [askHumanButton(questionId)] },
+    ],
+  }
 }
 
 /** Told to the asker in their thread when a question goes to the policy team. */
@@ -252,55 +266,65 @@ export function outcomeLine(e: EscalationView): string {
   }
 }
 
-/** The modal an admin edits the draft in (opened within the 3-second trigger window). */
-export function editModal(e: EscalationView): Block {
+/** A modal about one escalation: its id travels in `private_metadata` to the submission. */
+function escalationModal(
+  callbackId: string,
+  e: EscalationView,
+  title: string,
+  submit: string,
+  blocks: Block[],
+): Block {
   return {
     type: 'modal',
-    callback_id: VIEWS.edit,
+    callback_id: callbackId,
     private_metadata: String(e.id),
-    title: { type: 'plain_text', text: 'Edit & approve' },
-    submit: { type: 'plain_text', text: 'Approve' },
+    title: { type: 'plain_text', text: title },
+    submit: { type: 'plain_text', text: submit },
     close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'section',
-        text: { type: 'mrkdwn', text: `*Question:* ${escapeText(e.question).slice(0, 2900)}` },
-      },
-      {
-        type: 'input',
-        block_id: 'answer',
-        label: { type: 'plain_text', text: 'Answer (keep the [n] source markers)' },
-        element: {
-          type: 'plain_text_input',
-          action_id: 'answer',
-          multiline: true,
-          max_length: 3000,
-          ...(e.draft ? { initial_value: e.draft.slice(0, 3000) } : {}),
-        },
-      },
-    ],
+    blocks,
   }
+}
+
+/** One multi-line text input; its block id and action id are `id`. */
+function textInput(
+  id: string,
+  label: string,
+  maxLength: number,
+  options: { optional?: boolean; initialValue?: string | undefined } = {},
+): Block {
+  return {
+    type: 'input',
+    block_id: id,
+    ...(options.optional ? { optional: true } : {}),
+    label: { type: 'plain_text', text: label },
+    element: {
+      type: 'plain_text_input',
+      action_id: id,
+      multiline: true,
+      max_length: maxLength,
+      ...(options.initialValue !== undefined ? { initial_value: options.initialValue } : {}),
+    },
+  }
+}
+
+/** The modal an admin edits the draft in (opened within the 3-second trigger window). */
+export function editModal(e: EscalationView): Block {
+  return escalationModal(VIEWS.edit, e, 'Edit & approve', 'Approve', [
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*Question:* ${escapeText(e.question).slice(0, 2900)}` },
+    },
+    textInput('answer', 'Answer (keep the [n] source markers)', 3000, {
+      initialValue: e.draft?.slice(0, 3000),
+    }),
+  ])
 }
 
 /** The modal asking why an escalation is rejected (the reason is optional). */
 export function rejectModal(e: EscalationView): Block {
-  return {
-    type: 'modal',
-    callback_id: VIEWS.reject,
-    private_metadata: String(e.id),
-    title: { type: 'plain_text', text: 'Reject' },
-    submit: { type: 'plain_text', text: 'Reject' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'reason',
-        optional: true,
-        label: { type: 'plain_text', text: 'Reason (shown to the asker)' },
-        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, max_length: 1000 },
-      },
-    ],
-  }
+  return escalationModal(VIEWS.reject, e, 'Reject', 'Reject', [
+    textInput('reason', 'Reason (shown to the asker)', 1000, { optional: true }),
+  ])
 }
 
 /** The asker's notice when the team rejected the question. */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseJsonPayload } from '../payload'
 import { type InboundEvent, type InboundFile, MalformedPayloadError, type Place } from '../types'
 
 // Minimal schemas: only the fields we read (Slack adds fields freely).
@@ -53,20 +54,10 @@ const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast'])
  * `botUserId` is the bot's own user id, when known, to strip its mention and ignore its own posts.
  */
 export function parseSlackEvent(rawBody: string, botUserId?: string): InboundEvent {
-  let json: unknown
-  try {
-    json = JSON.parse(rawBody)
-  } catch {
-    throw new MalformedPayloadError('Body is not JSON: Slack sends events as application/json.')
-  }
-  const parsed = EnvelopeSchema.safeParse(json)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new MalformedPayloadError(
-      `Not a Slack event envelope: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}`,
-    )
-  }
-  const env = parsed.data
+  const env = parseJsonPayload(EnvelopeSchema, rawBody, {
+    notJson: 'Body is not JSON: Slack sends events as application/json.',
+    what: 'Not a Slack event envelope',
+  })
   if (env.type === 'url_verification') return { kind: 'url_verification', challenge: env.challenge }
   if (env.type !== 'event_callback') return { kind: 'unsupported', type: env.type, reason: 'not an event' }
   const ev = env.event
@@ -118,7 +109,9 @@ export function parseSlackEvent(rawBody: string, botUserId?: string): InboundEve
     return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger: 'mention', dedupeKey }
   }
   if (isDm) {
-    return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger: 'dm', dedupeKey }
+    // A DM inside a thread is the assistant pane (split view), where a status line can show.
+    const trigger = ev.thread_ts && ev.thread_ts !== ev.ts ? 'assistant' : 'dm'
+    return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger, dedupeKey }
   }
   if (ev.thread_ts && ev.thread_ts !== ev.ts) {
     // A reply in a thread without a mention: a question only if the bot is answering that thread

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseJsonPayload } from '../payload'
 import { MalformedPayloadError } from '../types'
 
 /** A button press, a modal submission, or something the bot does not handle. */
@@ -75,20 +76,11 @@ const PayloadSchema = z.object({
 export function parseSlackInteraction(rawBody: string): SlackInteraction {
   const payload = new URLSearchParams(rawBody).get('payload')
   if (!payload) throw new MalformedPayloadError('Interactivity body has no `payload` form field.')
-  let json: unknown
-  try {
-    json = JSON.parse(payload)
-  } catch {
-    throw new MalformedPayloadError('The `payload` form field is not JSON.')
-  }
-  const parsed = PayloadSchema.safeParse(json)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new MalformedPayloadError(
-      `Not a Slack interaction payload: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid'}`,
-    )
-  }
-  const p = parsed.data
+  const p = parseJsonPayload(PayloadSchema, payload, {
+    notJson: 'The `payload` form field is not JSON.',
+    what: 'Not a Slack interaction payload',
+    root: 'payload',
+  })
   const team = p.team?.id ?? p.user.team_id ?? ''
   if (p.type === 'block_actions') {
     const action = p.actions?.[0]

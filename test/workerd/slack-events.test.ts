@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import appMention from '../fixtures/slack/app_mention.json'
+import assistantStarted from '../fixtures/slack/assistant_thread_started.json'
 import messageBot from '../fixtures/slack/message_bot.json'
 import messageChanged from '../fixtures/slack/message_changed.json'
 import messageTwin from '../fixtures/slack/message_channel_mention.json'
+import messageIm from '../fixtures/slack/message_im.json'
 import threadReply from '../fixtures/slack/message_thread_reply.json'
 import urlVerification from '../fixtures/slack/url_verification.json'
 import {
@@ -125,5 +127,46 @@ describe('POST /slack/events', () => {
       }),
     )
     expect(await res.json()).toEqual({ ok: true, ignored: true })
+  })
+
+  it('answers a DM; in the assistant pane it shows a status first, and greets with suggested prompts', async () => {
+    const dm = freshTs()
+    await postEvent(
+      withFields(messageIm, {
+        'event.ts': dm,
+        'event.text': 'how much annual leave do I get?',
+        event_id: `Ev${dm}`,
+      }),
+    )
+    const [answer] = await afterJobs((calls) => inThread(calls, 'D0ASKER001', dm))
+    expect(blockText(answer?.body ?? {})).toContain('Annual leave')
+
+    const thread = freshTs()
+    await postEvent(
+      withFields(assistantStarted, { 'event.assistant_thread.thread_ts': thread, event_id: `EvA${thread}` }),
+    )
+    const asked = freshTs()
+    await postEvent(
+      withFields(messageIm, {
+        'event.ts': asked,
+        'event.thread_ts': thread,
+        'event.text': 'how much annual leave do I get?',
+        event_id: `Ev${asked}`,
+      }),
+    )
+    const calls = await afterJobs((c) => c)
+    const prompts = calls.find(
+      (c) => c.method === 'assistant.threads.setSuggestedPrompts' && c.body.thread_ts === thread,
+    )
+    expect(prompts?.body.channel_id).toBe('D0ASKER001')
+    expect(prompts?.body.prompts).toEqual(
+      expect.arrayContaining([expect.objectContaining({ title: 'Vacation days' })]),
+    )
+    const status = calls.findIndex(
+      (c) => c.method === 'assistant.threads.setStatus' && c.body.thread_ts === thread,
+    )
+    const reply = calls.findIndex((c) => c.method === 'chat.postMessage' && c.body.thread_ts === thread)
+    expect(status).toBeGreaterThanOrEqual(0)
+    expect(reply).toBeGreaterThan(status)
   })
 })

@@ -65,6 +65,7 @@ export async function answer(
     text: ABSTAIN[language] ?? (ABSTAIN.en as string),
     citations: [],
     escalate: true,
+    ...(result.passages.length ? { draft: extractiveAnswer(result.plan, result.passages, language) } : {}),
     ...base,
   })
   if (result.passages.length === 0 || confidence < (deps.abstainBelow ?? DEFAULT_ABSTAIN_BELOW))
@@ -97,7 +98,7 @@ export async function answer(
 }
 
 /** The language to answer in: the question's, English when it cannot be told. */
-function questionLanguage(question: string): string {
+export function questionLanguage(question: string): string {
   const lang = detectLanguage(question)
   return lang === 'und' ? 'en' : lang
 }

@@ -31,6 +31,11 @@ export interface Answer {
   searchedQuestion: string
   /** What retrieval returned, best first. */
   passages: Passage[]
+  /**
+   * For `abstain` when retrieval found something: a quotation of the best passages for the policy
+   * team to start from. Never shown to the asker.
+   */
+  draft?: { text: string; citations: Citation[] }
   /** For `approved`: who approved the answer, and when. */
   approval?: { id: number; by: string; at: string }
 }

@@ -1,11 +1,11 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm'
+import { questionLanguage } from '../answering/answer'
 import type { Citation } from '../answering/types'
 import { type Db, queryRows } from '../db/client'
 import { approvedAnswers } from '../db/schema'
 import { PolicybotError } from '../errors'
 import type { Embedder } from '../knowledge/embed/types'
 import { ensureEmbedder } from '../knowledge/store'
-import { detectLanguage } from '../knowledge/text/script'
 import {
   isReuse,
   type MatchScore,
@@ -32,7 +32,6 @@ export async function storeApproved(db: Db, embedder: Embedder, input: ApprovedI
   const embedderId = await ensureEmbedder(db, embedder)
   const [embedding] = await embedder.embed([input.question], 'query')
   const now = input.now ?? new Date()
-  const lang = detectLanguage(input.question)
   const [row] = await db
     .insert(approvedAnswers)
     .values({
@@ -41,7 +40,7 @@ export async function storeApproved(db: Db, embedder: Embedder, input: ApprovedI
       answer: input.answer,
       citations: input.citations,
       documentIds: [...new Set(input.citations.map((c) => c.documentId))],
-      language: lang === 'und' ? 'en' : lang,
+      language: questionLanguage(input.question),
       embedderId,
       embedding: embedding ?? null,
       terms: questionTerms(input.question),
@@ -83,7 +82,6 @@ export async function findApproved(
   question: string,
   options: { now?: Date; threshold?: number } = {},
 ): Promise<ApprovedMatch | undefined> {
-  const embedderId = await ensureEmbedder(db, embedder)
   const [embedding] = await embedder.embed([question], 'query')
   if (!embedding) return undefined
   const now = options.now ?? new Date()
@@ -101,7 +99,7 @@ export async function findApproved(
     db,
     sql`SELECT id, question, answer, citations, approved_by, approved_at, terms, embedding::text AS embedding
         FROM approved_answers
-        WHERE withdrawn_at IS NULL AND expires_at > ${now.toISOString()}::timestamptz AND embedder_id = ${embedderId}
+        WHERE withdrawn_at IS NULL AND expires_at > ${now.toISOString()}::timestamptz AND embedder_id = (SELECT id FROM embedders WHERE key = ${embedder.key})
         ORDER BY embedding <=> ${literal}::vector
         LIMIT 10`,
     'approved-answer lookup',

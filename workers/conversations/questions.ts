@@ -60,18 +60,21 @@ export async function createQuestion(db: Db, q: NewQuestion): Promise<number> {
   return row.id
 }
 
+/** Rows of a table (threads, questions) that belong to one conversation thread. */
+function inThread(
+  table: typeof threads | typeof questions,
+  place: { platform: string; channel: string; threadTs: string },
+) {
+  return and(
+    eq(table.platform, place.platform),
+    eq(table.channel, place.channel),
+    eq(table.threadTs, place.threadTs),
+  )
+}
+
 /** Whether the bot answers in this thread (so a reply there is a question without a mention). */
 export async function isBotThread(db: Db, place: Place): Promise<boolean> {
-  const [row] = await db
-    .select({ ts: threads.threadTs })
-    .from(threads)
-    .where(
-      and(
-        eq(threads.platform, place.platform),
-        eq(threads.channel, place.channel),
-        eq(threads.threadTs, place.threadTs),
-      ),
-    )
+  const [row] = await db.select({ ts: threads.threadTs }).from(threads).where(inThread(threads, place))
   return !!row
 }
 
@@ -91,14 +94,7 @@ export async function threadHistory(db: Db, q: QuestionRow, maxTurns = 6): Promi
   const rows = await db
     .select({ text: questions.text, answer: questions.answer })
     .from(questions)
-    .where(
-      and(
-        eq(questions.platform, q.platform),
-        eq(questions.channel, q.channel),
-        eq(questions.threadTs, q.threadTs),
-        lt(questions.id, q.id),
-      ),
-    )
+    .where(and(inThread(questions, q), lt(questions.id, q.id)))
     .orderBy(asc(questions.id))
   const turns: ChatTurn[] = []
   for (const r of rows.slice(-maxTurns)) {

@@ -80,13 +80,14 @@ export async function decideEscalation(
   return { won: false, row: current }
 }
 
+/** What adapters render (`EscalationView`) plus the rows it came from. */
+export type EscalationDetails = EscalationView & {
+  row: EscalationRow
+  questionRow: typeof questions.$inferSelect
+}
+
 /** An escalation with its question, as admins and adapters see it. */
-export async function escalationView(
-  db: Db,
-  id: number,
-): Promise<
-  (EscalationView & { row: EscalationRow; questionRow: typeof questions.$inferSelect }) | undefined
-> {
+export async function escalationView(db: Db, id: number): Promise<EscalationDetails | undefined> {
   const [r] = await db
     .select({ e: escalations, q: questions })
     .from(escalations)
@@ -108,7 +109,7 @@ export async function escalationView(
     decidedBy: r.e.decidedBy,
     finalAnswer: r.e.finalAnswer,
     rejectReason: r.e.rejectReason,
-  } as EscalationView & { row: EscalationRow; questionRow: typeof questions.$inferSelect }
+  }
 }
 
 /** Open escalations older than `hours` not reminded within `hours`: due for a reminder. */

@@ -1,14 +1,11 @@
 import type { AnswerReply } from '../../bots/reply'
 import { holdingMessage } from '../../bots/slack/blocks'
-import { answer } from '../answering/answer'
-import { extractiveAnswer } from '../answering/extractive'
+import { answer, questionLanguage } from '../answering/answer'
 import type { Answer } from '../answering/types'
 import { findApproved } from '../approved/store'
 import { markAnswered, questionById, threadHistory } from '../conversations/questions'
 import { type EscalationReason, openEscalation } from '../escalation/escalations'
 import { isFollowUp } from '../knowledge/search/follow-up'
-import { planQuery } from '../knowledge/search/plan'
-import { detectLanguage } from '../knowledge/text/script'
 import type { Outbox } from '../outbox'
 import type { Services } from '../services'
 import { notifyAdmins } from './notify-admins'
@@ -26,22 +23,26 @@ export async function answerQuestion(
   options: { outbox?: Outbox } = {},
 ): Promise<Answer | undefined> {
   const q = await questionById(svc.db, questionId)
-  if (!q || q.status !== 'queued') return undefined
+  if (!q) return undefined
+  if (q.status !== 'queued') return undefined
   const place = placeOf(q)
   const outbox = options.outbox ?? outboxFor(svc, place)
   const history = await threadHistory(svc.db, q)
+  if (q.trigger === 'assistant') {
+    // A status line is a nicety: failing to show it must not stop the answer.
+    await outbox.working?.(place).catch((e: unknown) => svc.warn(`status not shown: ${String(e)}`))
+  }
 
   if (!isFollowUp(q.text, history)) {
     const approved = await findApproved(svc.db, svc.embedder, q.text)
     if (approved) {
-      const lang = detectLanguage(q.text)
       const a: Answer = {
         mode: 'approved',
         text: approved.answer,
         citations: approved.citations,
         confidence: approved.match.score,
         escalate: false,
-        language: lang === 'und' ? 'en' : lang,
+        language: questionLanguage(q.text),
         searchedQuestion: q.text,
         passages: [],
         approval: { id: approved.id, by: approved.approvedBy, at: approved.approvedAt.toISOString() },
@@ -67,13 +68,8 @@ export async function answerQuestion(
     const reason: EscalationReason =
       a.mode === 'abstain' ? (a.passages.length ? 'low_confidence' : 'abstain') : 'ungrounded'
     // Admins get a draft to approve whenever retrieval found anything: the ungrounded generation,
-    // or a quotation of the best passages.
-    let draft: { text: string; citations: Answer['citations'] } | null = null
-    if (a.mode !== 'abstain') draft = { text: a.text, citations: a.citations }
-    else if (a.passages.length) {
-      const { plan } = await planQuery(svc.db, a.searchedQuestion, [])
-      draft = extractiveAnswer(plan, a.passages, a.language)
-    }
+    // or the core's quotation of the best passages.
+    const draft = a.mode === 'abstain' ? a.draft : { text: a.text, citations: a.citations }
     const { row, created } = await openEscalation(svc.db, {
       questionId,
       reason,

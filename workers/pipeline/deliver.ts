@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm'
 import { rejectionMessage } from '../../bots/slack/blocks'
+import { questionLanguage } from '../answering/answer'
 import type { Answer, Citation } from '../answering/types'
 import { storeApproved } from '../approved/store'
 import { markAnswered } from '../conversations/questions'
 import { escalations } from '../db/schema'
 import { escalationView } from '../escalation/escalations'
-import { detectLanguage } from '../knowledge/text/script'
 import type { Services } from '../services'
 import { replyOf } from './answer-question'
 import { refreshAdminMessage } from './notify-admins'
@@ -21,8 +21,7 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
   if (!view || view.status === 'open') return
   const q = view.questionRow
   const place = placeOf(q)
-  const lang = detectLanguage(q.text)
-  const language = lang === 'und' ? 'en' : lang
+  const language = questionLanguage(q.text)
   if (!view.row.deliveredAt) {
     if (view.status === 'approved' || view.status === 'edited') {
       const text = view.finalAnswer ?? view.draft ?? ''

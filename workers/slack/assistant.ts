@@ -19,13 +19,3 @@ export async function assistantThreadStarted(svc: Services, place: Place): Promi
     prompts: SUGGESTED_PROMPTS,
   })
 }
-
-/** Shows "is looking through the handbooks…" while an assistant-pane question is answered. */
-export async function assistantStatus(svc: Services, place: Place, status: string): Promise<void> {
-  if (!svc.slack) return
-  await svc.slack.call('assistant.threads.setStatus', {
-    channel_id: place.channel,
-    thread_ts: place.threadTs,
-    status,
-  })
-}

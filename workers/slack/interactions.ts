@@ -1,4 +1,11 @@
-import { ACTIONS, editModal, rejectModal, VIEWS } from '../../bots/slack/blocks'
+import {
+  ACTIONS,
+  askHumanOffer,
+  editModal,
+  rejectModal,
+  type SlackMessage,
+  VIEWS,
+} from '../../bots/slack/blocks'
 import type { SlackInteraction } from '../../bots/slack/interactions'
 import { feedback } from '../db/schema'
 import { type Decision, decideEscalation, escalationView } from '../escalation/escalations'
@@ -23,12 +30,19 @@ const STATUS_WORD: Record<string, string> = {
 export async function handleInteraction(svc: Services, i: SlackInteraction): Promise<InteractionResult> {
   if (i.kind === 'unsupported') return { status: 200 }
   const slack = svc.slack
-  const ephemeral = async (channel: string | undefined, user: string, text: string, threadTs?: string) => {
+  const ephemeral = async (
+    channel: string | undefined,
+    user: string,
+    message: string | SlackMessage,
+    threadTs?: string,
+  ) => {
     if (!slack || !channel) return
+    const m = typeof message === 'string' ? { text: message, blocks: [] } : message
     await slack.call('chat.postEphemeral', {
       channel,
       user,
-      text,
+      text: m.text,
+      ...(m.blocks.length ? { blocks: m.blocks } : {}),
       ...(threadTs ? { thread_ts: threadTs } : {}),
     })
   }
@@ -47,34 +61,7 @@ export async function handleInteraction(svc: Services, i: SlackInteraction): Pro
             target: [feedback.questionId, feedback.voter],
             set: { helpful, at: new Date() },
           })
-        if (!helpful && slack && i.channel) {
-          await slack.call('chat.postEphemeral', {
-            channel: i.channel,
-            user: i.user,
-            ...(i.threadTs ? { thread_ts: i.threadTs } : {}),
-            text: 'Thanks for telling me. Want someone from the policy team to look at it?',
-            blocks: [
-              {
-                type: 'section',
-                text: {
-                  type: 'mrkdwn',
-                  text: 'Thanks for telling me. Want someone from the policy team to look at it?',
-                },
-              },
-              {
-                type: 'actions',
-                elements: [
-                  {
-                    type: 'button',
-                    action_id: ACTIONS.askHuman,
-                    text: { type: 'plain_text', text: 'Ask a human' },
-                    value: String(questionId),
-                  },
-                ],
-              },
-            ],
-          })
-        }
+        if (!helpful) await ephemeral(i.channel, i.user, askHumanOffer(questionId), i.threadTs)
         return { status: 200 }
       }
       case ACTIONS.askHuman: {

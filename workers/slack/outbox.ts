@@ -19,6 +19,14 @@ export function slackOutbox(slack: SlackApi): Outbox {
   return {
     answer: (place, reply) => post(place.channel, place.threadTs, answerMessage(reply)),
     text: (place, text) => post(place.channel, place.threadTs, { text, blocks: [] }),
+    // Cleared by Slack when the reply is posted.
+    working: async (place) => {
+      await slack.call('assistant.threads.setStatus', {
+        channel_id: place.channel,
+        thread_ts: place.threadTs,
+        status: 'is looking through the handbooks…',
+      })
+    },
   }
 }
 

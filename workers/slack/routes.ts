@@ -1,4 +1,3 @@
-import type { ExecutionContext } from '@cloudflare/workers-types'
 import { Hono } from 'hono'
 import { parseSlackEvent } from '../../bots/slack/events'
 import { parseSlackCommand, parseSlackInteraction } from '../../bots/slack/interactions'
@@ -7,16 +6,13 @@ import type { InboundEvent } from '../../bots/types'
 import { workerConfig } from '../config'
 import { createQuestion, forgetEvent, isBotThread, recordEvent } from '../conversations/questions'
 import type { Env } from '../env'
+import { problem } from '../http'
 import type { Job } from '../jobs/types'
-import { openServices, type Services } from '../services'
+import { type Services, withServices } from '../services'
 import { handleInteraction } from './interactions'
 
 type Vars = { rawBody: string }
 export const slackRoutes = new Hono<{ Bindings: Env; Variables: Vars }>()
-
-const problem = (message: string, code: string, type = 'invalid_request') => ({
-  error: { message, type, code },
-})
 
 /**
  * Verifies Slack's signature over the raw body before anything is parsed: 401 for a bad or
@@ -52,20 +48,6 @@ export const verifySlack = () =>
 
 slackRoutes.use('*', verifySlack())
 
-/** Runs `fn` with the invocation's services, closing them after the response. */
-async function withServices<T>(
-  env: Env,
-  ctx: ExecutionContext,
-  fn: (svc: Services) => Promise<T>,
-): Promise<T> {
-  const svc = await openServices(env)
-  try {
-    return await fn(svc)
-  } finally {
-    ctx.waitUntil(svc.close())
-  }
-}
-
 /**
  * Records an event once and enqueues its job. If the job cannot be enqueued the record is undone
  * and the caller answers 503, so Slack's retry delivers the question again: none is lost.
@@ -94,8 +76,7 @@ slackRoutes.post('/events', async (c) => {
   }
   if (event.kind === 'url_verification') return c.json({ challenge: event.challenge })
   if (event.kind === 'unsupported') return c.json({ ok: true, ignored: event.reason })
-  const ctx = c.executionCtx as unknown as ExecutionContext
-  const outcome = await withServices(c.env, ctx, async (svc) => {
+  const outcome = await withServices(c.env, c.executionCtx, async (svc) => {
     switch (event.kind) {
       case 'question': {
         if (event.trigger === 'thread' && !(await isBotThread(svc.db, event.place))) return 'ignored'
@@ -135,8 +116,7 @@ slackRoutes.post('/interactions', async (c) => {
   } catch (e) {
     return c.json(problem((e as Error).message, 'MALFORMED_PAYLOAD'), 400)
   }
-  const ctx = c.executionCtx as unknown as ExecutionContext
-  const result = await withServices(c.env, ctx, (svc) => handleInteraction(svc, interaction))
+  const result = await withServices(c.env, c.executionCtx, (svc) => handleInteraction(svc, interaction))
   return result.body === undefined ? c.body(null, 200) : c.json(result.body, 200)
 })
 
@@ -153,8 +133,7 @@ slackRoutes.post('/commands', async (c) => {
       text: `Ask me a policy question, e.g. \`${cmd.command} how many vacation days do I get?\``,
     })
   }
-  const ctx = c.executionCtx as unknown as ExecutionContext
-  await withServices(c.env, ctx, async (svc) => {
+  await withServices(c.env, c.executionCtx, async (svc) => {
     const key = `slack:command:${cmd.triggerId || `${cmd.user}:${cmd.text}`}`
     await acceptOnce(svc, key, async () => ({
       type: 'answer',

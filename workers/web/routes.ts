@@ -1,16 +1,17 @@
-import type { ExecutionContext } from '@cloudflare/workers-types'
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { describeIssues } from '../../bots/payload'
 import type { Citation } from '../answering/types'
 import { approvedById } from '../approved/store'
 import { workerConfig } from '../config'
 import { createQuestion, questionById } from '../conversations/questions'
 import type { Env } from '../env'
 import { decideEscalation, escalationView, openEscalations } from '../escalation/escalations'
+import { problem } from '../http'
 import { answerQuestion } from '../pipeline/answer-question'
 import { deliverDecision } from '../pipeline/deliver'
 import { escalateQuestion } from '../pipeline/escalate'
-import { openServices, type Services } from '../services'
+import { type Services, withServices } from '../services'
 import { WEB_PAGE } from './page'
 
 /**
@@ -21,24 +22,13 @@ import { WEB_PAGE } from './page'
 export const webRoutes = new Hono<{ Bindings: Env }>()
 
 const WEB_USER = 'web-user'
-const bad = (message: string) => ({ error: { message, type: 'invalid_request', code: 'BAD_REQUEST' } })
+const bad = (message: string) => problem(message, 'BAD_REQUEST')
+const notFound = (message: string) => problem(message, 'NOT_FOUND', 'not_found')
 
 webRoutes.use('*', async (c, next) => {
   if (!workerConfig(c.env).webConsole) return c.notFound()
   await next()
 })
-
-async function withServices<T>(
-  c: { env: Env; executionCtx: unknown },
-  fn: (svc: Services) => Promise<T>,
-): Promise<T> {
-  const svc = await openServices(c.env)
-  try {
-    return await fn(svc)
-  } finally {
-    ;(c.executionCtx as ExecutionContext).waitUntil(svc.close())
-  }
-}
 
 const AskBody = z.object({
   question: z.string().trim().min(1, 'question must not be empty').max(4000),
@@ -77,12 +67,10 @@ webRoutes.post('/api/ask', async (c) => {
   const parsed = AskBody.safeParse(body)
   if (!parsed.success) {
     const message =
-      body === undefined
-        ? 'body must be JSON: {"question": "..."}'
-        : parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')
+      body === undefined ? 'body must be JSON: {"question": "..."}' : describeIssues(parsed.error)
     return c.json(bad(message), 400)
   }
-  return withServices(c, async (svc) => {
+  return withServices(c.env, c.executionCtx, async (svc) => {
     const conversation = parsed.data.conversation ?? crypto.randomUUID()
     const id = await createQuestion(svc.db, {
       place: { platform: 'web', team: 'local', channel: 'web', threadTs: conversation },
@@ -99,24 +87,22 @@ webRoutes.post('/api/ask', async (c) => {
 webRoutes.get('/api/questions/:id', async (c) => {
   const id = Number(c.req.param('id'))
   if (!Number.isInteger(id)) return c.json(bad('question id must be a number'), 400)
-  return withServices(c, async (svc) => {
+  return withServices(c.env, c.executionCtx, async (svc) => {
     const q = await questionJson(svc, id)
-    return q
-      ? c.json(q)
-      : c.json({ error: { message: `No question ${id}`, type: 'not_found', code: 'NOT_FOUND' } }, 404)
+    return q ? c.json(q) : c.json(notFound(`No question ${id}`), 404)
   })
 })
 
 webRoutes.post('/api/questions/:id/escalate', async (c) => {
   const id = Number(c.req.param('id'))
   if (!Number.isInteger(id)) return c.json(bad('question id must be a number'), 400)
-  return withServices(c, async (svc) =>
+  return withServices(c.env, c.executionCtx, async (svc) =>
     c.json({ result: await escalateQuestion(svc, id, 'asked', WEB_USER) }),
   )
 })
 
 webRoutes.get('/api/escalations', async (c) =>
-  withServices(c, async (svc) => {
+  withServices(c.env, c.executionCtx, async (svc) => {
     const rows = await openEscalations(svc.db)
     const views = await Promise.all(rows.map((r) => escalationView(svc.db, r.id)))
     return c.json(
@@ -147,11 +133,10 @@ webRoutes.post('/api/escalations/:id/:action{approve|reject}', async (c) => {
   const body = Decide.safeParse(await c.req.json().catch(() => ({})))
   if (!Number.isInteger(id) || !body.success)
     return c.json(bad('expected /api/escalations/<id>/approve|reject with a JSON body'), 400)
-  return withServices(c, async (svc) => {
+  return withServices(c.env, c.executionCtx, async (svc) => {
     const by = svc.config.webAdmin
     const view = await escalationView(svc.db, id)
-    if (!view)
-      return c.json({ error: { message: `No escalation ${id}`, type: 'not_found', code: 'NOT_FOUND' } }, 404)
+    if (!view) return c.json(notFound(`No escalation ${id}`), 404)
     if (action === 'approve' && !body.data.answer && !view.draft)
       return c.json(bad('There is no draft: write the answer to approve.'), 400)
     const decision =
@@ -163,13 +148,7 @@ webRoutes.post('/api/escalations/:id/:action{approve|reject}', async (c) => {
     const { won, row } = await decideEscalation(svc.db, id, decision)
     if (!won) {
       return c.json(
-        {
-          error: {
-            message: `Already ${row?.status} by ${row?.decidedBy}`,
-            type: 'conflict',
-            code: 'ALREADY_DECIDED',
-          },
-        },
+        problem(`Already ${row?.status} by ${row?.decidedBy}`, 'ALREADY_DECIDED', 'conflict'),
         409,
       )
     }

@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { describeIssues } from '../../../bots/payload'
 import { answer } from '../../answering/answer'
 import { indexStats } from '../../knowledge/stats'
 import type { Context } from '../context'
@@ -26,10 +27,7 @@ export function localApp(ctx: Context, out: Output): Hono {
     const body = await c.req.json().catch(() => undefined)
     const parsed = AskBody.safeParse(body)
     if (!parsed.success) {
-      const message =
-        body === undefined
-          ? 'body must be JSON'
-          : parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')
+      const message = body === undefined ? 'body must be JSON' : describeIssues(parsed.error)
       return c.json({ error: { message, type: 'invalid_request', code: 'BAD_REQUEST' } }, 400)
     }
     const a = await answer(
