@@ -5,6 +5,7 @@ import { reindex } from '../knowledge/reindex'
 import { indexStats } from '../knowledge/stats'
 import { deleteDocument } from '../knowledge/store'
 import { evalCommand } from './commands/eval'
+import { exportApprovedCommand } from './commands/export-approved'
 import { ingestCommand } from './commands/ingest'
 import { serveCommand } from './commands/serve'
 import { loadConfig } from './config'
@@ -23,6 +24,8 @@ Usage:
   policybot reindex                      Re-embed chunks after a change of embedding model
   policybot stats [--json]               What the index holds
   policybot serve [--port 8788]          Local web page and JSON API on 127.0.0.1
+  policybot export-approved [--out FILE] Approved answers as instruction-tuning JSONL
+                                         (instruction, input, output) for LoRA training
 
 Options:
   --data DIR          Data directory (env POLICYBOT_DATA, default .policybot)
@@ -49,7 +52,7 @@ export async function main(
     out.result(USAGE)
     return command || args.values.help ? 0 : 2
   }
-  const commands = ['ingest', 'remove', 'ask', 'eval', 'reindex', 'stats', 'serve']
+  const commands = ['ingest', 'remove', 'ask', 'eval', 'reindex', 'stats', 'serve', 'export-approved']
   if (!commands.includes(command)) {
     out.progress(`Unknown command "${command}".\n\n${USAGE}`)
     return 2
@@ -156,6 +159,9 @@ export async function main(
       }
       case 'serve':
         await serveCommand(ctx, port ?? config.port, out)
+        return 0
+      case 'export-approved':
+        await exportApprovedCommand(ctx.database.db, args.values.out, out)
         return 0
     }
     return 2
