@@ -56,4 +56,17 @@ describe('the knowledge core through the Neon driver', () => {
     const a = await answer({ db: neon.db, embedder }, 'Can I take leave in the last week of June?')
     expect(a.citations[0]).toMatchObject({ sourcePath: 'leave/annual-leave.md', headingPath: ['Blackout'] })
   })
+
+  it('frees the endpoint connection when a pool ends, as Postgres does after Terminate', async () => {
+    // More pools than the endpoint's 64 connections, one after another: each must be released.
+    for (let i = 0; i < 70; i++) {
+      const p = openNeon({
+        connectionString: local.endpoint.connectionString,
+        wsProxy: local.endpoint.wsProxy,
+      })
+      const { rows } = await p.pool.query('select $1::int as n', [i])
+      expect(rows[0]).toEqual({ n: i })
+      await p.close()
+    }
+  })
 })

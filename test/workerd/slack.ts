@@ -15,8 +15,9 @@ import type { SlackCall } from '../helpers/slack-api'
 /**
  * The Worker under test, in workerd, with its JOBS queue producer captured: the test then runs
  * the Worker's own queue consumer over the captured jobs (`drainJobs`), as Cloudflare Queues
- * would, honouring retries. (Miniflare's local queue broker holds a batch open until the test's
- * waitUntil()s settle, so delivery through it cannot be awaited from inside a test.)
+ * would, honouring retries. Tests decide when jobs run and can count them exactly instead of
+ * polling the local broker's timers; delivery through the real local queue is exercised by the
+ * local stack's test (wrangler dev).
  */
 export const sentJobs: Job[] = []
 export const testEnv = {

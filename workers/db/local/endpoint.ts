@@ -22,8 +22,8 @@ export async function startLocalEndpoint(client: PGlite, port = 0): Promise<Loca
     db: client,
     host: '127.0.0.1',
     port,
-    maxConnections: 200,
-    idleTimeout: 60_000,
+    // Each Worker invocation opens its own connection; the proxy closes it on Terminate.
+    maxConnections: 64,
   })
   await server.start()
   const conn = server.getServerConn() // host:port

@@ -36,6 +36,13 @@ export async function startWsProxy(port = 0): Promise<WsProxy> {
     ws.on('message', (data: Buffer) => {
       if (tcp.connecting) pending.push(data)
       else tcp.write(data)
+      // Postgres closes the connection after a Terminate message; pglite-socket does not, and
+      // the Neon driver waits for that close, which in workerd keeps the invocation (and a queue
+      // batch) open forever. Close both sides here, as a real server would.
+      if (isTerminate(data)) {
+        tcp.end()
+        ws.close()
+      }
     })
     tcp.on('data', (chunk) => ws.send(chunk))
     tcp.on('close', () => ws.close())
@@ -52,4 +59,9 @@ export async function startWsProxy(port = 0): Promise<WsProxy> {
         server.close(() => resolve())
       }),
   }
+}
+
+/** The frontend Terminate message: 'X' and the length 4, alone in a frame. */
+function isTerminate(data: Buffer): boolean {
+  return data.length === 5 && data[0] === 0x58 && data.readUInt32BE(1) === 4
 }
