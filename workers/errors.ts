@@ -21,6 +21,9 @@ export type ErrorCode =
   | 'CHAT_ERROR'
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
+  | 'PORT_IN_USE'
+  | 'WORKER_EXITED'
+  | 'WORKER_TIMEOUT'
 
 export class PolicybotError extends Error {
   override readonly name = 'PolicybotError' as const

@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   POLICYBOT_EMBEDDINGS_BATCH: z.coerce.number().int().positive().max(2048).default(64),
   POLICYBOT_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).optional(),
   POLICYBOT_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
+  PORT: z.coerce.number().int().min(1).max(65535).default(8787),
 })
 
 export interface Config {
@@ -35,6 +36,8 @@ export interface Config {
   embeddings?: { baseURL: string; apiKey?: string; model: string; batchSize: number }
   abstainBelow?: number
   port: number
+  /** Port of the local stack's Worker (`policybot start`, `npm start`). */
+  workerPort: number
 }
 
 /** Flags that override the environment. */
@@ -76,6 +79,7 @@ export function loadConfig(
     dataDir: resolve(flags.data ?? e.POLICYBOT_DATA),
     maxFileBytes: Math.round((flags.maxFileMb ?? e.POLICYBOT_MAX_FILE_MB) * 1024 * 1024),
     port: e.POLICYBOT_PORT,
+    workerPort: e.PORT,
     ...(e.DATABASE_URL
       ? {
           database: {

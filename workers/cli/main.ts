@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { answer } from '../answering/answer'
 import { isPolicybotError, messageOf } from '../errors'
@@ -8,8 +9,10 @@ import { evalCommand } from './commands/eval'
 import { exportApprovedCommand } from './commands/export-approved'
 import { ingestCommand } from './commands/ingest'
 import { serveCommand } from './commands/serve'
+import { startCommand } from './commands/start'
 import { loadConfig } from './config'
 import { type Context, openContext } from './context'
+import { readDevVars } from './dev-vars'
 import { type Output, processOutput } from './output'
 import { answerJson, renderAnswer } from './render'
 
@@ -23,7 +26,9 @@ Usage:
   policybot remove <source-path>...      Take documents out of the index (paths as stats/ask show them)
   policybot reindex                      Re-embed chunks after a change of embedding model
   policybot stats [--json]               What the index holds
-  policybot serve [--port 8788]          Local web page and JSON API on 127.0.0.1
+  policybot start                        The local stack (npm start): the Worker under wrangler dev
+                                         on 127.0.0.1:$PORT (8787) over the embedded database
+  policybot serve [--port 8788]          Local web page and JSON API on 127.0.0.1 (Node only)
   policybot export-approved [--out FILE] Approved answers as instruction-tuning JSONL
                                          (instruction, input, output) for LoRA training
 
@@ -52,7 +57,17 @@ export async function main(
     out.result(USAGE)
     return command || args.values.help ? 0 : 2
   }
-  const commands = ['ingest', 'remove', 'ask', 'eval', 'reindex', 'stats', 'serve', 'export-approved']
+  const commands = [
+    'ingest',
+    'remove',
+    'ask',
+    'eval',
+    'reindex',
+    'stats',
+    'serve',
+    'start',
+    'export-approved',
+  ]
   if (!commands.includes(command)) {
     out.progress(`Unknown command "${command}".\n\n${USAGE}`)
     return 2
@@ -71,6 +86,8 @@ export async function main(
 
   let ctx: Context | undefined
   try {
+    // The local stack also reads .dev.vars (as wrangler does); the environment wins.
+    if (command === 'start') env = { ...readDevVars(join(process.cwd(), '.dev.vars')), ...definedOnly(env) }
     const config = loadConfig(env, {
       ...(args.values.data ? { data: args.values.data } : {}),
       ...(args.values['max-file-mb'] !== undefined ? { maxFileMb: Number(args.values['max-file-mb']) } : {}),
@@ -160,6 +177,9 @@ export async function main(
       case 'serve':
         await serveCommand(ctx, port ?? config.port, out)
         return 0
+      case 'start':
+        await startCommand(ctx, { env, out })
+        return 0
       case 'export-approved':
         await exportApprovedCommand(ctx.database.db, args.values.out, out)
         return 0
@@ -188,6 +208,10 @@ function parse(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   })
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => !!e[1]))
 }
 
 function usage(out: Output, message: string): number {

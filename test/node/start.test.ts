@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signSlackRequest } from '../../bots/slack/verify'
+import { startCommand } from '../../workers/cli/commands/start'
+import { loadConfig } from '../../workers/cli/config'
+import { type Context, openContext } from '../../workers/cli/context'
+import { main } from '../../workers/cli/main'
+import appMention from '../fixtures/slack/app_mention.json'
+import { startSlackApi } from '../helpers/slack-api'
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * `npm start` for real: the embedded database behind the local endpoint, `wrangler dev` running
+ * the Worker (workerd, local Queue), the sample handbook on first start; Slack through a local
+ * Web API that records what the Worker sent.
+ */
+describe('policybot start (npm start)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'policybot-start-'))
+  const logs: string[] = []
+  let ctx: Context
+  let url = ''
+  let stop: () => void = () => {}
+  let running: Promise<void>
+  let slack: Awaited<ReturnType<typeof startSlackApi>>
+
+  beforeAll(async () => {
+    slack = await startSlackApi({ token: 'xoxb-local' })
+    const env = {
+      POLICYBOT_DATA: dir,
+      PORT: String(await freePort()),
+      SLACK_SIGNING_SECRET: 'local-secret',
+      SLACK_BOT_TOKEN: 'xoxb-local',
+      SLACK_API_URL: `${slack.url}/api/`,
+      SLACK_BOT_USER_ID: 'U0BOT00001',
+    }
+    ctx = await openContext(loadConfig(env))
+    const ready = new Promise<void>((resolve) => {
+      running = startCommand(ctx, {
+        env,
+        out: { result: (t) => logs.push(t), progress: (t) => logs.push(t) },
+        stopped: new Promise<void>((r) => {
+          stop = r
+        }),
+        onReady: (u) => {
+          url = u
+          resolve()
+        },
+      })
+      running.catch(() => resolve())
+    })
+    await ready
+  }, 180_000)
+
+  afterAll(async () => {
+    stop()
+    await running?.catch(() => {})
+    await ctx?.close()
+    await slack?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const ask = async (question: string) => {
+    const res = await fetch(`${url}api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question }),
+    })
+    return (await res.json()) as {
+      id: number
+      status: string
+      mode: string
+      answer: string
+      citations: { title: string }[]
+      approval?: { by: string }
+    }
+  }
+
+  it('ingests the sample handbook on first start and prints what to do next', () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    const text = logs.join('\n')
+    expect(text).toMatch(/Ingested 35 sample documents/)
+    expect(text).toContain(`policybot is running at ${url}`)
+    expect(text).toContain('npx policybot ingest')
+  })
+
+  it('serves the page and answers through the Worker with citations', async () => {
+    expect(await (await fetch(url)).text()).toContain('Questions for the policy team')
+    const a = await ask('How many days of annual leave do Berlin employees get?')
+    expect(a.status).toBe('answered')
+    expect(a.answer).toContain('28 days')
+    expect(a.citations.map((c) => c.title).join(' | ')).toMatch(/Annual Leave/)
+  })
+
+  it('lets the local admin approve an escalation, and reuses the approved answer', async () => {
+    const asked = await fetch(`${url}api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'How many days of annual leave do Berlin employees get?' }),
+    })
+    const a = (await asked.json()) as { id: number }
+    const esc = await fetch(`${url}api/questions/${a.id}/escalate`, { method: 'POST' })
+    expect(await esc.json()).toEqual({ result: 'escalated' })
+    const open = (await (await fetch(`${url}api/escalations`)).json()) as { id: number; question: string }[]
+    const mine = open.find((e) => e.question.includes('Berlin'))
+    expect(mine).toBeDefined()
+    const decided = await fetch(`${url}api/escalations/${mine?.id}/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ answer: 'Berlin employees get 28 days of annual leave [1].' }),
+    })
+    expect(await decided.json()).toEqual({ ok: true, status: 'edited' })
+    const again = await ask('how many days of annual leave do berlin employees get')
+    expect(again.mode).toBe('approved')
+    expect(again.answer).toBe('Berlin employees get 28 days of annual leave [1].')
+    expect(again.approval?.by).toBe('web-admin')
+  })
+
+  it('answers a Slack event through the local queue', async () => {
+    const body = JSON.stringify({
+      ...appMention,
+      event_id: 'EvLocalStack',
+      event: { ...appMention.event, ts: '1764199999.000001' },
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const res = await fetch(`${url}slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': String(now),
+        'x-slack-signature': await signSlackRequest('local-secret', now, body),
+      },
+      body,
+    })
+    expect(await res.json()).toEqual({ ok: true, accepted: true })
+    let post: (typeof slack.calls)[number] | undefined
+    for (let i = 0; i < 100 && !post; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      post = slack.calls.find(
+        (c) => c.method === 'chat.postMessage' && c.body.thread_ts === '1764199999.000001',
+      )
+    }
+    expect(post?.headers.authorization).toBe('Bearer xoxb-local')
+    expect(JSON.stringify(post?.body.blocks)).toContain('Annual Leave')
+  })
+})
+
+describe('policybot start, refusing to start', () => {
+  it('exits non-zero with a clear message when the port is taken', async () => {
+    const blocker = createServer()
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    )
+    const dir = mkdtempSync(join(tmpdir(), 'policybot-start-'))
+    const lines: string[] = []
+    const out = { result: (t: string) => lines.push(t), progress: (t: string) => lines.push(t) }
+    try {
+      const code = await main(['start'], { POLICYBOT_DATA: dir, PORT: String(port) }, out)
+      expect(code).not.toBe(0)
+      expect(lines.join('\n')).toContain(`Port ${port} on 127.0.0.1 is already in use`)
+    } finally {
+      blocker.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('exits non-zero with a clear message when the data directory is held by another process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policybot-start-'))
+    const holder = spawn('sleep', ['60'])
+    writeFileSync(join(dir, 'lock'), String(holder.pid))
+    const lines: string[] = []
+    try {
+      const code = await main(
+        ['start'],
+        { POLICYBOT_DATA: dir, PORT: String(await freePort()) },
+        {
+          result: (t) => lines.push(t),
+          progress: (t) => lines.push(t),
+        },
+      )
+      expect(code).not.toBe(0)
+      expect(lines.join('\n')).toContain(`The data directory ${dir} is in use by process ${holder.pid}`)
+    } finally {
+      holder.kill()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

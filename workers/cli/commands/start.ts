@@ -1,0 +1,262 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { PGlite } from '@electric-sql/pglite'
+import { type LocalEndpoint, startLocalEndpoint } from '../../db/local/endpoint'
+import { PolicybotError } from '../../errors'
+import { indexStats } from '../../knowledge/stats'
+import type { Context } from '../context'
+import { formatDevVars } from '../dev-vars'
+import type { Output } from '../output'
+import { ingestCommand } from './ingest'
+
+/** The bundled sample handbook, ingested on the first start of an empty embedded database. */
+export const SAMPLE_HANDBOOK = fileURLToPath(new URL('../../../test/fixtures/handbook/docs', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+/** The Worker's variables `policybot start` passes through from the environment (and .dev.vars). */
+const WORKER_VARS = [
+  'SLACK_SIGNING_SECRET',
+  'SLACK_BOT_TOKEN',
+  'SLACK_API_URL',
+  'SLACK_ADMIN_CHANNEL',
+  'SLACK_BOT_USER_ID',
+  'POLICY_ADMINS',
+  'HANDBOOK_UPLOADERS',
+  'RUNNER_URL',
+  'RUNNER_TOKEN',
+  'RUNNER_MODEL',
+  'RUNNER_EMBEDDINGS_MODEL',
+  'ESCALATION_REMIND_HOURS',
+  'APPROVED_ANSWER_TTL_DAYS',
+  'POLICYBOT_ABSTAIN_BELOW',
+  'MAX_UPLOAD_MB',
+  'WEB_ADMIN',
+]
+
+export interface StartOptions {
+  /** Environment merged with .dev.vars (environment winning). */
+  env: Record<string, string | undefined>
+  out: Output
+  /** Resolves when the stack should stop (default: SIGINT or SIGTERM). */
+  stopped?: Promise<void>
+  /** Called once the stack serves requests (tests). */
+  onReady?: (url: string) => void
+}
+
+/**
+ * `policybot start` (`npm start`): the product on the embedded default. The data directory's
+ * database is served as a local Neon-compatible endpoint, `wrangler dev` runs the Worker against
+ * it on 127.0.0.1:PORT with the web page and console on, and an empty database first gets the
+ * sample handbook. Returns when stopped; throws with a clear message when the port is taken.
+ */
+export async function startCommand(ctx: Context, options: StartOptions): Promise<void> {
+  const { out } = options
+  const port = ctx.config.workerPort
+  await assertPortFree(port)
+  const inspectorPort = await freePort()
+
+  let endpoint: LocalEndpoint | undefined
+  let database: { url: string; wsProxy?: string }
+  if (ctx.config.database) {
+    database = ctx.config.database
+  } else {
+    const client = (ctx.database as { client?: PGlite }).client
+    if (!client) throw new PolicybotError('CONFIG_INVALID', 'The embedded database is not open')
+    if ((await indexStats(ctx.database.db)).documents === 0) {
+      out.progress(`First start: ingesting the sample handbook (${SAMPLE_HANDBOOK})…`)
+      const r = await ingestCommand(ctx, [SAMPLE_HANDBOOK], out)
+      const chunks = r.results.reduce((n, x) => n + x.chunks, 0)
+      out.progress(
+        `Ingested ${r.results.length} sample documents (${chunks} chunks) in ${r.seconds.toFixed(1)} s.`,
+      )
+    }
+    endpoint = await startLocalEndpoint(client)
+    database = { url: endpoint.connectionString, wsProxy: endpoint.wsProxy }
+  }
+
+  // The Worker's variables go in a private env file, not on the command line where `ps` shows them.
+  const stateDir = join(ctx.config.dataDir, 'worker')
+  mkdirSync(stateDir, { recursive: true })
+  const envFile = join(stateDir, 'worker.env')
+  const vars: Record<string, string> = {}
+  for (const k of WORKER_VARS) if (options.env[k]) vars[k] = options.env[k] as string
+  Object.assign(vars, {
+    DATABASE_URL: database.url,
+    ...(database.wsProxy ? { POLICYBOT_NEON_WSPROXY: database.wsProxy } : {}),
+    WEB_CONSOLE: 'on',
+  })
+  writeFileSync(envFile, `${formatDevVars(vars)}\n`, { mode: 0o600 })
+  chmodSync(envFile, 0o600)
+
+  const wrangler = spawnWrangler(port, inspectorPort, envFile, stateDir, out)
+  const url = `http://127.0.0.1:${port}/`
+  try {
+    await waitReady(url, wrangler)
+    const stats = await indexStats(ctx.database.db)
+    options.onReady?.(url)
+    out.result(nextSteps(url, stats.documents, ctx, database, options.env))
+    await Promise.race([
+      options.stopped ?? signal(),
+      exited(wrangler).then(() => {
+        throw new PolicybotError('WORKER_EXITED', 'wrangler dev stopped unexpectedly (see its output above).')
+      }),
+    ])
+  } finally {
+    await stop(wrangler)
+    await endpoint?.close()
+  }
+}
+
+function nextSteps(
+  url: string,
+  documents: number,
+  ctx: Context,
+  database: { url: string; wsProxy?: string },
+  env: Record<string, string | undefined>,
+): string {
+  const ingest = database.wsProxy
+    ? `DATABASE_URL=${database.url} POLICYBOT_NEON_WSPROXY=${database.wsProxy} npx policybot ingest ./handbooks`
+    : 'npx policybot ingest ./handbooks'
+  const slack = env.SLACK_SIGNING_SECRET
+    ? `Slack: POST ${url}slack/events is live (HTTP events; expose it with a tunnel, see README).`
+    : 'Slack: not configured. Put SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN in .dev.vars (README "Slack").'
+  return [
+    `policybot is running at ${url}`,
+    `  data: ${ctx.config.database ? 'DATABASE_URL' : ctx.config.dataDir} (${documents} documents)`,
+    `  Ask on the page (you are the local policy admin there), or:`,
+    `    curl -s ${url}api/ask -H 'content-type: application/json' -d '{"question":"How many vacation days do I get?"}'`,
+    `  Add documents while it runs: ${ingest}`,
+    `  ${slack}`,
+    'Ctrl-C stops it.',
+  ].join('\n')
+}
+
+function spawnWrangler(port: number, inspectorPort: number, envFile: string, stateDir: string, out: Output) {
+  // The package exports no bin subpath; its package.json is exported and the bin sits beside it.
+  const bin = join(
+    dirname(createRequire(import.meta.url).resolve('wrangler/package.json')),
+    'bin',
+    'wrangler.js',
+  )
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspectorPort),
+      '--env-file',
+      envFile,
+      '--persist-to',
+      join(stateDir, 'state'),
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
+    ],
+    {
+      cwd: ROOT,
+      // Its own process group, so stopping it stops workerd too.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: 'false',
+        WRANGLER_SEND_ERROR_REPORTS: 'false',
+        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+        XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME ?? join(ROOT, '.xdg'),
+      },
+    },
+  )
+  const relay = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) out.progress(`[worker] ${line}`)
+  }
+  child.stdout?.on('data', relay)
+  child.stderr?.on('data', relay)
+  return child
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
+  const started = Date.now()
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode !== null)
+      throw new PolicybotError(
+        'WORKER_EXITED',
+        'wrangler dev exited before it was ready (see its output above).',
+      )
+    try {
+      const res = await fetch(`${url}healthz`)
+      if (res.ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new PolicybotError('WORKER_TIMEOUT', `wrangler dev was not ready after ${timeoutMs / 1000} s.`)
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve()
+    else child.once('exit', () => resolve())
+  })
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return
+  const group = -child.pid
+  try {
+    process.kill(group, 'SIGTERM')
+  } catch {}
+  const done = await Promise.race([
+    exited(child).then(() => true),
+    new Promise((r) => setTimeout(() => r(false), 5000)),
+  ])
+  if (!done) {
+    try {
+      process.kill(group, 'SIGKILL')
+    } catch {}
+    await exited(child)
+  }
+}
+
+function signal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve())
+    process.once('SIGTERM', () => resolve())
+  })
+}
+
+/** Fails with a clear message when something already listens on the port. */
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer()
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new PolicybotError(
+          'PORT_IN_USE',
+          e.code === 'EADDRINUSE'
+            ? `Port ${port} on 127.0.0.1 is already in use. Stop what is using it, or start on another port: PORT=${port + 1} npm start`
+            : `Cannot listen on 127.0.0.1:${port}: ${e.message}`,
+        ),
+      ),
+    )
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()))
+  })
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
