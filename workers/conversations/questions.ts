@@ -1,9 +1,8 @@
 import { and, asc, eq, lt, sql } from 'drizzle-orm'
 import type { Place, Trigger } from '../../bots/types'
 import type { Answer } from '../answering/types'
-import type { Db } from '../db/client'
+import { type Db, queryRows } from '../db/client'
 import { inboundEvents, questions, threads } from '../db/schema'
-import { PolicybotError } from '../errors'
 import type { ChatTurn } from '../knowledge/search/follow-up'
 
 /**
@@ -19,8 +18,12 @@ export async function recordEvent(db: Db, key: string, platform: string): Promis
   return rows.length === 1
 }
 
-/** Forgets an event (its job could not be enqueued), so the platform's retry is accepted. */
-export async function forgetEvent(db: Db, key: string): Promise<void> {
+/**
+ * Forgets an event whose job could not be enqueued (and the question it recorded), so the
+ * platform's retry is accepted as new.
+ */
+export async function forgetEvent(db: Db, key: string, questionId?: number): Promise<void> {
+  if (questionId !== undefined) await db.delete(questions).where(eq(questions.id, questionId))
   await db.delete(inboundEvents).where(eq(inboundEvents.key, key))
 }
 
@@ -32,32 +35,31 @@ export interface NewQuestion {
   trigger: Trigger
 }
 
-/** Adds a question to the ledger (status `queued`) and remembers its thread as the bot's. */
-export async function createQuestion(db: Db, q: NewQuestion): Promise<number> {
-  const [row] = await db
-    .insert(questions)
-    .values({
-      platform: q.place.platform,
-      team: q.place.team,
-      channel: q.place.channel,
-      threadTs: q.place.threadTs,
-      messageTs: q.messageTs,
-      asker: q.asker,
-      text: q.text,
-      trigger: q.trigger,
-    })
-    .returning({ id: questions.id })
-  if (!row) throw new PolicybotError('DB_ERROR', 'Could not record the question')
-  await db
-    .insert(threads)
-    .values({
-      platform: q.place.platform,
-      channel: q.place.channel,
-      threadTs: q.place.threadTs,
-      asker: q.asker,
-    })
-    .onConflictDoNothing()
-  return row.id
+/**
+ * Records a question once: the event key (duplicates collapse, atomically), the question on the
+ * ledger (status `queued`) and its thread as the bot's, in one statement — one round trip on the
+ * webhook's acknowledgement path. Returns the question id, or undefined for a duplicate.
+ */
+export async function recordQuestion(db: Db, key: string, q: NewQuestion): Promise<number | undefined> {
+  const { platform, team, channel, threadTs } = q.place
+  const [row] = await queryRows<{ id: number }>(
+    db,
+    sql`WITH event AS (
+          INSERT INTO inbound_events (key, platform) VALUES (${key}, ${platform})
+          ON CONFLICT DO NOTHING RETURNING key
+        ), question AS (
+          INSERT INTO questions (platform, team, channel, thread_ts, message_ts, asker, text, trigger)
+          SELECT ${platform}, ${team}, ${channel}, ${threadTs}, ${q.messageTs}, ${q.asker}, ${q.text}, ${q.trigger}
+          FROM event RETURNING id
+        ), thread AS (
+          INSERT INTO threads (platform, channel, thread_ts, asker)
+          SELECT ${platform}, ${channel}, ${threadTs}, ${q.asker} FROM event
+          ON CONFLICT DO NOTHING
+        )
+        SELECT id FROM question`,
+    'record question',
+  )
+  return row?.id
 }
 
 /** Rows of a table (threads, questions) that belong to one conversation thread. */

@@ -4,7 +4,13 @@ import { parseSlackCommand, parseSlackInteraction } from '../../bots/slack/inter
 import { verifySlackSignature } from '../../bots/slack/verify'
 import type { InboundEvent } from '../../bots/types'
 import { workerConfig } from '../config'
-import { createQuestion, forgetEvent, isBotThread, recordEvent } from '../conversations/questions'
+import {
+  forgetEvent,
+  isBotThread,
+  type NewQuestion,
+  recordEvent,
+  recordQuestion,
+} from '../conversations/questions'
 import type { Env } from '../env'
 import { problem } from '../http'
 import type { Job } from '../jobs/types'
@@ -49,22 +55,30 @@ export const verifySlack = () =>
 slackRoutes.use('*', verifySlack())
 
 /**
- * Records an event once and enqueues its job. If the job cannot be enqueued the record is undone
- * and the caller answers 503, so Slack's retry delivers the question again: none is lost.
+ * Enqueues the job of a newly recorded event. If the queue refuses, the record is undone and the
+ * caller answers 503, so Slack's retry delivers the event again: none is lost.
  */
-async function acceptOnce(
-  svc: Services,
-  key: string,
-  enqueue: () => Promise<Job>,
-): Promise<'accepted' | 'duplicate'> {
-  if (!(await recordEvent(svc.db, key, 'slack'))) return 'duplicate'
+async function enqueueOrForget(svc: Services, key: string, job: Job): Promise<'accepted'> {
   try {
-    await svc.env.JOBS.send(await enqueue())
+    await svc.env.JOBS.send(job)
   } catch (e) {
-    await forgetEvent(svc.db, key)
+    await forgetEvent(svc.db, key, job.type === 'answer' ? job.questionId : undefined)
     throw e
   }
   return 'accepted'
+}
+
+/** Records a question once and enqueues its answer job. */
+async function acceptQuestion(svc: Services, key: string, q: NewQuestion, responseUrl?: string) {
+  const questionId = await recordQuestion(svc.db, key, q)
+  if (questionId === undefined) return 'duplicate'
+  return enqueueOrForget(svc, key, { type: 'answer', questionId, ...(responseUrl ? { responseUrl } : {}) })
+}
+
+/** Records any other event once and enqueues its job. */
+async function acceptEvent(svc: Services, key: string, job: Job) {
+  if (!(await recordEvent(svc.db, key, 'slack'))) return 'duplicate'
+  return enqueueOrForget(svc, key, job)
 }
 
 slackRoutes.post('/events', async (c) => {
@@ -80,25 +94,22 @@ slackRoutes.post('/events', async (c) => {
     switch (event.kind) {
       case 'question': {
         if (event.trigger === 'thread' && !(await isBotThread(svc.db, event.place))) return 'ignored'
-        return acceptOnce(svc, event.dedupeKey, async () => ({
-          type: 'answer',
-          questionId: await createQuestion(svc.db, event),
-        }))
+        return acceptQuestion(svc, event.dedupeKey, event)
       }
       case 'upload':
-        return acceptOnce(svc, event.dedupeKey, async () => ({
+        return acceptEvent(svc, event.dedupeKey, {
           type: 'upload',
           place: event.place,
           uploader: event.uploader,
           messageTs: event.messageTs,
           files: event.files,
-        }))
+        })
       case 'assistant_thread_started':
-        return acceptOnce(svc, event.dedupeKey, async () => ({
+        return acceptEvent(svc, event.dedupeKey, {
           type: 'assistant_started',
           place: event.place,
           user: event.user,
-        }))
+        })
     }
   }).catch((e: unknown) => {
     console.error('could not accept Slack event', e)
@@ -135,18 +146,19 @@ slackRoutes.post('/commands', async (c) => {
   }
   await withServices(c.env, c.executionCtx, async (svc) => {
     const key = `slack:command:${cmd.triggerId || `${cmd.user}:${cmd.text}`}`
-    await acceptOnce(svc, key, async () => ({
-      type: 'answer',
-      responseUrl: cmd.responseUrl,
-      questionId: await createQuestion(svc.db, {
+    await acceptQuestion(
+      svc,
+      key,
+      {
         // The command's answer is ephemeral (response_url); anything later (an approval) goes to a DM.
         place: { platform: 'slack', team: cmd.team, channel: cmd.user, threadTs: `command:${cmd.triggerId}` },
         messageTs: `command:${cmd.triggerId}`,
         asker: cmd.user,
         text: cmd.text,
         trigger: 'command',
-      }),
-    }))
+      },
+      cmd.responseUrl,
+    )
   })
   return c.json({ response_type: 'ephemeral', text: `:mag: Looking that up: “${cmd.text}”` })
 })

@@ -4,7 +4,7 @@ import { describeIssues } from '../../bots/payload'
 import type { Citation } from '../answering/types'
 import { approvedById } from '../approved/store'
 import { workerConfig } from '../config'
-import { createQuestion, questionById } from '../conversations/questions'
+import { questionById, recordQuestion } from '../conversations/questions'
 import type { Env } from '../env'
 import { decideEscalation, escalationView, openEscalations } from '../escalation/escalations'
 import { problem } from '../http'
@@ -72,13 +72,16 @@ webRoutes.post('/api/ask', async (c) => {
   }
   return withServices(c.env, c.executionCtx, async (svc) => {
     const conversation = parsed.data.conversation ?? crypto.randomUUID()
-    const id = await createQuestion(svc.db, {
+    const messageTs = crypto.randomUUID()
+    const id = await recordQuestion(svc.db, `web:${messageTs}`, {
       place: { platform: 'web', team: 'local', channel: 'web', threadTs: conversation },
-      messageTs: crypto.randomUUID(),
+      messageTs,
       asker: WEB_USER,
       text: parsed.data.question,
       trigger: 'web',
     })
+    // A fresh random key cannot collide; recordQuestion only returns nothing for a duplicate.
+    if (id === undefined) throw new Error('question was not recorded')
     await answerQuestion(svc, id)
     return c.json(await questionJson(svc, id))
   })
