@@ -10,6 +10,20 @@ export interface Outbox {
   text(place: Place, text: string): Promise<string | undefined>
   /** Shows that an answer is being worked on, where the platform can (Slack's assistant pane). */
   working?(place: Place): Promise<void>
+  /** Streams a generated answer as it is written, where the platform can. */
+  stream?(place: Place, asker: string): AnswerStream
+}
+
+/** A generated answer shown while it is written, then finalized with the checked reply. */
+export interface AnswerStream {
+  /** True once any text was handed to it. */
+  readonly started: boolean
+  /** The text so far (cumulative); sending is throttled and never blocks the caller. */
+  update(textSoFar: string): void
+  /** Ends the stream with the checked answer (sources, actions); returns the message id. */
+  finish(reply: AnswerReply): Promise<string | undefined>
+  /** Ends a stream whose answer failed the checks, with a note saying what happens instead. */
+  abandon(note: string): Promise<void>
 }
 
 /** The outbox of the web page: answers live in the question ledger, which the page polls. */

@@ -115,28 +115,7 @@ export function answerMessage(reply: AnswerReply): SlackMessage {
   if (note)
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note[reply.language] ?? note.en }] })
   blocks.push(...sections(reply.text))
-  blocks.push(...sourcesBlocks(reply.citations))
-  if (reply.actions) {
-    blocks.push({
-      type: 'context_actions',
-      elements: [
-        {
-          type: 'feedback_buttons',
-          action_id: ACTIONS.feedback,
-          positive_button: { text: { type: 'plain_text', text: 'Helpful' }, value: `up:${reply.questionId}` },
-          negative_button: {
-            text: { type: 'plain_text', text: 'Not helpful' },
-            value: `down:${reply.questionId}`,
-          },
-        },
-      ],
-    })
-    blocks.push({
-      type: 'actions',
-      block_id: `answer_actions_${reply.questionId}`,
-      elements: [askHumanButton(reply.questionId)],
-    })
-  }
+  blocks.push(...answerFooter(reply))
   return { text: fallback(reply.text), blocks: capBlocks(blocks) }
 }
 
@@ -159,6 +138,35 @@ export function askHumanOffer(questionId: number): SlackMessage {
       { type: 'actions', elements: [askHumanButton(questionId)] },
     ],
   }
+}
+
+/**
+ * What follows an answer's text: its numbered sources, feedback buttons and "Ask a human" (also
+ * the blocks a streamed answer is finalized with).
+ */
+export function answerFooter(reply: AnswerReply): Block[] {
+  const blocks = sourcesBlocks(reply.citations)
+  if (!reply.actions) return blocks
+  blocks.push({
+    type: 'context_actions',
+    elements: [
+      {
+        type: 'feedback_buttons',
+        action_id: ACTIONS.feedback,
+        positive_button: { text: { type: 'plain_text', text: 'Helpful' }, value: `up:${reply.questionId}` },
+        negative_button: {
+          text: { type: 'plain_text', text: 'Not helpful' },
+          value: `down:${reply.questionId}`,
+        },
+      },
+    ],
+  })
+  blocks.push({
+    type: 'actions',
+    block_id: `answer_actions_${reply.questionId}`,
+    elements: [askHumanButton(reply.questionId)],
+  })
+  return blocks
 }
 
 /** Told to the asker in their thread when a question goes to the policy team. */

@@ -4,13 +4,16 @@ import { openPglite } from '../../workers/db/pglite'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
 import { smallHandbookFiles } from '../helpers/corpus'
 import { ingestFiles } from '../helpers/db'
+import { startFakeRunner } from '../helpers/fake-runner'
 import { startSlackApi } from '../helpers/slack-api'
+import { STREAMED_ANSWER } from './constants'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string
     wsProxy: string
     slackUrl: string
+    runnerUrl: string
   }
 }
 
@@ -30,8 +33,11 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', endpoint.connectionString)
   project.provide('wsProxy', endpoint.wsProxy)
   project.provide('slackUrl', slack.url)
+  const runner = await startFakeRunner(STREAMED_ANSWER)
+  project.provide('runnerUrl', runner.url)
   return async () => {
     await slack.close()
+    await runner.close()
     await endpoint.close()
     await database.close()
   }

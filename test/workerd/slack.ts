@@ -32,10 +32,19 @@ export const testEnv = {
   },
 } as unknown as Env
 
+/** The test bindings with some variables changed (e.g. a runner for generated answers). */
+export function envWith(vars: Partial<Record<keyof Env, string>>): Env {
+  return { ...testEnv, ...vars } as Env
+}
+
 /** Fetches from the Worker with the test bindings, waiting for its waitUntil work. */
-export async function workerFetch(input: string, init?: RequestInit): Promise<Response> {
+export async function workerFetch(
+  input: string,
+  init?: RequestInit,
+  bindings: Env = testEnv,
+): Promise<Response> {
   const ctx = createExecutionContext()
-  const res = await worker.fetch(new Request(input, init) as never, testEnv, ctx)
+  const res = await worker.fetch(new Request(input, init) as never, bindings, ctx)
   await waitOnExecutionContext(ctx)
   return res as unknown as Response
 }
@@ -45,7 +54,10 @@ export async function workerFetch(input: string, init?: RequestInit): Promise<Re
  * configures, until none is left (jobs may enqueue more). Retried messages are redelivered with
  * their attempt count; returns how many deliveries were made.
  */
-export async function drainJobs(maxAttempts = 5): Promise<{ delivered: number; retried: number }> {
+export async function drainJobs(
+  maxAttempts = 5,
+  bindings: Env = testEnv,
+): Promise<{ delivered: number; retried: number }> {
   let delivered = 0
   let retried = 0
   const attempts = new Map<Job, number>()
@@ -56,7 +68,7 @@ export async function drainJobs(maxAttempts = 5): Promise<{ delivered: number; r
       { id: `job-${delivered}`, timestamp: new Date(), attempts: attempt, body },
     ])
     const ctx = createExecutionContext()
-    await worker.queue(batch as never, testEnv, ctx)
+    await worker.queue(batch as never, bindings, ctx)
     const result = await getQueueResult(batch, ctx)
     delivered++
     if (result.retryMessages.length || result.retryBatch.retry) {

@@ -23,6 +23,11 @@ export interface AnswerDeps {
   audiences?: readonly string[]
   /** Where problems are reported (a failed chat request falls back to extractive). */
   warn?: (message: string) => void
+  /**
+   * Receives a generated answer's text as it grows, before the checks run (for streaming it to
+   * the asker); the returned answer is what passed them.
+   */
+  onText?: (textSoFar: string) => void
 }
 
 const ABSTAIN: Record<string, string> = {
@@ -73,7 +78,14 @@ export async function answer(
 
   if (deps.chat) {
     try {
-      const generated = await generateAnswer(deps.chat, question, result.passages, history, language)
+      const generated = await generateAnswer(
+        deps.chat,
+        question,
+        result.passages,
+        history,
+        language,
+        deps.onText,
+      )
       if (generated.text === null) return abstain()
       return {
         mode: 'generated',

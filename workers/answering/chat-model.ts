@@ -10,6 +10,11 @@ export interface ChatMessage {
 export interface ChatModel {
   readonly model: string
   complete(messages: ChatMessage[], options?: { maxTokens?: number; temperature?: number }): Promise<string>
+  /** The same completion as text deltas, as the model produces them. */
+  stream?(
+    messages: ChatMessage[],
+    options?: { maxTokens?: number; temperature?: number },
+  ): AsyncIterable<string>
 }
 
 export interface OpenAIChatOptions {
@@ -30,8 +35,36 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
     maxRetries: 2,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   })
+  const failed = (e: unknown) =>
+    new PolicybotError(
+      'CHAT_ERROR',
+      `Chat request to ${options.baseURL} (model ${options.model}) failed: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    )
   return {
     model: options.model,
+    async *stream(messages, opts) {
+      let chunks: AsyncIterable<{ choices: { delta?: { content?: string | null } }[] }>
+      try {
+        chunks = await client.chat.completions.create({
+          model: options.model,
+          messages,
+          temperature: opts?.temperature ?? 0,
+          max_tokens: opts?.maxTokens ?? 600,
+          stream: true,
+        })
+      } catch (e) {
+        throw failed(e)
+      }
+      try {
+        for await (const chunk of chunks) {
+          const delta = chunk.choices[0]?.delta?.content
+          if (delta) yield delta
+        }
+      } catch (e) {
+        throw failed(e)
+      }
+    },
     async complete(messages, opts) {
       try {
         const res = await client.chat.completions.create({
@@ -42,14 +75,7 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
         })
         return res.choices[0]?.message?.content ?? ''
       } catch (e) {
-        const detail = e instanceof Error ? e.message : String(e)
-        throw new PolicybotError(
-          'CHAT_ERROR',
-          `Chat request to ${options.baseURL} (model ${options.model}) failed: ${detail}`,
-          {
-            cause: e,
-          },
-        )
+        throw failed(e)
       }
     },
   }

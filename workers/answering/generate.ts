@@ -68,8 +68,18 @@ export async function generateAnswer(
   passages: Passage[],
   history: readonly ChatTurn[],
   language: string,
+  onText?: (textSoFar: string) => void,
 ): Promise<GeneratedAnswer> {
-  const raw = await model.complete(groundedPrompt(question, passages, history, language))
+  const prompt = groundedPrompt(question, passages, history, language)
+  let raw = ''
+  if (onText && model.stream) {
+    for await (const delta of model.stream(prompt)) {
+      raw += delta
+      // Never show the refusal token, nor a prefix that may still become it.
+      const head = raw.trimStart()
+      if (!raw.includes(NOT_COVERED) && !NOT_COVERED.startsWith(head)) onText(raw)
+    }
+  } else raw = await model.complete(prompt)
   if (raw.includes(NOT_COVERED) || !raw.trim()) return { text: null, citations: [], ungrounded: false }
   const checked = checkCitations(raw, passages.length)
   const citations = checked.cited.map((n) => citationOf(n, passages[n - 1] as Passage))

@@ -53,6 +53,8 @@ export async function answerQuestion(
     }
   }
 
+  // Generated answers stream into the thread as they are written, where the platform can.
+  const stream = svc.chat ? outbox.stream?.(place, q.asker) : undefined
   const a = await answer(
     {
       db: svc.db,
@@ -60,6 +62,7 @@ export async function answerQuestion(
       ...(svc.chat ? { chat: svc.chat } : {}),
       ...(svc.config.abstainBelow !== undefined ? { abstainBelow: svc.config.abstainBelow } : {}),
       warn: svc.warn,
+      ...(stream ? { onText: (t: string) => stream.update(t) } : {}),
     },
     q.text,
     history,
@@ -78,12 +81,22 @@ export async function answerQuestion(
       confidence: a.confidence,
     })
     const holding = holdingMessage(a.language, a.mode === 'abstain' ? a.text : undefined).text
-    const ts = await outbox.text(place, holding)
+    // A streamed draft that failed the checks stays visible, marked, with the holding note.
+    let ts: string | undefined
+    if (stream?.started) await stream.abandon(`_${holding}_`)
+    else ts = await outbox.text(place, holding)
     await markAnswered(svc.db, questionId, { ...a, text: holding, citations: [] }, 'escalated', ts)
     if (created || !row.adminTs) await notifyAdmins(svc, row.id)
     return a
   }
-  const ts = await outbox.answer(place, replyOf(questionId, a))
+  let ts: string | undefined
+  if (stream?.started && a.mode === 'generated') ts = await stream.finish(replyOf(questionId, a))
+  else {
+    // The model failed mid-stream and the answer fell back to quotation: say so, then post it.
+    if (stream?.started)
+      await stream.abandon('_(The answer was cut off; here are the quoted passages instead.)_')
+    ts = await outbox.answer(place, replyOf(questionId, a))
+  }
   await markAnswered(svc.db, questionId, a, 'answered', ts)
   return a
 }

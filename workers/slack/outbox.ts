@@ -1,6 +1,7 @@
 import type { SlackApi } from '../../bots/slack/api'
 import { answerMessage, type SlackMessage } from '../../bots/slack/blocks'
 import type { Outbox } from '../outbox'
+import { slackAnswerStream } from './stream'
 
 /** Posts into Slack threads with `chat.postMessage`. */
 export function slackOutbox(slack: SlackApi): Outbox {
@@ -19,6 +20,7 @@ export function slackOutbox(slack: SlackApi): Outbox {
   return {
     answer: (place, reply) => post(place.channel, place.threadTs, answerMessage(reply)),
     text: (place, text) => post(place.channel, place.threadTs, { text, blocks: [] }),
+    stream: (place, asker) => slackAnswerStream(slack, place, asker),
     // Cleared by Slack when the reply is posted.
     working: async (place) => {
       await slack.call('assistant.threads.setStatus', {

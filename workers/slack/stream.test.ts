@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest'
+import type { AnswerReply } from '../../bots/reply'
+import { type SlackApi, SlackApiError } from '../../bots/slack/api'
+import { slackAnswerStream } from './stream'
+
+/** A SlackApi that records calls (our own interface; the HTTP side is tested in workerd). */
+function recorder(refuse: string[] = []) {
+  const calls: { method: string; body: Record<string, unknown> }[] = []
+  const api: SlackApi = {
+    async call(method, body) {
+      calls.push({ method, body })
+      if (refuse.includes(method)) throw new SlackApiError(method, 'not_allowed', false)
+      return { ok: true, ts: '111.222' }
+    },
+    download: async () => new Uint8Array(),
+  }
+  return { api, calls }
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0))
+const place = { platform: 'slack' as const, team: 'T1', channel: 'C1', threadTs: '100.1' }
+const reply = (text: string): AnswerReply => ({
+  questionId: 9,
+  mode: 'generated',
+  text,
+  citations: [{ n: 1, title: 'Leave', headingPath: [], url: null, page: null, updated: '2026-01-01' }],
+  language: 'en',
+  actions: true,
+})
+
+describe('slackAnswerStream', () => {
+  it('starts, appends only what is new at most every interval, and stops with sources and actions', async () => {
+    const { api, calls } = recorder()
+    let t = 0
+    const s = slackAnswerStream(api, place, 'U1', { intervalMs: 500, now: () => t })
+    s.update('You get')
+    await tick()
+    t = 100
+    s.update('You get 25') // within the interval: held back
+    await tick()
+    t = 700
+    s.update('You get 25 days')
+    await tick()
+    const ts = await s.finish(reply('You get 25 days [1].'))
+    expect(ts).toBe('111.222')
+    expect(calls.map((c) => c.method)).toEqual(['chat.startStream', 'chat.appendStream', 'chat.stopStream'])
+    expect(calls[0]?.body).toEqual({
+      channel: 'C1',
+      thread_ts: '100.1',
+      markdown_text: 'You get',
+      recipient_user_id: 'U1',
+      recipient_team_id: 'T1',
+    })
+    expect(calls[1]?.body).toEqual({ channel: 'C1', ts: '111.222', markdown_text: ' 25 days' })
+    expect(calls[2]?.body.markdown_text).toBe(' [1].')
+    expect(JSON.stringify(calls[2]?.body.blocks)).toContain('[1] Leave (updated 2026-01-01)')
+    expect(JSON.stringify(calls[2]?.body.blocks)).toContain('feedback_buttons')
+  })
+
+  it('replaces the message when the checks changed text already shown', async () => {
+    const { api, calls } = recorder()
+    const s = slackAnswerStream(api, place, 'U1', { intervalMs: 0, now: () => 0 })
+    s.update('See [7] and [1]')
+    await s.finish(reply('See and [1]'))
+    expect(calls.map((c) => c.method)).toEqual(['chat.startStream', 'chat.stopStream', 'chat.update'])
+    expect(JSON.stringify(calls[2]?.body.blocks)).toContain('See and [1]')
+  })
+
+  it('falls back to one message updated in place when streaming is refused', async () => {
+    const { api, calls } = recorder(['chat.startStream'])
+    let t = 0
+    const s = slackAnswerStream(api, place, 'U1', { intervalMs: 500, now: () => t })
+    s.update('You get')
+    await tick()
+    t = 600
+    s.update('You get 25 days')
+    await tick()
+    await s.finish(reply('You get 25 days [1].'))
+    expect(calls.map((c) => c.method)).toEqual([
+      'chat.startStream',
+      'chat.postMessage',
+      'chat.update',
+      'chat.update',
+    ])
+    expect(calls[1]?.body).toMatchObject({ channel: 'C1', thread_ts: '100.1', text: 'You get' })
+    expect(calls[2]?.body).toEqual({ channel: 'C1', ts: '111.222', text: 'You get 25 days' })
+    expect(JSON.stringify(calls[3]?.body.blocks)).toContain('[1] Leave')
+  })
+
+  it('sends nothing for an answer that never streamed, and marks an abandoned one', async () => {
+    const idle = recorder()
+    expect(await slackAnswerStream(idle.api, place, 'U1').finish(reply('x'))).toBeUndefined()
+    expect(idle.calls).toEqual([])
+    const { api, calls } = recorder()
+    const s = slackAnswerStream(api, place, 'U1', { intervalMs: 0, now: () => 0 })
+    s.update('Probably')
+    await s.abandon('_Asked the policy team._')
+    expect(calls.at(-1)).toEqual({
+      method: 'chat.stopStream',
+      body: { channel: 'C1', ts: '111.222', markdown_text: '\n\n_Asked the policy team._' },
+    })
+  })
+})
