@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { type WebSocket, WebSocketServer } from 'ws'
 
 /** A call our code made to the Slack Web API (or a file download / response_url post). */
 export interface SlackCall {
@@ -16,7 +17,9 @@ export interface SlackCall {
  * `response_url` posts under `/hooks/`, and records every request. Tests read the record over
  * HTTP (`GET /__calls`), since workerd tests cannot share memory with this Node process.
  */
-export async function startSlackApi(options: { token?: string; usergroups?: Record<string, string[]> } = {}) {
+export async function startSlackApi(
+  options: { token?: string; appToken?: string; usergroups?: Record<string, string[]> } = {},
+) {
   const calls: SlackCall[] = []
   const files = new Map<string, Uint8Array>()
   let seq = 0
@@ -56,6 +59,11 @@ export async function startSlackApi(options: { token?: string; usergroups?: Reco
         return res.end(Buffer.from(f))
       }
       if (url.pathname.startsWith('/hooks/')) return send(200, { ok: true })
+      if (method === 'apps.connections.open') {
+        if (req.headers.authorization !== `Bearer ${options.appToken}`)
+          return send(200, { ok: false, error: 'invalid_auth' })
+        return send(200, { ok: true, url: `ws://127.0.0.1:${port}/socket` })
+      }
       if (options.token && req.headers.authorization !== `Bearer ${options.token}`) {
         return send(200, { ok: false, error: 'invalid_auth' })
       }
@@ -78,13 +86,61 @@ export async function startSlackApi(options: { token?: string; usergroups?: Reco
       }
     })
   })
+  // Socket Mode: the URL apps.connections.open hands out; hello on connect, then envelopes sent
+  // by the test, each answered by the client's ack ({ envelope_id, payload? }).
+  const sockets = new WebSocketServer({ noServer: true })
+  const acks = new Map<string, (ack: Record<string, unknown>) => void>()
+  let live: WebSocket | undefined
+  const connected: { resolve?: () => void } = {}
+  server.on('upgrade', (req, socket, head) => {
+    if (!req.url?.startsWith('/socket')) return socket.destroy()
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      live = ws
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data)) as { envelope_id?: string }
+        if (msg.envelope_id) acks.get(msg.envelope_id)?.(msg)
+      })
+      ws.send(
+        JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0POLICY01' } }),
+      )
+      connected.resolve?.()
+    })
+  })
+  const socketMode = {
+    /** Sends one envelope over the live connection and resolves with the client's ack. */
+    send(envelope: {
+      envelope_id: string
+      type: string
+      payload: unknown
+      accepts_response_payload?: boolean
+    }) {
+      return new Promise<Record<string, unknown>>((resolve, reject) => {
+        if (!live) return reject(new Error('no Socket Mode connection'))
+        acks.set(envelope.envelope_id, resolve)
+        live.send(JSON.stringify(envelope))
+      })
+    },
+    /** Resolves when a client is connected. */
+    connected: () =>
+      live
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            connected.resolve = resolve
+          }),
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}`
   return {
     url,
     apiUrl: `${url}/api/`,
+    socketMode,
     calls,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of sockets.clients) c.terminate()
+        server.close(() => resolve())
+      }),
   }
 }

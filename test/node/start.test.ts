@@ -10,6 +10,7 @@ import { loadConfig } from '../../workers/cli/config'
 import { type Context, openContext } from '../../workers/cli/context'
 import { main } from '../../workers/cli/main'
 import appMention from '../fixtures/slack/app_mention.json'
+import slashCommand from '../fixtures/slack/slash_command.json'
 import { startSlackApi } from '../helpers/slack-api'
 
 async function freePort(): Promise<number> {
@@ -36,12 +37,13 @@ describe('policybot start (npm start)', () => {
   let slack: Awaited<ReturnType<typeof startSlackApi>>
 
   beforeAll(async () => {
-    slack = await startSlackApi({ token: 'xoxb-local' })
+    slack = await startSlackApi({ token: 'xoxb-local', appToken: 'xapp-local' })
     const env = {
       POLICYBOT_DATA: dir,
       PORT: String(await freePort()),
       SLACK_SIGNING_SECRET: 'local-secret',
       SLACK_BOT_TOKEN: 'xoxb-local',
+      SLACK_APP_TOKEN: 'xapp-local',
       SLACK_API_URL: `${slack.url}/api/`,
       SLACK_BOT_USER_ID: 'U0BOT00001',
     }
@@ -93,6 +95,7 @@ describe('policybot start (npm start)', () => {
     expect(text).toMatch(/Ingested 35 sample documents/)
     expect(text).toContain(`policybot is running at ${url}`)
     expect(text).toContain('npx policybot ingest')
+    expect(text).toContain('Slack: connected over Socket Mode')
   })
 
   it('serves the page and answers through the Worker with citations', async () => {
@@ -125,6 +128,48 @@ describe('policybot start (npm start)', () => {
     expect(again.mode).toBe('approved')
     expect(again.answer).toBe('Berlin employees get 28 days of annual leave [1].')
     expect(again.approval?.by).toBe('web-admin')
+  })
+
+  const waitForPost = async (threadTs: string) => {
+    for (let i = 0; i < 100; i++) {
+      const post = slack.calls.find((c) => c.method === 'chat.postMessage' && c.body.thread_ts === threadTs)
+      if (post) return post
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    return undefined
+  }
+
+  it('answers a mention delivered over Socket Mode, acknowledging the envelope', async () => {
+    await slack.socketMode.connected()
+    const ts = '1764199999.000002'
+    const ack = await slack.socketMode.send({
+      envelope_id: 'env-mention',
+      type: 'events_api',
+      accepts_response_payload: false,
+      payload: { ...appMention, event_id: 'EvSocketMode', event: { ...appMention.event, ts } },
+    })
+    expect(ack).toMatchObject({ envelope_id: 'env-mention' })
+    const post = await waitForPost(ts)
+    expect(post?.headers.authorization).toBe('Bearer xoxb-local')
+    expect(JSON.stringify(post?.body.blocks)).toContain('Annual Leave')
+  })
+
+  it('answers /policy over Socket Mode: the ack carries the ephemeral reply', async () => {
+    const responseUrl = `${slack.url}/hooks/socket-command`
+    const ack = await slack.socketMode.send({
+      envelope_id: 'env-command',
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: { ...slashCommand, trigger_id: 'socket.trigger', response_url: responseUrl },
+    })
+    expect(ack.envelope_id).toBe('env-command')
+    expect(ack.payload).toMatchObject({ response_type: 'ephemeral' })
+    let hook: (typeof slack.calls)[number] | undefined
+    for (let i = 0; i < 100 && !hook; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      hook = slack.calls.find((c) => c.path === '/hooks/socket-command')
+    }
+    expect(hook?.body.response_type).toBe('ephemeral')
   })
 
   it('answers a Slack event through the local queue', async () => {

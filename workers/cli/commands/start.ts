@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PGlite } from '@electric-sql/pglite'
+import { type SocketModeBridge, startSocketModeBridge } from '../../../bots/slack/socket-mode'
 import { type LocalEndpoint, startLocalEndpoint } from '../../db/local/endpoint'
 import { PolicybotError } from '../../errors'
 import { indexStats } from '../../knowledge/stats'
@@ -84,6 +86,9 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
   const envFile = join(stateDir, 'worker.env')
   const vars: Record<string, string> = {}
   for (const k of WORKER_VARS) if (options.env[k]) vars[k] = options.env[k] as string
+  // Socket Mode: the bridge signs what it forwards; without a signing secret, a local one will do.
+  const socketMode = !!(options.env.SLACK_APP_TOKEN && options.env.SLACK_BOT_TOKEN)
+  if (socketMode && !vars.SLACK_SIGNING_SECRET) vars.SLACK_SIGNING_SECRET = randomBytes(24).toString('hex')
   Object.assign(vars, {
     DATABASE_URL: database.url,
     ...(database.wsProxy ? { POLICYBOT_NEON_WSPROXY: database.wsProxy } : {}),
@@ -94,11 +99,21 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
 
   const wrangler = spawnWrangler(port, inspectorPort, envFile, stateDir, out)
   const url = `http://127.0.0.1:${port}/`
+  let bridge: SocketModeBridge | undefined
   try {
     await waitReady(url, wrangler)
+    if (socketMode) {
+      bridge = await startSocketModeBridge({
+        appToken: options.env.SLACK_APP_TOKEN as string,
+        signingSecret: vars.SLACK_SIGNING_SECRET as string,
+        workerUrl: url,
+        ...(options.env.SLACK_API_URL ? { apiUrl: options.env.SLACK_API_URL } : {}),
+        log: (m) => out.progress(m),
+      })
+    }
     const stats = await indexStats(ctx.database.db)
     options.onReady?.(url)
-    out.result(nextSteps(url, stats.documents, ctx, database, options.env))
+    out.result(nextSteps(url, stats.documents, ctx, database, options.env, socketMode))
     await Promise.race([
       options.stopped ?? signal(),
       exited(wrangler).then(() => {
@@ -106,6 +121,7 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
       }),
     ])
   } finally {
+    await bridge?.stop().catch(() => {})
     await stop(wrangler)
     await endpoint?.close()
   }
@@ -117,13 +133,16 @@ function nextSteps(
   ctx: Context,
   database: { url: string; wsProxy?: string },
   env: Record<string, string | undefined>,
+  socketMode: boolean,
 ): string {
   const ingest = database.wsProxy
     ? `DATABASE_URL=${database.url} POLICYBOT_NEON_WSPROXY=${database.wsProxy} npx policybot ingest ./handbooks`
     : 'npx policybot ingest ./handbooks'
-  const slack = env.SLACK_SIGNING_SECRET
-    ? `Slack: POST ${url}slack/events is live (HTTP events; expose it with a tunnel, see README).`
-    : 'Slack: not configured. Put SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN in .dev.vars (README "Slack").'
+  const slack = socketMode
+    ? 'Slack: connected over Socket Mode (SLACK_APP_TOKEN): mention the bot or DM it.'
+    : env.SLACK_SIGNING_SECRET
+      ? `Slack: POST ${url}slack/events is live (HTTP events; expose it with a tunnel, see README).`
+      : 'Slack: not configured. Put SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) in .dev.vars (README "Slack").'
   return [
     `policybot is running at ${url}`,
     `  data: ${ctx.config.database ? 'DATABASE_URL' : ctx.config.dataDir} (${documents} documents)`,
