@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signSlackRequest } from '../../bots/slack/verify'
 import { startCommand } from '../../workers/cli/commands/start'
@@ -12,6 +13,9 @@ import { main } from '../../workers/cli/main'
 import appMention from '../fixtures/slack/app_mention.json'
 import slashCommand from '../fixtures/slack/slash_command.json'
 import { startSlackApi } from '../helpers/slack-api'
+
+/** Debian's chromium (`.ci/run` installs it when missing). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -170,6 +174,29 @@ describe('policybot start (npm start)', () => {
       hook = slack.calls.find((c) => c.path === '/hooks/socket-command')
     }
     expect(hook?.body.response_type).toBe('ephemeral')
+  })
+
+  it('works in a browser: ask, see cited answer, ask a human, approve as the local admin', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    try {
+      const page = await browser.newPage()
+      await page.goto(url)
+      await page.fill('#q', 'What are our core hours?')
+      await page.click('#ask-btn')
+      const turn = page.locator('.turn').first()
+      await turn.locator('.answer', { hasText: '10:00' }).waitFor()
+      expect(await turn.locator('.sources li').allTextContents()).toEqual(
+        expect.arrayContaining([expect.stringMatching(/Working Hours/)]),
+      )
+      await turn.locator('button.ask-human').click()
+      const escalation = page.locator('.esc', { hasText: 'What are our core hours?' })
+      await escalation.waitFor()
+      await escalation.locator('button.approve').click()
+      await turn.locator('.meta', { hasText: 'approved by web-admin' }).waitFor()
+      await escalation.waitFor({ state: 'detached' })
+    } finally {
+      await browser.close()
+    }
   })
 
   it('answers a Slack event through the local queue', async () => {

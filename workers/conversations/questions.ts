@@ -130,6 +130,19 @@ export async function markAnswered(
     .where(eq(questions.id, id))
 }
 
+/** Sets a question's status (`escalated` while with the team, `rejected` after), and the reply shown. */
+export async function setQuestionStatus(
+  db: Db,
+  id: number,
+  status: 'escalated' | 'rejected',
+  answer?: string,
+): Promise<void> {
+  await db
+    .update(questions)
+    .set({ status, ...(answer !== undefined ? { answer } : {}) })
+    .where(eq(questions.id, id))
+}
+
 /** Counts an attempt at answering (the queue retries failed jobs). */
 export async function countAttempt(db: Db, id: number, error?: string): Promise<void> {
   await db

@@ -3,7 +3,7 @@ import { rejectionMessage } from '../../bots/slack/blocks'
 import { questionLanguage } from '../answering/answer'
 import type { Answer, Citation } from '../answering/types'
 import { storeApproved } from '../approved/store'
-import { markAnswered } from '../conversations/questions'
+import { markAnswered, setQuestionStatus } from '../conversations/questions'
 import { escalations } from '../db/schema'
 import { escalationView } from '../escalation/escalations'
 import type { Services } from '../services'
@@ -50,6 +50,7 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
     } else if (view.status === 'rejected') {
       const m = rejectionMessage(language, view.rejectReason ?? null)
       await outboxFor(svc, place).text(place, `<@${q.asker}> ${m.text}`)
+      await setQuestionStatus(svc.db, q.id, 'rejected', m.text)
     }
     await svc.db.update(escalations).set({ deliveredAt: new Date() }).where(eq(escalations.id, escalationId))
   }

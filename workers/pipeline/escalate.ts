@@ -1,5 +1,5 @@
 import type { Citation } from '../answering/types'
-import { questionById } from '../conversations/questions'
+import { questionById, setQuestionStatus } from '../conversations/questions'
 import { openEscalation } from '../escalation/escalations'
 import type { Services } from '../services'
 import { notifyAdmins } from './notify-admins'
@@ -27,6 +27,8 @@ export async function escalateQuestion(
     confidence: q.confidence,
   })
   if (!created) return 'already'
+  // With the team now: the ledger (and the web page polling it) shows it as waiting.
+  await setQuestionStatus(svc.db, questionId, 'escalated')
   await outboxFor(svc, placeOf(q)).text(
     placeOf(q),
     `<@${by}> I've asked the policy team to check this answer. I'll post their reply in this thread.`,
