@@ -9,6 +9,8 @@ export interface SlackCall {
   headers: IncomingHttpHeaders
   body: Record<string, unknown>
   at: number
+  /** What the server answered (JSON methods). */
+  response?: Record<string, unknown>
 }
 
 /**
@@ -28,8 +30,11 @@ export async function startSlackApi(
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x')
+      const now = Date.now() + Math.random()
       const raw = Buffer.concat(chunks)
       const send = (status: number, json: unknown) => {
+        const call = calls.at(-1)
+        if (call && call.at === now) call.response = json as Record<string, unknown>
         res.writeHead(status, { 'content-type': 'application/json' })
         res.end(JSON.stringify(json))
       }
@@ -49,7 +54,7 @@ export async function startSlackApi(
         body = Object.fromEntries(new URLSearchParams(text))
       }
       const method = url.pathname.replace(/^\/api\//, '').replace(/^\//, '')
-      calls.push({ method, path: url.pathname, headers: req.headers, body, at: Date.now() })
+      calls.push({ method, path: url.pathname, headers: req.headers, body, at: now })
       if (url.pathname.startsWith('/files/')) {
         if (options.token && req.headers.authorization !== `Bearer ${options.token}`)
           return send(403, { ok: false })
@@ -68,6 +73,10 @@ export async function startSlackApi(
         return send(200, { ok: false, error: 'invalid_auth' })
       }
       const ts = `${1_764_200_000 + Math.floor(seq / 1000)}.${String(++seq).padStart(6, '0')}`
+      // A channel the bot was removed from: every post there fails, as Slack answers it.
+      if (body.channel === 'C0GONE0001' && method !== 'chat.postMessage')
+        return send(200, { ok: false, error: 'channel_not_found' })
+      if (body.channel === 'C0GONE0001') return send(200, { ok: false, error: 'not_in_channel' })
       switch (method) {
         case 'chat.postMessage':
           return send(200, { ok: true, channel: body.channel, ts, message: { text: body.text, ts } })

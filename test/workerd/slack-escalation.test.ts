@@ -1,4 +1,6 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import worker from '../../workers/index'
 import appMention from '../fixtures/slack/app_mention.json'
 import approveClick from '../fixtures/slack/block_actions_approve.json'
 import feedbackClick from '../fixtures/slack/block_actions_feedback.json'
@@ -9,6 +11,7 @@ import {
   afterJobs,
   blockText,
   drainJobs,
+  envWith,
   freshTs,
   inThread,
   postEvent,
@@ -98,7 +101,7 @@ describe('escalations approved in Slack', () => {
     expect(blockText(delivered?.body ?? {})).toContain('assistance animals')
     // The admin message shows the outcome instead of the buttons.
     const update = after.find((c) => c.method === 'chat.update')
-    expect(update?.body).toMatchObject({ channel: ADMINS, ts: adminPost?.body.ts ?? update?.body.ts })
+    expect(update?.body).toMatchObject({ channel: ADMINS, ts: adminPost?.response?.ts })
     expect(blockText(update?.body ?? {})).toContain('Edited and approved by <@U0ADMIN001>')
     expect(blockText(update?.body ?? {})).not.toContain('escalation_reject')
 
@@ -198,5 +201,43 @@ describe('escalations approved in Slack', () => {
     const admin = after.find((c) => c.method === 'chat.postMessage' && c.body.channel === ADMINS)
     expect(blockText(admin?.body ?? {})).toContain('the asker asked for a human')
     expect(blockText(admin?.body ?? {})).toContain('escalation_approve')
+  })
+})
+
+describe('jobs that keep failing, and reminders', () => {
+  it('retries a failing answer, then parks it, marks it failed and tells the admin channel', async () => {
+    const ts = freshTs()
+    await postEvent(
+      withFields(appMention, { 'event.ts': ts, 'event.channel': 'C0GONE0001', event_id: `Ev${ts}` }),
+    )
+    const before = (await slackCalls()).length
+    const run = await drainJobs()
+    expect(run).toMatchObject({ delivered: 5, retried: 5, deadLettered: 1 })
+    const after = await newCalls(before)
+    expect(
+      after.filter((c) => c.method === 'chat.postMessage' && c.body.channel === 'C0GONE0001').length,
+    ).toBe(6)
+    const notice = after.find((c) => c.method === 'chat.postMessage' && c.body.channel === ADMINS)
+    expect(String(notice?.body.text)).toMatch(
+      /could not be answered after 5 attempts \(Slack chat.postMessage failed: not_in_channel\)/,
+    )
+  })
+
+  it('reminds the admin thread of escalations open longer than ESCALATION_REMIND_HOURS', async () => {
+    const { adminPost } = await askUnanswerable('Can I keep a horse in the parking garage?')
+    await new Promise((r) => setTimeout(r, 400))
+    const before = (await slackCalls()).length
+    const ctx = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }) as never,
+      envWith({ ESCALATION_REMIND_HOURS: '0.0001' }),
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+    const reminder = (await newCalls(before)).find(
+      (c) => c.method === 'chat.postMessage' && c.body.thread_ts === adminPost?.response?.ts,
+    )
+    expect(reminder?.body.channel).toBe(ADMINS)
+    expect(String(reminder?.body.text)).toMatch(/Reminder: this question has been waiting/)
   })
 })

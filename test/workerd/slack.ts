@@ -52,14 +52,16 @@ export async function workerFetch(
 /**
  * Delivers every queued job to the Worker's queue consumer, one batch per job as wrangler.toml
  * configures, until none is left (jobs may enqueue more). Retried messages are redelivered with
- * their attempt count; returns how many deliveries were made.
+ * their attempt count; after `maxAttempts` (wrangler.toml: max_retries 4 → 5 attempts) they go to
+ * the dead-letter queue's consumer, as Cloudflare Queues does.
  */
 export async function drainJobs(
   maxAttempts = 5,
   bindings: Env = testEnv,
-): Promise<{ delivered: number; retried: number }> {
+): Promise<{ delivered: number; retried: number; deadLettered: number }> {
   let delivered = 0
   let retried = 0
+  let deadLettered = 0
   const attempts = new Map<Job, number>()
   while (sentJobs.length) {
     const body = sentJobs.shift() as Job
@@ -76,10 +78,18 @@ export async function drainJobs(
       if (attempt < maxAttempts) {
         attempts.set(body, attempt)
         sentJobs.push(body)
+      } else {
+        const dlq = createMessageBatch<Job>('policybot-jobs-dlq', [
+          { id: `dead-${delivered}`, timestamp: new Date(), attempts: attempt, body },
+        ])
+        const dctx = createExecutionContext()
+        await worker.queue(dlq as never, bindings, dctx)
+        await getQueueResult(dlq, dctx)
+        deadLettered++
       }
     }
   }
-  return { delivered, retried }
+  return { delivered, retried, deadLettered }
 }
 
 /** Helpers for driving the Worker as Slack would, and reading what it sent to Slack. */
