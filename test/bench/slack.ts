@@ -13,13 +13,13 @@
  *    questions asked one at a time, and the time for the whole backlog of step 1 to be answered.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signSlackRequest } from '../../bots/slack/verify'
 import { startCommand } from '../../workers/cli/commands/start'
 import { loadConfig } from '../../workers/cli/config'
 import { openContext } from '../../workers/cli/context'
+import { freePort } from '../../workers/cli/ports'
 import { startSlackApi } from '../helpers/slack-api'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000)
@@ -46,15 +46,6 @@ const QUESTION_TEXTS = [
   'When are Seattle employees paid?',
   'How many paid learning days do I get per year?',
 ]
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'policybot-bench-slack-'))

@@ -10,21 +10,13 @@ import { startCommand } from '../../workers/cli/commands/start'
 import { loadConfig } from '../../workers/cli/config'
 import { type Context, openContext } from '../../workers/cli/context'
 import { main } from '../../workers/cli/main'
+import { freePort } from '../../workers/cli/ports'
 import appMention from '../fixtures/slack/app_mention.json'
 import slashCommand from '../fixtures/slack/slash_command.json'
 import { startSlackApi } from '../helpers/slack-api'
 
 /** Debian's chromium (`.ci/run` installs it when missing). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * `npm start` for real: the embedded database behind the local endpoint, `wrangler dev` running

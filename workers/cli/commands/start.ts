@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PGlite } from '@electric-sql/pglite'
@@ -13,6 +12,7 @@ import { indexStats } from '../../knowledge/stats'
 import type { Context } from '../context'
 import { formatDevVars } from '../dev-vars'
 import type { Output } from '../output'
+import { assertPortFree, freePort } from '../ports'
 import { ingestCommand } from './ingest'
 
 /** The bundled sample handbook, ingested on the first start of an empty embedded database. */
@@ -248,34 +248,5 @@ function signal(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve())
     process.once('SIGTERM', () => resolve())
-  })
-}
-
-/** Fails with a clear message when something already listens on the port. */
-async function assertPortFree(port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const server = createServer()
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        new PolicybotError(
-          'PORT_IN_USE',
-          e.code === 'EADDRINUSE'
-            ? `Port ${port} on 127.0.0.1 is already in use. Stop what is using it, or start on another port: PORT=${port + 1} npm start`
-            : `Cannot listen on 127.0.0.1:${port}: ${e.message}`,
-        ),
-      ),
-    )
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve()))
-  })
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
   })
 }
