@@ -54,5 +54,5 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
     }
     await svc.db.update(escalations).set({ deliveredAt: new Date() }).where(eq(escalations.id, escalationId))
   }
-  await refreshAdminMessage(svc, escalationId)
+  await refreshAdminMessage(svc, view)
 }

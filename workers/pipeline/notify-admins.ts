@@ -1,5 +1,5 @@
 import { escalationMessage } from '../../bots/slack/blocks'
-import { escalationView, setAdminMessage } from '../escalation/escalations'
+import { type EscalationDetails, escalationView, setAdminMessage } from '../escalation/escalations'
 import type { Services } from '../services'
 
 /**
@@ -23,9 +23,8 @@ export async function notifyAdmins(svc: Services, escalationId: number): Promise
 }
 
 /** Re-renders the admin message after a decision: the buttons give way to the outcome. */
-export async function refreshAdminMessage(svc: Services, escalationId: number): Promise<void> {
-  const view = await escalationView(svc.db, escalationId)
-  if (!svc.slack || !view?.row.adminChannel || !view.row.adminTs) return
+export async function refreshAdminMessage(svc: Services, view: EscalationDetails): Promise<void> {
+  if (!svc.slack || !view.row.adminChannel || !view.row.adminTs) return
   const m = escalationMessage(view)
   await svc.slack.call('chat.update', {
     channel: view.row.adminChannel,
