@@ -11,6 +11,7 @@ import {
   afterJobs,
   blockText,
   drainJobs,
+  envWith,
   freshTs,
   inThread,
   postEvent,
@@ -168,5 +169,20 @@ describe('POST /slack/events', () => {
     const reply = calls.findIndex((c) => c.method === 'chat.postMessage' && c.body.thread_ts === thread)
     expect(status).toBeGreaterThanOrEqual(0)
     expect(reply).toBeGreaterThan(status)
+  })
+
+  it('answers 503 and forgets the post when the queue refuses, so the retry of Slack is accepted', async () => {
+    const ts = freshTs()
+    const body = JSON.stringify(withFields(appMention, { 'event.ts': ts, event_id: `Ev${ts}` }))
+    const down = {
+      ...envWith({}),
+      JOBS: { send: async () => Promise.reject(new Error('queue unavailable')) },
+    }
+    const refused = await postSigned('/slack/events', body, { bindings: down as never })
+    expect(refused.status).toBe(503)
+    const retried = await postSigned('/slack/events', body, { headers: { 'x-slack-retry-num': '1' } })
+    expect(await retried.json()).toEqual({ ok: true, accepted: true })
+    const [answer] = await afterJobs((calls) => inThread(calls, CHANNEL, ts))
+    expect(blockText(answer?.body ?? {})).toContain('25 days')
   })
 })

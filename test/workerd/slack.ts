@@ -123,19 +123,24 @@ export async function postSigned(
     timestamp?: number
     secret?: string
     headers?: Record<string, string>
+    bindings?: Env
   } = {},
 ) {
   const ts = options.timestamp ?? Math.floor(Date.now() / 1000)
-  return workerFetch(`http://policybot.test${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': options.contentType ?? 'application/json',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': await signSlackRequest(options.secret ?? SIGNING_SECRET, ts, body),
-      ...options.headers,
+  return workerFetch(
+    `http://policybot.test${path}`,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': options.contentType ?? 'application/json',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': await signSlackRequest(options.secret ?? SIGNING_SECRET, ts, body),
+        ...options.headers,
+      },
+      body,
     },
-    body,
-  })
+    options.bindings,
+  )
 }
 
 /** Sends an Events API payload. */
