@@ -176,7 +176,11 @@ describe('POST /slack/events', () => {
     const body = JSON.stringify(withFields(appMention, { 'event.ts': ts, event_id: `Ev${ts}` }))
     const down = {
       ...envWith({}),
-      JOBS: { send: async () => Promise.reject(new Error('queue unavailable')) },
+      JOBS: {
+        send: async () => {
+          throw new Error('queue unavailable')
+        },
+      },
     }
     const refused = await postSigned('/slack/events', body, { bindings: down as never })
     expect(refused.status).toBe(503)
