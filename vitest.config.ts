@@ -19,6 +19,7 @@ export default defineConfig({
             'workers/**/*.test.ts',
             'bots/**/*.test.ts',
             'wiki-sync/**/*.test.ts',
+            'gpu-runner/**/*.test.ts',
             'test/node/**/*.test.ts',
           ],
           testTimeout: 60_000,

@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Runner } from '../../gpu-runner/runner'
+import {
+  chatBody,
+  chatText,
+  isAlive,
+  post,
+  startTestRunner,
+  streamText,
+  TEST_KEY,
+  tinyModels,
+} from '../helpers/runner'
+import type { TinyModels } from '../helpers/tiny-gguf'
+
+/**
+ * Adapter changes under continuous load, and crashes: llama-server loads adapters only at start,
+ * so every change is a new generation that must take over with zero failed requests.
+ */
+describe('gpu-runner hot swap and supervision', () => {
+  let models: TinyModels & { dir: string }
+  let runner: Runner
+  let stateDir: string
+  const auth = { authorization: `Bearer ${TEST_KEY}` }
+
+  beforeAll(async () => {
+    models = await tinyModels()
+    stateDir = `${models.dir}/state`
+    runner = await startTestRunner({ models, adapters: ['lora-a'], stateDir })
+  }, 300_000)
+  afterAll(() => runner?.close())
+
+  /** Callers that keep asking (half streaming, base and lora-a) until stopped; counts failures. */
+  function load(workers: number, modelsToUse: string[]) {
+    let running = true
+    const failures: string[] = []
+    let ok = 0
+    const loops = Array.from({ length: workers }, async (_, w) => {
+      for (let i = 0; running; i++) {
+        const model = modelsToUse[(w + i) % modelsToUse.length] as string
+        const stream = (w + i) % 2 === 0
+        try {
+          const r = await post(
+            `${runner.url}/v1/chat/completions`,
+            chatBody(model, { stream, max_tokens: 24 }),
+          )
+          if (r.status !== 200) failures.push(`${model}: ${r.status} ${await r.text()}`)
+          else if (stream) {
+            const s = await streamText(r)
+            if (s.error || !s.done) failures.push(`${model}: stream ${JSON.stringify(s.error)}`)
+            else ok++
+          } else if ((await chatText(r)).length === 0) failures.push(`${model}: empty`)
+          else ok++
+        } catch (e) {
+          failures.push(`${model}: ${(e as Error).message}`)
+        }
+      }
+    })
+    return {
+      async stop() {
+        running = false
+        await Promise.all(loops)
+        return { ok, failures }
+      },
+    }
+  }
+
+  it('adds an uploaded adapter under load with zero failed requests, then serves it', async () => {
+    const pool = runner.pools.get('tiny')
+    const before = pool?.current
+    const traffic = load(4, ['tiny', 'tiny:lora-a'])
+    await new Promise((r) => setTimeout(r, 300))
+    const upload = await fetch(`${runner.url}/v1/adapters?name=lora-b&base=tiny&department=HR`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: readFileSync(models.loraB),
+    })
+    const added = (await upload.json()) as { id: string; status: string; generation: number; swap_ms: number }
+    expect(upload.status).toBe(201)
+    expect(added).toMatchObject({ id: 'tiny:lora-b', status: 'serving', generation: (before?.id ?? 0) + 1 })
+    await new Promise((r) => setTimeout(r, 300))
+    const { ok, failures } = await traffic.stop()
+    expect(failures).toEqual([])
+    expect(ok).toBeGreaterThan(20)
+    // The new adapter answers, differently from the base and lora-a.
+    const outs = await Promise.all(
+      ['tiny', 'tiny:lora-a', 'tiny:lora-b'].map(async (m) =>
+        chatText(await post(`${runner.url}/v1/chat/completions`, chatBody(m))),
+      ),
+    )
+    expect(new Set(outs).size).toBe(3)
+    // The old generation drained and stopped.
+    const until = Date.now() + 5000
+    while (isAlive(before?.process.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    expect(isAlive(before?.process.pid)).toBe(false)
+    expect(pool?.generations.map((g) => g.id)).toEqual([added.generation])
+    const metrics = await (await fetch(`${runner.url}/metrics`, { headers: auth })).text()
+    expect(metrics).toContain('policybot_runner_adapter_swaps_total{model="tiny",result="ok"} 1')
+  })
+
+  it('refuses an adapter that does not fit the base, and changes nothing', async () => {
+    const pool = runner.pools.get('tiny')
+    const generation = pool?.current?.id
+    const wrong = await fetch(`${runner.url}/v1/adapters`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'legal', base: 'tiny', path: models.tinyB }),
+    })
+    expect(wrong.status).toBe(422)
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toMatch(/adapter/)
+    const junk = await fetch(`${runner.url}/v1/adapters?name=legal&base=tiny`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: Buffer.from('definitely not a gguf file'),
+    })
+    expect(junk.status).toBe(422)
+    expect(((await junk.json()) as { error: { message: string } }).error.message).toContain(
+      'the uploaded file',
+    )
+    const dup = await fetch(`${runner.url}/v1/adapters`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'lora-a', base: 'tiny', path: models.loraA }),
+    })
+    expect(dup.status).toBe(409)
+    expect(pool?.current?.id).toBe(generation)
+  })
+
+  it('removes an adapter under base load with zero failures; its name then gives 404', async () => {
+    const traffic = load(3, ['tiny', 'tiny:lora-b'])
+    await new Promise((r) => setTimeout(r, 200))
+    const del = await fetch(`${runner.url}/v1/adapters/tiny:lora-b`, { method: 'DELETE', headers: auth })
+    expect(del.status).toBe(200)
+    const stopped = await traffic.stop()
+    // Requests for lora-b that started after the switch are the only allowed failures: 404s.
+    expect(stopped.failures.filter((f) => !/^tiny:lora-b: 404 /.test(f))).toEqual([])
+    const gone = await post(`${runner.url}/v1/chat/completions`, chatBody('tiny:lora-b'))
+    expect(gone.status).toBe(404)
+    const inConfig = await fetch(`${runner.url}/v1/adapters/tiny:lora-a`, { method: 'DELETE', headers: auth })
+    expect(inConfig.status).toBe(409)
+  })
+
+  it('restarts a killed llama-server; the caller in flight gets a clean error, not a hang', async () => {
+    const pool = runner.pools.get('tiny')
+    const victim = pool?.current
+    const r = await post(
+      `${runner.url}/v1/chat/completions`,
+      chatBody('tiny', { stream: true, max_tokens: 480 }),
+    )
+    const reader = r.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>
+    await reader.read()
+    process.kill(victim?.process.pid as number, 'SIGKILL')
+    let rest = ''
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      rest += new TextDecoder().decode(value)
+    }
+    expect(rest).toMatch(/data: \{"error":\{"message":"llama-server closed the connection mid-answer"/)
+    // No generation: 503 with Retry-After, then a new generation serves.
+    const during = await post(`${runner.url}/v1/chat/completions`, chatBody('tiny'))
+    expect(during.status).toBe(503)
+    expect(during.headers.get('retry-after')).toMatch(/^\d+$/)
+    const until = Date.now() + 10_000
+    while (pool?.state !== 'ready' && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    expect(pool?.current?.id).toBeGreaterThan(victim?.id ?? 0)
+    const after = await post(`${runner.url}/v1/chat/completions`, chatBody('tiny:lora-a'))
+    expect(after.status).toBe(200)
+    const metrics = await (await fetch(`${runner.url}/metrics`, { headers: auth })).text()
+    expect(metrics).toContain('policybot_runner_restarts_total{model="tiny"} 1')
+  })
+
+  it('remembers API-added adapters across a runner restart', async () => {
+    const upload = await fetch(`${runner.url}/v1/adapters?name=it&base=tiny&scale=0.5`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: readFileSync(models.loraB),
+    })
+    expect(upload.status).toBe(201)
+    await runner.close()
+    runner = await startTestRunner({ models, adapters: ['lora-a'], stateDir })
+    const list = (await (await fetch(`${runner.url}/v1/models`, { headers: auth })).json()) as {
+      data: Array<{ id: string; ready: boolean }>
+    }
+    expect(list.data.map((m) => [m.id, m.ready])).toEqual([
+      ['tiny', true],
+      ['tiny:it', true],
+      ['tiny:lora-a', true],
+    ])
+  })
+})
