@@ -71,6 +71,10 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
       only('GET')
       return models(res)
     }
+    if (path === '/v1/instances') {
+      only('GET')
+      return instances(res)
+    }
     if (path === '/v1/adapters') {
       if (method === 'GET') return listAdapters(res, ctx)
       only('POST')
@@ -96,6 +100,24 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
     }))
     const ready = !ctx.isClosing() && models.some((m) => m.state === 'ready')
     sendJson(res, ready ? 200 : 503, { ready, models }, ready ? {} : { 'retry-after': '2' })
+  }
+
+  /** Every live llama-server generation (operators; the benchmark's direct baseline). */
+  function instances(res: ServerResponse): void {
+    const data = [...ctx.pools.values()].flatMap((p) =>
+      p.generations.map((g) => ({
+        model: p.model.name,
+        generation: g.id,
+        current: p.current === g,
+        state: g.process.state,
+        pid: g.process.pid ?? null,
+        url: g.process.port ? g.process.url : null,
+        adapters: g.adapters.map((a) => a.name),
+        inflight: g.inflight,
+        retired: g.retired,
+      })),
+    )
+    sendJson(res, 200, { object: 'list', data })
   }
 
   function models(res: ServerResponse): void {
