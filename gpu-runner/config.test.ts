@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseRunnerConfig } from './config'
+import { loadRunnerConfig, parseRunnerConfig } from './config'
 
 const env = {}
 
@@ -60,5 +60,15 @@ describe('runner config', () => {
         '/',
       ),
     ).toThrow(/adapters\[0\]\.base: no model named "x"/)
+  })
+})
+
+describe('runner.example.yaml', () => {
+  it('is a valid config (the documented example stays true)', () => {
+    const c = loadRunnerConfig(new URL('./runner.example.yaml', import.meta.url).pathname, {
+      RUNNER_API_KEY: 'x'.repeat(32),
+    })
+    expect(c.models.map((m) => m.name)).toEqual(['qwen2.5-7b', 'bge-m3'])
+    expect(c.adapters[0]).toMatchObject({ name: 'hr', base: 'qwen2.5-7b', department: 'HR' })
   })
 })
