@@ -4,6 +4,7 @@ import { AdapterRegistry } from './adapter-registry'
 import { adapterSet } from './api/adapters'
 import { scrapeGeneration, tokenTotals } from './api/metrics-route'
 import { createRouter } from './api/router'
+import { closeUpstreamConnections } from './api/upstream'
 import { ensureLlamaServer } from './build/llama-server'
 import type { RunnerConfig } from './config'
 import { validateLoraAdapter } from './gguf/lora'
@@ -128,6 +129,7 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
       server.closeIdleConnections()
       await Promise.all([...pools.values()].map((p) => p.close()))
       server.closeAllConnections()
+      closeUpstreamConnections()
       log('info', 'runner stopped')
     },
   }

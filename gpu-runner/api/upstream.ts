@@ -1,6 +1,7 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import { RunnerError } from '../errors'
 import { ChatAggregator } from './chat-aggregate'
+import { WarmSockets } from './warm-sockets'
 
 /**
  * Forwards one request body to llama-server and streams its answer back unchanged (bytes piped,
@@ -15,8 +16,15 @@ import { ChatAggregator } from './chat-aggregate'
 // reset. Streams therefore get a connection of their own; other requests reuse sockets (idle ones
 // are dropped before httplib's 5 s keep-alive timeout) and are retried once on a reset of a reused
 // socket, which means the server closed it before reading the request (Node's documented pattern).
+// Streams take a connection opened ahead of time (warm-sockets.ts).
 const keepAlive = new Agent({ keepAlive: true, timeout: 4000 })
-const oneShot = new Agent({ keepAlive: false })
+const warm = new WarmSockets()
+
+/** Closes spare and idle upstream connections (runner shutdown). */
+export function closeUpstreamConnections(): void {
+  warm.close()
+  keepAlive.destroy()
+}
 
 export interface ForwardOptions {
   signal: AbortSignal
@@ -54,9 +62,10 @@ function attempt(url: string, body: string, res: ServerResponse, o: ForwardOptio
       if (e) reject(e)
       else resolve({ status, firstByteMs })
     }
+    const port = Number(new URL(url).port)
     const up = request(url, {
       method: 'POST',
-      agent: o.stream ? oneShot : keepAlive,
+      ...(o.stream ? { agent: false, createConnection: () => warm.take(port) } : { agent: keepAlive }),
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     })
     const onAbort = () => {
