@@ -1,6 +1,8 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runner } from '../../gpu-runner/runner'
+import { createOpenAIChat } from '../../workers/answering/chat-model'
+import { createOpenAIEmbedder } from '../../workers/knowledge/embed/openai'
 import {
   chatBody,
   chatText,
@@ -113,6 +115,24 @@ describe('gpu-runner API', () => {
       adapter: 'lora-b',
     })
     expect(await chatText(viaField)).toBe(b)
+  })
+
+  it('serves the knowledge core’s own chat and embeddings clients, with a department adapter', async () => {
+    const chat = createOpenAIChat({ baseURL: `${runner.url}/v1`, apiKey: TEST_KEY, model: 'tiny:lora-a' })
+    const question = [{ role: 'user' as const, content: 'How many vacation days do I get?' }]
+    const text = await chat.complete(question, { maxTokens: 12 })
+    expect(text).toBe(await direct(1, 0))
+    let streamed = ''
+    for await (const delta of chat.stream?.(question, { maxTokens: 12 }) ?? []) streamed += delta
+    expect(streamed).toBe(text)
+    const embedder = await createOpenAIEmbedder({
+      baseURL: `${runner.url}/v1`,
+      apiKey: TEST_KEY,
+      model: 'tiny',
+    })
+    expect(embedder.dimensions).toBe(64)
+    const [v] = await embedder.embed(['parental leave'], 'query')
+    expect(v).toHaveLength(64)
   })
 
   it('lists base models and base:adapter pairs', async () => {
