@@ -10,7 +10,10 @@
  *   requests during the swaps (must be 0).
  *
  * The runner runs as its own process (the real `policybot-runner` bin), as in production.
- * Env: BENCH_MODEL (a GGUF; default the tiny random-weight model), BENCH_NGL (GPU layers, default
+ * Env: BENCH_MODEL (a GGUF; default the tiny random-weight model), BENCH_SHAPE=medium (a random
+ * model about 140 MB, n_embd 512 × 8 layers, that generates at tens of tokens/s on a CPU: the
+ * per-token time of a real model, where the runner's fixed cost per token shows at its true
+ * size), BENCH_NGL (GPU layers, default
  * 0), BENCH_STREAMS (default "1,8"), BENCH_REQUESTS (per round and concurrency, default 64),
  * BENCH_ROUNDS (default 3), BENCH_TOKENS (max_tokens, default 64), BENCH_SWAPS (default 5).
  */
@@ -20,6 +23,7 @@ import { Agent, request } from 'node:http'
 import { join } from 'node:path'
 import { ensureLlamaServer } from '../../gpu-runner/build/llama-server'
 import { TEST_KEY, tinyModels } from '../helpers/runner'
+import { vocabPath, writeTinyModel } from '../helpers/tiny-gguf'
 
 const env = process.env
 const STREAMS = (env.BENCH_STREAMS ?? '1,8').split(',').map(Number)
@@ -152,7 +156,21 @@ async function run<T>(c: number, n: number, one: (i: number) => Promise<T>) {
 async function main() {
   const bin = ensureLlamaServer()
   const models = await tinyModels()
-  const modelPath = env.BENCH_MODEL ?? models.tiny
+  let modelPath = env.BENCH_MODEL ?? models.tiny
+  if (!env.BENCH_MODEL && env.BENCH_SHAPE === 'medium') {
+    modelPath = join(models.dir, 'medium.gguf')
+    await writeTinyModel(modelPath, {
+      vocabPath: vocabPath(),
+      seed: 3,
+      nEmbd: 512,
+      nLayer: 8,
+      nHead: 8,
+      nHeadKv: 8,
+      nFf: 1408,
+      ctx: 8192,
+      name: 'medium-random-llama',
+    })
+  }
   const parallel = Math.max(...STREAMS)
   const config = join(models.dir, 'bench-runner.json')
   writeFileSync(
@@ -171,7 +189,7 @@ async function main() {
           threads: Number(env.BENCH_THREADS ?? 1),
         },
       ],
-      ...(env.BENCH_MODEL ? {} : { adapters: [{ name: 'a', base: 'bench', path: models.loraA }] }),
+      ...(modelPath === models.tiny ? { adapters: [{ name: 'a', base: 'bench', path: models.loraA }] } : {}),
     }),
   )
   const child: ChildProcess = spawn(process.execPath, ['bin/policybot-runner.mjs', '--config', config], {
@@ -192,7 +210,7 @@ async function main() {
     const direct = inst.data[0]?.url as string
     const info = await (await fetch(`${direct}/props`)).json()
     out(
-      `model: ${env.BENCH_MODEL ?? 'tiny random-weight llama (n_embd 64)'}; llama-server ${bin}; ${parallel} slots; ` +
+      `model: ${env.BENCH_MODEL ?? (env.BENCH_SHAPE === 'medium' ? 'medium random-weight llama (n_embd 512, 8 layers)' : 'tiny random-weight llama (n_embd 64)')}; llama-server ${bin}; ${parallel} slots; ` +
         `${(info as { build_info?: string }).build_info ?? ''}`,
     )
     // Warm up both paths.
@@ -259,7 +277,7 @@ async function main() {
         `(p99 ${pct(ns.direct, 99).toFixed(2)} / ${pct(ns.runner, 99).toFixed(2)})`,
     )
 
-    if (!env.BENCH_MODEL && SWAPS > 0) {
+    if (modelPath === models.tiny && SWAPS > 0) {
       // Swaps under load: 4 callers stream through the runner (base and adapter a) the whole time.
       let running = true
       let ok = 0
