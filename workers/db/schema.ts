@@ -293,3 +293,66 @@ export const parkedJobs = pgTable('parked_jobs', {
   parkedAt: timestamp('parked_at', tz).notNull().defaultNow(),
   retriedAt: timestamp('retried_at', tz),
 })
+
+/**
+ * A wiki source kept in sync (issue 5): its cursor into the remote's change feed, a lease so two
+ * runs never overlap, and the outcome of its last run (`policybot sources` shows it). Settings
+ * that are not secrets may live here (`config`); secrets come from the environment.
+ */
+export const syncSources = pgTable('sync_sources', {
+  name: text('name').primaryKey(),
+  kind: text('kind').notNull(),
+  config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
+  cursor: text('cursor'),
+  lockedUntil: timestamp('locked_until', tz),
+  lastRunAt: timestamp('last_run_at', tz),
+  lastSuccessAt: timestamp('last_success_at', tz),
+  lastError: text('last_error'),
+  createdAt: timestamp('created_at', tz).notNull().defaultNow(),
+})
+
+/**
+ * Every item a source has shown us: its version stamp (an unchanged stamp skips the fetch), the
+ * hash of what we stored (an unchanged hash skips re-embedding) and the document it became. A
+ * failed item keeps its error and is retried by every run until it succeeds.
+ */
+export const syncItems = pgTable(
+  'sync_items',
+  {
+    source: text('source')
+      .notNull()
+      .references(() => syncSources.name, { onDelete: 'cascade' }),
+    itemId: text('item_id').notNull(),
+    version: text('version'),
+    contentHash: text('content_hash'),
+    documentId: integer('document_id'),
+    title: text('title'),
+    url: text('url'),
+    updatedAt: timestamp('updated_at', tz),
+    failedAt: timestamp('failed_at', tz),
+    error: text('error'),
+    deletedAt: timestamp('deleted_at', tz),
+    seenAt: timestamp('seen_at', tz).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.itemId] })],
+)
+
+/** One sync run: counts, the pages that failed (and why), and the run's own error if it failed. */
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    id: serial('id').primaryKey(),
+    source: text('source').notNull(),
+    startedAt: timestamp('started_at', tz).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', tz),
+    status: text('status').notNull().default('running'),
+    seen: integer('seen').notNull().default(0),
+    changed: integer('changed').notNull().default(0),
+    deleted: integer('deleted').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    embeddedChunks: integer('embedded_chunks').notNull().default(0),
+    failures: jsonb('failures').$type<Array<{ id: string; title?: string; error: string }>>().notNull().default([]),
+    error: text('error'),
+  },
+  (t) => [index('sync_runs_source').on(t.source, t.startedAt)],
+)

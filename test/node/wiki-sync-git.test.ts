@@ -1,0 +1,235 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { and, eq, isNull } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Connector } from '../../wiki-sync/connector'
+import { ConnectorError } from '../../wiki-sync/connector'
+import { createGitConnector } from '../../wiki-sync/connectors/git'
+import { type SyncSource, syncSource } from '../../wiki-sync/engine'
+import { acquireSource, LEASE_MS } from '../../wiki-sync/state'
+import { findApproved, storeApproved } from '../../workers/approved/store'
+import type { Database } from '../../workers/db/client'
+import { openPglite } from '../../workers/db/pglite'
+import { documents, syncItems, syncSources } from '../../workers/db/schema'
+import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
+import { search } from '../../workers/knowledge/search/search'
+import { answerCitations } from '../helpers/approved'
+
+/**
+ * The sync engine with the git connector on a real repository: first sync, nothing to do,
+ * edits, moves, deletions, a bad page, a crash and its resumption, overlapping runs.
+ */
+describe('wiki sync from a git repository', () => {
+  let database: Database
+  const embedder = createLocalEmbedder()
+  const repo = mkdtempSync(join(tmpdir(), 'policybot-handbook-'))
+  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' }).toString()
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(repo, path)), { recursive: true })
+    writeFileSync(join(repo, path), text)
+  }
+  const commit = (message: string) => {
+    git('add', '-A')
+    git('commit', '-q', '-m', message)
+  }
+  const source = (connector?: Connector): SyncSource => ({
+    name: 'handbook',
+    connector:
+      connector ??
+      createGitConnector({
+        repo,
+        paths: ['policies/'],
+        urlTemplate: 'https://git.example.com/handbook/blob/main/{path}',
+        cacheDir: join(repo, '.cache'),
+      }),
+  })
+  const sync = (connector?: Connector, maxBytes?: number) =>
+    syncSource(source(connector), { db: database.db, embedder, ...(maxBytes ? { maxBytes } : {}) })
+  const top = async (q: string) => (await search(database.db, embedder, q, { k: 1 })).passages[0]
+  const live = () =>
+    database.db
+      .select({ path: documents.sourcePath, url: documents.url, id: documents.id })
+      .from(documents)
+      .where(and(eq(documents.sourceKind, 'git'), isNull(documents.deletedAt)))
+
+  beforeAll(async () => {
+    database = await openPglite()
+    git('init', '-q', '-b', 'main')
+    git('config', 'user.email', 'hr@example.com')
+    git('config', 'user.name', 'HR Team')
+    write(
+      'policies/leave.md',
+      '---\ntitle: Annual leave\naudience: employees\n---\n# Annual leave\n\nEvery employee gets 25 vacation days per year.\n',
+    )
+    write(
+      'policies/expenses.md',
+      '# Expenses\n\nTravel expenses are reimbursed within 30 days of the claim.\n',
+    )
+    write('policies/logo.png', 'not markdown')
+    write('drafts/secret.md', '# Draft\n\nNot published yet: the bonus policy.\n')
+    commit('first handbook')
+  })
+  afterAll(async () => {
+    await database?.close()
+    rmSync(repo, { recursive: true, force: true })
+  })
+
+  it('stores every Markdown page under the synced folder on the first run', async () => {
+    const r = await sync()
+    expect(r).toMatchObject({ status: 'ok', seen: 2, changed: 2, deleted: 0, failed: 0 })
+    expect(r.embeddedChunks).toBeGreaterThan(0)
+    expect((await live()).map((d) => [d.path, d.url]).sort()).toEqual([
+      ['handbook/policies/expenses.md', 'https://git.example.com/handbook/blob/main/policies/expenses.md'],
+      ['handbook/policies/leave.md', 'https://git.example.com/handbook/blob/main/policies/leave.md'],
+    ])
+    expect((await top('how many vacation days do I get'))?.title).toBe('Annual leave')
+    const [s] = await database.db.select().from(syncSources).where(eq(syncSources.name, 'handbook'))
+    expect(s?.cursor).toBe(git('rev-parse', 'HEAD').trim())
+    expect(s?.lastSuccessAt).toBeInstanceOf(Date)
+  })
+
+  it('does nothing, and embeds nothing, when nothing changed', async () => {
+    const r = await sync()
+    expect(r).toMatchObject({ status: 'ok', seen: 0, changed: 0, deleted: 0, embeddedChunks: 0 })
+  })
+
+  it('re-embeds only the edited page, keeps a moved page without re-embedding it, and withdraws approvals of the edited one', async () => {
+    const citations = answerCitations(
+      await search(database.db, embedder, 'How many vacation days do I get?', { k: 1 }),
+    )
+    const now = new Date()
+    await storeApproved(database.db, embedder, {
+      escalationId: null,
+      question: 'How many vacation days do I get?',
+      answer: '25 days [1].',
+      citations,
+      approvedBy: 'U0ADMIN001',
+      now,
+    })
+    const before = await live()
+    write(
+      'policies/leave.md',
+      '---\ntitle: Annual leave\naudience: employees\n---\n# Annual leave\n\nEvery employee gets 30 vacation days per year.\n',
+    )
+    mkdirSync(join(repo, 'policies/money'), { recursive: true })
+    renameSync(join(repo, 'policies/expenses.md'), join(repo, 'policies/money/expenses.md'))
+    commit('30 days; expenses moved')
+    const r = await sync()
+    expect(r).toMatchObject({ status: 'ok', seen: 2, changed: 1, unchanged: 1, deleted: 0 })
+    const after = await live()
+    const moved = after.find((d) => d.path === 'handbook/policies/money/expenses.md')
+    // The same row: identity, passages and history kept; only the link follows the move.
+    expect(moved?.id).toBe(before.find((d) => d.path === 'handbook/policies/expenses.md')?.id)
+    expect(moved?.url).toBe('https://git.example.com/handbook/blob/main/policies/money/expenses.md')
+    expect((await top('how many vacation days do I get'))?.text).toContain('30 vacation days')
+    expect(
+      await findApproved(database.db, embedder, 'How many vacation days do I get?', { now }),
+    ).toBeUndefined()
+  })
+
+  it('removes a deleted page from retrieval in the same run', async () => {
+    git('rm', '-q', 'policies/leave.md')
+    commit('leave policy withdrawn')
+    const r = await sync()
+    expect(r).toMatchObject({ status: 'ok', deleted: 1 })
+    expect((await live()).map((d) => d.path)).toEqual(['handbook/policies/money/expenses.md'])
+    expect((await top('how many vacation days do I get'))?.sourcePath).not.toBe('handbook/policies/leave.md')
+    const [item] = await database.db.select().from(syncItems).where(eq(syncItems.itemId, 'policies/leave.md'))
+    expect(item?.deletedAt).toBeInstanceOf(Date)
+  })
+
+  it('reports and skips a bad page without failing the run, then retries it', async () => {
+    write('policies/huge.md', `# Huge\n\n${'word '.repeat(5000)}\n`)
+    write('policies/remote.md', '# Remote work\n\nRemote work is allowed two days a week.\n')
+    commit('two new pages, one too big')
+    const r = await sync(undefined, 10_000)
+    expect(r).toMatchObject({ status: 'ok', changed: 1, failed: 1 })
+    expect(r.failures).toEqual([
+      {
+        id: 'policies/huge.md',
+        title: 'Huge',
+        error: expect.stringMatching(/^policies\/huge\.md: .* over the 0\.01 MB limit/),
+      },
+    ])
+    write('policies/huge.md', '# Huge\n\nNow small enough.\n')
+    commit('smaller')
+    const again = await sync(undefined, 10_000)
+    expect(again).toMatchObject({ status: 'ok', changed: 1, failed: 0 })
+    expect((await live()).map((d) => d.path).sort()).toContain('handbook/policies/huge.md')
+  })
+
+  it('resumes after a crash without duplicating anything', async () => {
+    for (let i = 0; i < 6; i++)
+      write(`policies/batch/p${i}.md`, `# Page ${i}\n\nRule number ${i} of the batch.\n`)
+    commit('six pages')
+    const real = source().connector
+    // The run dies after three of the six new pages: the feed breaks off mid-way.
+    const crashing: Connector = {
+      ...real,
+      kind: real.kind,
+      async *changes(c, s) {
+        let n = 0
+        for await (const page of real.changes(c, s)) {
+          for (const item of page.items) {
+            if (n++ === 3) throw new Error('connection reset by peer')
+            yield { items: [item] }
+          }
+        }
+      },
+      fetch: (r, s) => real.fetch(r, s),
+      liveIds: (s) => real.liveIds(s),
+    }
+    const first = await sync(crashing)
+    expect(first).toMatchObject({ status: 'failed', changed: 3, error: 'connection reset by peer' })
+    const second = await sync()
+    expect(second).toMatchObject({ status: 'ok', changed: 3, unchanged: 3, failed: 0 })
+    const paths = (await live()).map((d) => d.path)
+    expect(paths.filter((p) => p.startsWith('handbook/policies/batch/'))).toHaveLength(6)
+    expect(new Set(paths).size).toBe(paths.length)
+  })
+
+  it('takes over the lease of a run that died without releasing it, once the lease ran out', async () => {
+    const t0 = new Date()
+    expect(await acquireSource(database.db, 'handbook', 'git', undefined, t0)).toBeDefined()
+    // The process holding it is gone; a run now is refused, a run after the lease is not.
+    expect((await sync()).status).toBe('busy')
+    const later = new Date(t0.getTime() + LEASE_MS + 1000)
+    const r = await syncSource(source(), { db: database.db, embedder, now: () => later })
+    expect(r.status).toBe('ok')
+  })
+
+  it('fails the run without pruning when the listing fails, and resumes from the old cursor', async () => {
+    const real = source().connector
+    const [{ cursor } = { cursor: null }] = await database.db
+      .select({ cursor: syncSources.cursor })
+      .from(syncSources)
+      .where(eq(syncSources.name, 'handbook'))
+    write('policies/new.md', '# New\n\nA new rule about parking.\n')
+    commit('new page')
+    const broken: Connector = {
+      ...real,
+      kind: real.kind,
+      changes: (c, s) => real.changes(c, s),
+      fetch: (r, s) => real.fetch(r, s),
+      async liveIds() {
+        throw new ConnectorError('AUTH', 'token revoked')
+      },
+    }
+    const livedBefore = (await live()).length
+    const r = await sync(broken)
+    expect(r).toMatchObject({ status: 'failed', error: 'token revoked' })
+    expect((await live()).length).toBe(livedBefore + 1)
+    const [s] = await database.db.select().from(syncSources).where(eq(syncSources.name, 'handbook'))
+    expect(s?.cursor).toBe(cursor)
+    expect(s?.lastError).toBe('token revoked')
+    const next = await sync()
+    expect(next).toMatchObject({ status: 'ok', changed: 0, unchanged: 1 })
+  })
+
+  it('lets only one run hold a source at a time', async () => {
+    const results = await Promise.all([sync(), sync()])
+    expect(results.map((r) => r.status).sort()).toEqual(['busy', 'ok'])
+  })
+})

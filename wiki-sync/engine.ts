@@ -1,0 +1,221 @@
+import type { Db } from '../workers/db/client'
+import type { Embedder } from '../workers/knowledge/embed/types'
+import { ingestBytes } from '../workers/knowledge/ingest'
+import { deleteDocument } from '../workers/knowledge/store'
+import { type Connector, type ItemRef, isConnectorError } from './connector'
+import { itemMarkdown, sha256Hex } from './front-matter'
+import * as state from './state'
+
+/**
+ * The incremental sync engine. One run of one source: take the source's lease, walk the change
+ * feed from the stored cursor, fetch only items whose version stamp changed, re-chunk and
+ * re-embed only those whose content hash changed, delete what the feed or the full listing no
+ * longer shows (in the same run; approved answers citing it are withdrawn by the store), then
+ * store the new cursor. One bad page is recorded and skipped, and retried by every later run; a
+ * failure of the source itself (credentials, the listing) fails the run without pruning. Runs are
+ * idempotent: a repeated or crashed-and-resumed run finds every finished item unchanged.
+ */
+export interface SyncSource {
+  name: string
+  connector: Connector
+  /** Groups that may read every page of this source (added to each page's own audience). */
+  audience?: string[]
+  /** Non-secret settings, stored with the source (`policybot sources`, the Worker's cron). */
+  config?: Record<string, unknown>
+}
+
+export interface SyncOptions {
+  db: Db
+  embedder: Embedder
+  /** Largest page, in bytes of Markdown. */
+  maxBytes?: number
+  now?: () => Date
+  log?: (line: string) => void
+  signal?: AbortSignal
+}
+
+export interface SyncReport {
+  source: string
+  status: 'ok' | 'failed' | 'busy'
+  runId?: number
+  seen: number
+  changed: number
+  unchanged: number
+  deleted: number
+  failed: number
+  /** Chunks embedded in this run (0 when nothing changed). */
+  embeddedChunks: number
+  failures: Array<{ id: string; title?: string; error: string }>
+  error?: string
+  ms: number
+}
+
+/** The document path of an item: unique across sources of the same kind. */
+export function itemSourcePath(source: string, itemId: string): string {
+  return `${source}/${itemId}`
+}
+
+export async function syncSource(source: SyncSource, o: SyncOptions): Promise<SyncReport> {
+  const started = performance.now()
+  const now = o.now ?? (() => new Date())
+  const log = o.log ?? (() => {})
+  const { db, embedder } = o
+  const { connector, name } = source
+  const report: SyncReport = {
+    source: name,
+    status: 'ok',
+    seen: 0,
+    changed: 0,
+    unchanged: 0,
+    deleted: 0,
+    failed: 0,
+    embeddedChunks: 0,
+    failures: [],
+    ms: 0,
+  }
+  const lease = await state.acquireSource(db, name, connector.kind, source.config, now())
+  if (!lease) return { ...report, status: 'busy', ms: performance.now() - started }
+  const runId = await state.startRun(db, name)
+  report.runId = runId
+  const path = (id: string) => itemSourcePath(name, id)
+
+  const remove = async (id: string) => {
+    await deleteDocument(db, connector.kind, path(id))
+    await state.putItem(db, {
+      source: name,
+      itemId: id,
+      documentId: null,
+      deletedAt: now(),
+      failedAt: null,
+      error: null,
+    })
+    report.deleted++
+    log(`deleted ${id}`)
+  }
+
+  const fail = async (ref: ItemRef, e: unknown, title?: string) => {
+    const error = e instanceof Error ? e.message : String(e)
+    report.failed++
+    report.failures.push({ id: ref.id, ...(title ? { title } : {}), error })
+    await state.putItem(db, { source: name, itemId: ref.id, failedAt: now(), error, seenAt: now() })
+    log(`failed ${ref.id}: ${error}`)
+  }
+
+  /** One item of the feed. Connector errors of the source itself (AUTH) end the run. */
+  const process = async (ref: ItemRef, force = false) => {
+    report.seen++
+    // A move keeps the document (its row, its approved answers); the fetch then refreshes its link.
+    if (ref.previousId && ref.previousId !== ref.id) {
+      if (await state.renameItem(db, connector.kind, name, ref.previousId, ref.id, path)) force = true
+    }
+    const known = await state.getItem(db, name, ref.id)
+    if (ref.deleted) {
+      if (known && !known.deletedAt && known.documentId !== null) await remove(ref.id)
+      else report.unchanged++
+      return
+    }
+    const current = known && !known.deletedAt && !known.failedAt && known.documentId !== null
+    if (!force && current && known.version === ref.version) {
+      report.unchanged++
+      return
+    }
+    let item: Awaited<ReturnType<Connector['fetch']>>
+    try {
+      item = await connector.fetch(ref, o.signal)
+    } catch (e) {
+      if (isConnectorError(e) && e.code === 'AUTH') throw e
+      return fail(ref, e)
+    }
+    if (!item) {
+      if (known && !known.deletedAt && known.documentId !== null) await remove(ref.id)
+      else report.unchanged++
+      return
+    }
+    const markdown = itemMarkdown(item, source.audience)
+    // Where a page sits is not content: a move that only changes its link and location updates
+    // the row, not the passages.
+    const hash = await sha256Hex(itemMarkdown({ ...item, url: '', location: '' }, source.audience))
+    if (current && known.contentHash === hash) {
+      if ((item.url ?? null) !== known.url) await state.setDocumentUrl(db, known.documentId as number, item.url ?? null)
+      await state.putItem(db, {
+        source: name,
+        itemId: ref.id,
+        version: item.version,
+        url: item.url ?? null,
+        seenAt: now(),
+      })
+      report.unchanged++
+      return
+    }
+    try {
+      const bytes = new TextEncoder().encode(markdown)
+      const stored = await ingestBytes(db, embedder, {
+        sourceKind: connector.kind,
+        sourcePath: path(item.id),
+        // The name the knowledge core reports errors under, and whose extension picks Markdown.
+        name: /\.(md|markdown)$/i.test(item.id) ? item.id : `${item.id}.md`,
+        bytes,
+        maxBytes: o.maxBytes ?? 5 * 1024 * 1024,
+        updatedAt: item.updatedAt,
+      })
+      await state.putItem(db, {
+        source: name,
+        itemId: item.id,
+        version: item.version,
+        contentHash: hash,
+        documentId: stored.documentId,
+        title: item.title,
+        url: item.url ?? null,
+        updatedAt: item.updatedAt,
+        failedAt: null,
+        error: null,
+        deletedAt: null,
+        seenAt: now(),
+      })
+      if (stored.status === 'unchanged') report.unchanged++
+      else {
+        report.changed++
+        report.embeddedChunks += stored.chunks
+        log(`${stored.status} ${item.id} (${stored.chunks} passages)`)
+      }
+    } catch (e) {
+      await fail(ref, e, item.title)
+    }
+  }
+
+  let cursor = lease.cursor ?? undefined
+  try {
+    // Last run's failures first: they are retried until they succeed.
+    for (const f of await state.failedItems(db, name)) {
+      await process({ id: f.itemId, version: f.version ?? '', updatedAt: f.updatedAt ?? now() }, true)
+    }
+    for await (const page of connector.changes(cursor, o.signal)) {
+      for (const ref of page.items) await process(ref)
+      if (page.cursor !== undefined) cursor = page.cursor
+      await state.renewLease(db, name, now())
+    }
+    // Pruning: whatever the source no longer lists (deleted, moved out of scope, no longer visible).
+    const live = await connector.liveIds(o.signal)
+    for (const id of await state.liveItemIds(db, name)) {
+      if (!live.has(id)) await remove(id)
+    }
+    await state.releaseSource(db, name, { ok: true, at: now(), ...(cursor !== undefined ? { cursor } : {}) })
+  } catch (e) {
+    report.status = 'failed'
+    report.error = e instanceof Error ? e.message : String(e)
+    await state.releaseSource(db, name, { ok: false, error: report.error })
+  }
+  report.ms = performance.now() - started
+  const { status, seen, changed, deleted, failed, embeddedChunks, failures, error } = report
+  await state.finishRun(db, runId, {
+    status: status === 'ok' ? 'ok' : 'failed',
+    seen,
+    changed,
+    deleted,
+    failed,
+    embeddedChunks,
+    failures,
+    error: error ?? null,
+  })
+  return report
+}

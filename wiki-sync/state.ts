@@ -1,0 +1,164 @@
+import { and, eq, isNull, sql } from 'drizzle-orm'
+import { type Db, queryRows } from '../workers/db/client'
+import { documents, syncItems, syncRuns, syncSources } from '../workers/db/schema'
+
+/**
+ * The sync engine's bookkeeping in the database: the source's lease and cursor, per-item state,
+ * and run records. Named queries only; the engine holds the logic.
+ */
+export type ItemState = typeof syncItems.$inferSelect
+
+/** How long a run may hold a source before another may take it over (renewed per page). */
+export const LEASE_MS = 15 * 60_000
+
+/**
+ * Takes the source's lease (registering the source on first use) and returns its cursor, or
+ * `undefined` when another run holds a live lease.
+ */
+export async function acquireSource(
+  db: Db,
+  name: string,
+  kind: string,
+  config: Record<string, unknown> | undefined,
+  now: Date,
+): Promise<{ cursor: string | null } | undefined> {
+  await db
+    .insert(syncSources)
+    .values({ name, kind, ...(config ? { config } : {}) })
+    .onConflictDoUpdate({ target: syncSources.name, set: { kind, ...(config ? { config } : {}) } })
+  const until = new Date(now.getTime() + LEASE_MS)
+  const rows = await queryRows<{ cursor: string | null }>(
+    db,
+    sql`UPDATE sync_sources SET locked_until = ${until.toISOString()}, last_run_at = ${now.toISOString()}
+        WHERE name = ${name} AND (locked_until IS NULL OR locked_until < ${now.toISOString()})
+        RETURNING cursor`,
+    'take the sync lease',
+  )
+  return rows[0]
+}
+
+export async function renewLease(db: Db, name: string, now: Date, cursor?: string): Promise<void> {
+  await db
+    .update(syncSources)
+    .set({ lockedUntil: new Date(now.getTime() + LEASE_MS), ...(cursor !== undefined ? { cursor } : {}) })
+    .where(eq(syncSources.name, name))
+}
+
+/** Ends a run: releases the lease; on success stores the new cursor and the success time. */
+export async function releaseSource(
+  db: Db,
+  name: string,
+  outcome: { ok: true; cursor?: string; at: Date } | { ok: false; error: string },
+): Promise<void> {
+  await db
+    .update(syncSources)
+    .set(
+      outcome.ok
+        ? {
+            lockedUntil: null,
+            lastSuccessAt: outcome.at,
+            lastError: null,
+            ...(outcome.cursor !== undefined ? { cursor: outcome.cursor } : {}),
+          }
+        : { lockedUntil: null, lastError: outcome.error },
+    )
+    .where(eq(syncSources.name, name))
+}
+
+export async function startRun(db: Db, source: string): Promise<number> {
+  const [row] = await db.insert(syncRuns).values({ source }).returning({ id: syncRuns.id })
+  return row?.id as number
+}
+
+export async function finishRun(
+  db: Db,
+  id: number,
+  values: Partial<typeof syncRuns.$inferInsert> & { status: 'ok' | 'failed' },
+): Promise<void> {
+  await db
+    .update(syncRuns)
+    .set({ ...values, finishedAt: new Date() })
+    .where(eq(syncRuns.id, id))
+}
+
+export async function getItem(db: Db, source: string, itemId: string): Promise<ItemState | undefined> {
+  const [row] = await db
+    .select()
+    .from(syncItems)
+    .where(and(eq(syncItems.source, source), eq(syncItems.itemId, itemId)))
+  return row
+}
+
+export async function putItem(db: Db, row: typeof syncItems.$inferInsert): Promise<void> {
+  const { source, itemId, ...rest } = row
+  await db
+    .insert(syncItems)
+    .values(row)
+    .onConflictDoUpdate({ target: [syncItems.source, syncItems.itemId], set: rest })
+}
+
+/** Items that failed last time: every run retries them. */
+export async function failedItems(db: Db, source: string): Promise<ItemState[]> {
+  return db
+    .select()
+    .from(syncItems)
+    .where(
+      and(eq(syncItems.source, source), sql`${syncItems.failedAt} IS NOT NULL`, isNull(syncItems.deletedAt)),
+    )
+}
+
+/** Ids of the items currently in the index for a source. */
+export async function liveItemIds(db: Db, source: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: syncItems.itemId })
+    .from(syncItems)
+    .where(
+      and(
+        eq(syncItems.source, source),
+        isNull(syncItems.deletedAt),
+        sql`${syncItems.documentId} IS NOT NULL`,
+      ),
+    )
+  return rows.map((r) => r.id)
+}
+
+/**
+ * A rename or move that the source reports (git): the document and the item take the new id in
+ * one transaction, so the document keeps its row (its approved answers, its history).
+ */
+export async function renameItem(
+  db: Db,
+  kind: string,
+  source: string,
+  from: string,
+  to: string,
+  sourcePath: (id: string) => string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db
+    // A target that is already known (re-added) is not a rename: the feed's add and delete apply.
+    if (await getItem(t, source, to)) return false
+    const moved = await t
+      .update(syncItems)
+      .set({ itemId: to })
+      .where(and(eq(syncItems.source, source), eq(syncItems.itemId, from)))
+      .returning({ id: syncItems.itemId })
+    if (moved.length === 0) return false
+    await t
+      .update(documents)
+      .set({ sourcePath: sourcePath(to) })
+      .where(
+        and(
+          eq(documents.sourceKind, kind),
+          eq(documents.sourcePath, sourcePath(from)),
+          isNull(documents.deletedAt),
+        ),
+      )
+    return true
+  })
+}
+
+/** A moved page's new link, without touching its passages. */
+export async function setDocumentUrl(db: Db, documentId: number, url: string | null): Promise<void> {
+  await db.update(documents).set({ url }).where(eq(documents.id, documentId))
+}
