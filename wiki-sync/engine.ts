@@ -136,7 +136,8 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     // the row, not the passages.
     const hash = await sha256Hex(itemMarkdown({ ...item, url: '', location: '' }, source.audience))
     if (current && known.contentHash === hash) {
-      if ((item.url ?? null) !== known.url) await state.setDocumentUrl(db, known.documentId as number, item.url ?? null)
+      if ((item.url ?? null) !== known.url)
+        await state.setDocumentUrl(db, known.documentId as number, item.url ?? null)
       await state.putItem(db, {
         source: name,
         itemId: ref.id,
@@ -194,10 +195,20 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
       if (page.cursor !== undefined) cursor = page.cursor
       await state.renewLease(db, name, now())
     }
-    // Pruning: whatever the source no longer lists (deleted, moved out of scope, no longer visible).
+    // Pruning: whatever the source no longer lists (deleted, moved out of scope, no longer
+    // visible). A listing may miss live pages without saying so (Notion's search is documented as
+    // not exhaustive), so a missing id is only deleted once fetching it confirms it is gone.
     const live = await connector.liveIds(o.signal)
     for (const id of await state.liveItemIds(db, name)) {
-      if (!live.has(id)) await remove(id)
+      if (live.has(id)) continue
+      const still = await connector.fetch({ id, version: '', updatedAt: now() }, o.signal).then(
+        (item) => item !== null,
+        (e: unknown) => {
+          if (isConnectorError(e) && e.code === 'AUTH') throw e
+          return true // unknown: keep it, the next run looks again
+        },
+      )
+      if (!still) await remove(id)
     }
     await state.releaseSource(db, name, { ok: true, at: now(), ...(cursor !== undefined ? { cursor } : {}) })
   } catch (e) {

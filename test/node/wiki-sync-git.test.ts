@@ -228,6 +228,25 @@ describe('wiki sync from a git repository', () => {
     expect(next).toMatchObject({ status: 'ok', changed: 0, unchanged: 1 })
   })
 
+  it('deletes a page missing from the listing only when fetching it confirms it is gone', async () => {
+    const real = source().connector
+    // A listing that silently misses a live page (Notion's search is not exhaustive).
+    const forgetful: Connector = {
+      ...real,
+      kind: real.kind,
+      changes: (c, s) => real.changes(c, s),
+      fetch: (r, s) => real.fetch(r, s),
+      async liveIds(s) {
+        const ids = await real.liveIds(s)
+        ids.delete('policies/remote.md')
+        return ids
+      },
+    }
+    const r = await sync(forgetful)
+    expect(r).toMatchObject({ status: 'ok', deleted: 0 })
+    expect((await live()).map((d) => d.path)).toContain('handbook/policies/remote.md')
+  })
+
   it('lets only one run hold a source at a time', async () => {
     const results = await Promise.all([sync(), sync()])
     expect(results.map((r) => r.status).sort()).toEqual(['busy', 'ok'])

@@ -2,7 +2,7 @@ import { ConnectorError } from '../connector'
 
 /**
  * The one HTTP helper of the remote connectors: JSON GET/POST with the retry policy the platforms
- * document. 429 and 503 honour `Retry-After` (seconds or an HTTP date), other 5xx and network
+ * document. 429 and 503 honour `Retry-After` (seconds or an HTTP date), 408, 409, other 5xx and network
  * errors back off exponentially with jitter, capped; 401/403 are `AUTH` at once (retrying a bad
  * token only burns the rate limit); 404 is `NOT_FOUND`. Injected `fetch` and `sleep` for tests.
  */
@@ -70,7 +70,8 @@ export async function requestJson<T>(url: string, spec: RequestSpec, o: HttpOpti
     const detail = `${spec.method ?? 'GET'} ${url} → ${res.status}${text ? `: ${text.slice(0, 300)}` : ''}`
     if (res.status === 401 || res.status === 403) throw new ConnectorError('AUTH', detail, res.status)
     if (res.status === 404) throw new ConnectorError('NOT_FOUND', detail, res.status)
-    if (res.status === 429 || res.status >= 500) {
+    if (res.status === 408 || res.status === 409 || res.status === 429 || res.status >= 500) {
+      // 409: Notion's conflict_error ("retry the request"); 408: a timeout on their side.
       last = new ConnectorError(res.status === 429 ? 'RATE_LIMITED' : 'UPSTREAM', detail, res.status)
       if (attempt < attempts) {
         const wait = retryAfterMs(res.headers.get('retry-after')) ?? backoff(attempt, maxWait)

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { isConnectorError } from '../../wiki-sync/connector'
 import { answer } from '../answering/answer'
 import { isPolicybotError, messageOf } from '../errors'
 import { reindex } from '../knowledge/reindex'
@@ -10,6 +11,7 @@ import { exportApprovedCommand } from './commands/export-approved'
 import { ingestCommand } from './commands/ingest'
 import { serveCommand } from './commands/serve'
 import { startCommand } from './commands/start'
+import { renderSources, sourcesStatus, syncCommand } from './commands/sync'
 import { loadConfig } from './config'
 import { type Context, openContext } from './context'
 import { readDevVars } from './dev-vars'
@@ -31,6 +33,10 @@ Usage:
   policybot serve [--port 8788]          Local web page and JSON API on 127.0.0.1 (Node only)
   policybot export-approved [--out FILE] Approved answers as instruction-tuning JSONL
                                          (instruction, input, output) for LoRA training
+  policybot sync [--source NAME] [--sources FILE]
+                                         Sync wiki sources (git, Confluence, Notion): only
+                                         changed pages are re-embedded, deleted ones removed
+  policybot sources [--json]             Each wiki source's freshness and last run
 
 Options:
   --data DIR          Data directory (env POLICYBOT_DATA, default .policybot)
@@ -67,6 +73,8 @@ export async function main(
     'serve',
     'start',
     'export-approved',
+    'sync',
+    'sources',
   ]
   if (!commands.includes(command)) {
     out.progress(`Unknown command "${command}".\n\n${USAGE}`)
@@ -183,9 +191,28 @@ export async function main(
       case 'export-approved':
         await exportApprovedCommand(ctx.database.db, args.values.out, out)
         return 0
+      case 'sync':
+        return await syncCommand(
+          ctx,
+          env,
+          {
+            ...(args.values.source ? { source: args.values.source } : {}),
+            ...(args.values.sources ? { sources: args.values.sources } : {}),
+          },
+          out,
+        )
+      case 'sources': {
+        const list = await sourcesStatus(ctx)
+        out.result(args.values.json ? JSON.stringify(list, null, 2) : renderSources(list))
+        return 0
+      }
     }
     return 2
   } catch (e) {
+    if (isConnectorError(e) && e.code === 'CONFIG') {
+      out.progress(e.message)
+      return 2
+    }
     out.progress(isPolicybotError(e) ? e.message : `Unexpected error: ${messageOf(e)}`)
     return isPolicybotError(e, 'CONFIG_INVALID') ? 2 : 1
   } finally {
@@ -205,6 +232,8 @@ function parse(argv: string[]) {
       out: { type: 'string' },
       questions: { type: 'string' },
       port: { type: 'string' },
+      source: { type: 'string' },
+      sources: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })

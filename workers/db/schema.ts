@@ -351,7 +351,10 @@ export const syncRuns = pgTable(
     deleted: integer('deleted').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     embeddedChunks: integer('embedded_chunks').notNull().default(0),
-    failures: jsonb('failures').$type<Array<{ id: string; title?: string; error: string }>>().notNull().default([]),
+    failures: jsonb('failures')
+      .$type<Array<{ id: string; title?: string; error: string }>>()
+      .notNull()
+      .default([]),
     error: text('error'),
   },
   (t) => [index('sync_runs_source').on(t.source, t.startedAt)],

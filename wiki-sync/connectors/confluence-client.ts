@@ -1,0 +1,114 @@
+import { z } from 'zod'
+import { ConnectorError } from '../connector'
+import { requestJson } from './http'
+
+/**
+ * The Confluence Cloud REST API v2 as the connector uses it: Basic auth with an Atlassian account
+ * email and API token, minimal schemas of the fields we read, and cursor pagination through
+ * `_links.next` (a URL relative to the site, `/wiki/api/v2/…?cursor=…`; the same URL is in the
+ * `Link` header, which `requestJson` does not surface). Edge-safe: `fetch`, `btoa`, `TextEncoder`.
+ */
+export interface ConfluenceClientOptions {
+  /** The site, `https://acme.atlassian.net`; only its origin is used (`…/wiki` is fine too). */
+  baseUrl: string
+  email: string
+  apiToken: string
+  fetch?: typeof fetch
+  sleep?: (ms: number) => Promise<void>
+}
+
+/** Ids are strings in v2; older responses and `serialize-ids-as-strings=false` send numbers. */
+const id = z.union([z.string(), z.number()]).transform(String)
+const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date-time')
+
+/** `PageBulk` / `PageSingle`: the fields we read. */
+export const pageSchema = z.object({
+  id,
+  status: z.string(),
+  title: z.string(),
+  spaceId: id,
+  parentId: id.nullish(),
+  authorId: z.string().nullish(),
+  version: z.object({ number: z.number(), createdAt: timestamp }),
+  body: z.object({ storage: z.object({ value: z.string() }).optional() }).optional(),
+  _links: z.object({ webui: z.string().optional(), base: z.string().optional() }).optional(),
+})
+export type ConfluencePage = z.infer<typeof pageSchema>
+
+/** `SpaceBulk`: the fields we read. */
+export const spaceSchema = z.object({ id, key: z.string(), name: z.string().optional() })
+export type ConfluenceSpace = z.infer<typeof spaceSchema>
+
+/** `Label`: the fields we read. */
+export const labelSchema = z.object({ name: z.string() })
+
+export interface ConfluenceClient {
+  /** The site's origin, `https://acme.atlassian.net`. */
+  readonly site: string
+  /** GETs `path` (`/wiki/api/v2/…` with its query) and checks it against `schema`. */
+  get<T extends z.ZodType>(path: string, schema: T, signal?: AbortSignal): Promise<z.infer<T>>
+  /** Every page of a `MultiEntityResult` list, following `_links.next` until it is absent. */
+  list<T extends z.ZodType>(path: string, item: T, signal?: AbortSignal): AsyncGenerator<z.infer<T>[]>
+}
+
+/** A client for one site and one set of credentials; it never sends them to another origin. */
+export function createConfluenceClient(o: ConfluenceClientOptions): ConfluenceClient {
+  const site = siteRoot(o.baseUrl)
+  const authorization = `Basic ${base64(`${o.email}:${o.apiToken}`)}`
+
+  async function get<T extends z.ZodType>(path: string, schema: T, signal?: AbortSignal) {
+    const url = new URL(path, `${site}/`)
+    // `_links.next` comes from the response: a link to another host must not get our token.
+    if (url.origin !== site) {
+      throw new ConnectorError('BAD_RESPONSE', `Confluence sent a link to another site: ${url.origin}`)
+    }
+    const json = await requestJson<unknown>(
+      url.href,
+      { headers: { authorization } },
+      { fetch: o.fetch, sleep: o.sleep, signal },
+    )
+    const parsed = schema.safeParse(json)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const where = issue?.path.join('.') || 'body'
+      throw new ConnectorError('BAD_RESPONSE', `GET ${url.pathname}: ${where}: ${issue?.message}`)
+    }
+    return parsed.data as z.infer<T>
+  }
+
+  async function* list<T extends z.ZodType>(path: string, item: T, signal?: AbortSignal) {
+    const page = z.object({
+      results: z.array(item),
+      _links: z.object({ next: z.string().nullish() }).optional(),
+    })
+    let next: string | null | undefined = path
+    const seen = new Set<string>()
+    while (next) {
+      // A server that hands back a link it already gave would otherwise loop for ever.
+      if (seen.has(next)) throw new ConnectorError('BAD_RESPONSE', `Confluence repeated the page ${next}`)
+      seen.add(next)
+      const body: z.infer<typeof page> = await get(next, page, signal)
+      yield body.results as z.infer<T>[]
+      next = body._links?.next
+    }
+  }
+
+  return { site, get, list }
+}
+
+function siteRoot(baseUrl: string): string {
+  let url: URL
+  try {
+    url = new URL(baseUrl)
+  } catch {
+    throw new ConnectorError('CONFIG', `Confluence baseUrl is not a URL: ${JSON.stringify(baseUrl)}`)
+  }
+  // Atlassian's `_links.next` is relative to the origin (`/wiki/api/v2/…`), so a path prefix
+  // could not survive pagination anyway.
+  return url.origin
+}
+
+/** UTF-8 safe: `btoa` alone throws on characters outside Latin-1. */
+function base64(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+}

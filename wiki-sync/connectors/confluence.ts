@@ -1,0 +1,214 @@
+import { htmlToMarkdown } from '../../workers/knowledge/parse/html-to-markdown'
+import { type ChangePage, type Connector, ConnectorError, type Item, type ItemRef } from '../connector'
+import {
+  type ConfluencePage,
+  type ConfluenceSpace,
+  createConfluenceClient,
+  labelSchema,
+  pageSchema,
+  spaceSchema,
+} from './confluence-client'
+import { storageToHtml } from './confluence-storage'
+
+/** Options of `createConfluenceConnector`. */
+export interface ConfluenceOptions {
+  /** The site, `https://acme.atlassian.net`. */
+  baseUrl: string
+  /** The Atlassian account the API token belongs to. */
+  email: string
+  apiToken: string
+  /** Space keys to sync (`HR`, `ENG`); an unknown key fails with `CONFIG`. */
+  spaceKeys: string[]
+  /** When set, only pages carrying at least one of these labels are synced. */
+  labels?: string[]
+  /** Who may read every page of these spaces (group names); absent means everyone. */
+  audience?: string[]
+  fetch?: typeof fetch
+  sleep?: (ms: number) => Promise<void>
+  /** Pages per list request, 1–250 (the API's maximum); default 100. */
+  pageSize?: number
+}
+
+/** Feed statuses: `current` is live, the others tell the engine to delete (the default omits trash). */
+const FEED_STATUSES = ['current', 'archived', 'trashed']
+/** Label lookups in flight at once: enough to hide latency, few enough to stay clear of 429s. */
+const LABEL_CONCURRENCY = 4
+
+/**
+ * A wiki connector for Confluence Cloud spaces over the REST API v2. `changes` lists each space
+ * newest-modified first and stops at the cursor (the newest `version.createdAt` of the last
+ * completed run); a descending feed has no safe checkpoint before its end, so only the last page
+ * carries the new cursor. `fetch` returns the page's storage format as Markdown; `liveIds` lists
+ * every current page. Edge-safe: it runs in the Worker's queue consumer as well as in Node.
+ */
+export function createConfluenceConnector(options: ConfluenceOptions): Connector {
+  if (options.spaceKeys.length === 0) throw new ConnectorError('CONFIG', 'Confluence spaceKeys is empty')
+  if (!options.email || !options.apiToken) {
+    throw new ConnectorError('CONFIG', 'Confluence needs an account email and an API token')
+  }
+  const client = createConfluenceClient(options)
+  const limit = String(Math.min(250, Math.max(1, Math.trunc(options.pageSize ?? 100))))
+  const wanted = options.labels?.length ? new Set(options.labels.map((l) => l.toLowerCase())) : undefined
+  const audience = options.audience?.map((g) => g.toLowerCase())
+  let spaces: Promise<ConfluenceSpace[]> | undefined
+
+  /** Space ids from keys, once per connector; a failed lookup is retried on the next call. */
+  function resolveSpaces(signal?: AbortSignal): Promise<ConfluenceSpace[]> {
+    spaces ??= lookUpSpaces(signal).catch((e: unknown) => {
+      spaces = undefined
+      throw e
+    })
+    return spaces
+  }
+
+  async function lookUpSpaces(signal?: AbortSignal): Promise<ConfluenceSpace[]> {
+    const found: ConfluenceSpace[] = []
+    for (const key of options.spaceKeys) {
+      const query = new URLSearchParams({ keys: key })
+      const results = await collect(client.list(`/wiki/api/v2/spaces?${query}`, spaceSchema, signal))
+      const space = results.find((s) => s.key === key) ?? results.find((s) => eqIgnoreCase(s.key, key))
+      if (!space) {
+        throw new ConnectorError(
+          'CONFIG',
+          `Confluence space "${key}" does not exist or ${options.email} cannot see it: check spaceKeys`,
+        )
+      }
+      found.push(space)
+    }
+    return found
+  }
+
+  /** The page's label names, every page of them; `NOT_FOUND` when the page is gone. */
+  async function labelsOf(pageId: string, signal?: AbortSignal): Promise<string[]> {
+    const path = `/wiki/api/v2/pages/${encodeURIComponent(pageId)}/labels?limit=${limit}`
+    return (await collect(client.list(path, labelSchema, signal))).map((l) => l.name)
+  }
+
+  const carriesWantedLabel = (labels: string[]) => !wanted || labels.some((l) => wanted.has(l.toLowerCase()))
+
+  /** Refs for one page of the feed: label-filtered live pages, and every gone page as deleted. */
+  async function refsOf(pages: ConfluencePage[], signal?: AbortSignal): Promise<ItemRef[]> {
+    const refs = await mapLimit(pages, LABEL_CONCURRENCY, async (p): Promise<ItemRef | undefined> => {
+      const ref = { id: p.id, version: String(p.version.number), updatedAt: new Date(p.version.createdAt) }
+      if (p.status !== 'current') return { ...ref, deleted: true }
+      if (!wanted) return ref
+      const labels = await orNotFound(labelsOf(p.id, signal))
+      if (labels === null) return { ...ref, deleted: true }
+      return carriesWantedLabel(labels) ? ref : undefined
+    })
+    return refs.filter((r) => r !== undefined)
+  }
+
+  async function* changes(cursor: string | undefined, signal?: AbortSignal): AsyncGenerator<ChangePage> {
+    // An unreadable cursor means a full listing, which is always safe: unchanged versions cost nothing.
+    const since = cursor === undefined ? Number.NaN : Date.parse(cursor)
+    let newest = Number.isNaN(since) ? undefined : since
+    let held: ItemRef[] | undefined
+    for (const space of await resolveSpaces(signal)) {
+      const query = new URLSearchParams({ limit, sort: '-modified-date' })
+      for (const s of FEED_STATUSES) query.append('status', s)
+      for await (const batch of client.list(
+        `/wiki/api/v2/spaces/${space.id}/pages?${query}`,
+        pageSchema,
+        signal,
+      )) {
+        // Newest first: the first page at or before the cursor ends this space.
+        const stop = batch.findIndex((p) => !Number.isNaN(since) && Date.parse(p.version.createdAt) <= since)
+        const fresh = stop === -1 ? batch : batch.slice(0, stop)
+        for (const p of fresh) newest = Math.max(newest ?? 0, Date.parse(p.version.createdAt))
+        const refs = await refsOf(fresh, signal)
+        if (refs.length > 0) {
+          // Hold one page back: the last one must carry the cursor.
+          if (held) yield { items: held }
+          held = refs
+        }
+        if (stop !== -1) break
+      }
+    }
+    const next = newest === undefined ? undefined : newest === since ? cursor : new Date(newest).toISOString()
+    yield { items: held ?? [], ...(next !== undefined ? { cursor: next } : {}) }
+  }
+
+  async function fetchItem(ref: ItemRef, signal?: AbortSignal): Promise<Item | null> {
+    const path = `/wiki/api/v2/pages/${encodeURIComponent(ref.id)}?body-format=storage`
+    const page = await orNotFound(client.get(path, pageSchema, signal))
+    if (page === null || page.status !== 'current') return null
+    // A page moved to a space we do not sync is gone from our point of view.
+    const space = (await resolveSpaces(signal)).find((s) => s.id === page.spaceId)
+    if (!space) return null
+    const labels = await orNotFound(labelsOf(page.id, signal))
+    if (labels === null || !carriesWantedLabel(labels)) return null
+    const base = page._links?.base ?? `${client.site}/wiki`
+    const webui = page._links?.webui
+    return {
+      id: page.id,
+      version: String(page.version.number),
+      title: page.title,
+      ...(webui ? { url: `${base}${webui}` } : {}),
+      updatedAt: new Date(page.version.createdAt),
+      ...(page.authorId ? { author: page.authorId } : {}),
+      ...(audience ? { audience: [...audience] } : {}),
+      labels,
+      location: space.key,
+      markdown: htmlToMarkdown(storageToHtml(page.body?.storage?.value ?? '')),
+    }
+  }
+
+  async function liveIds(signal?: AbortSignal): Promise<Set<string>> {
+    const ids = new Set<string>()
+    for (const space of await resolveSpaces(signal)) {
+      const query = new URLSearchParams({ limit, status: 'current' })
+      for await (const batch of client.list(
+        `/wiki/api/v2/spaces/${space.id}/pages?${query}`,
+        pageSchema,
+        signal,
+      )) {
+        const current = batch.filter((p) => p.status === 'current')
+        const keep = await mapLimit(current, LABEL_CONCURRENCY, async (p) => {
+          if (!wanted) return true
+          // A page deleted while we list is not live: leaving it out is right, not partial.
+          const labels = await orNotFound(labelsOf(p.id, signal))
+          return labels !== null && carriesWantedLabel(labels)
+        })
+        for (const [i, p] of current.entries()) if (keep[i]) ids.add(p.id)
+      }
+    }
+    return ids
+  }
+
+  return { kind: 'confluence', changes, fetch: fetchItem, liveIds }
+}
+
+/** The value, or null when the API said 404 (checked by `code`: bundles may duplicate classes). */
+async function orNotFound<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise
+  } catch (e) {
+    if ((e as { code?: unknown } | null)?.code === 'NOT_FOUND') return null
+    throw e
+  }
+}
+
+async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const all: T[] = []
+  for await (const page of pages) all.push(...page)
+  return all
+}
+
+/** `items.map(fn)` with at most `limit` calls in flight, results in input order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
+
+function eqIgnoreCase(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase()
+}

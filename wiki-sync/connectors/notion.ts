@@ -1,0 +1,290 @@
+import { z } from 'zod'
+import { type ChangePage, type Connector, ConnectorError, type Item, type ItemRef } from '../connector'
+import { type HttpOptions, type RequestSpec, requestJson } from './http'
+import {
+  BlockSchema,
+  blocksToMarkdown,
+  type NotionBlock,
+  OWN_PAGE_TYPES,
+  plainText,
+  RichTextSchema,
+} from './notion-blocks'
+
+/** The API version we speak: request and response shapes below are this version's. */
+export const NOTION_VERSION = '2022-06-28'
+
+/** How to reach one Notion workspace, and which of its pages to sync. */
+export interface NotionOptions {
+  /** An internal integration secret or OAuth access token. */
+  token: string
+  /** Default `https://api.notion.com`. */
+  baseUrl?: string
+  /** Only the pages (rows) of these databases; without it, every page the integration can see. */
+  databaseIds?: string[]
+  /** Who may read the synced pages (group names, lower-cased here); absent means everyone. */
+  audience?: string[]
+  fetch?: typeof fetch
+  sleep?: (ms: number) => Promise<void>
+  /** Results per list request, 1 to 100 (Notion's maximum, the default). */
+  pageSize?: number
+  /**
+   * How far before the cursor an incremental listing still reads (default 5 minutes). Search's index
+   * lags edits (developers.notion.com/reference/search-optimizations-and-limitations); re-listed pages
+   * whose version is unchanged cost the engine nothing.
+   */
+  lookbackMs?: number
+  /** The clock, for deciding whether a page's edit minute is over (see `fetch`). */
+  now?: () => Date
+}
+
+const DEFAULT_LOOKBACK_MS = 5 * 60_000
+// `last_edited_time` is rounded down to the minute; add a minute for clock skew between us and Notion.
+const OPEN_MINUTE_MS = 2 * 60_000
+
+const PageSchema = z.object({
+  object: z.literal('page'),
+  id: z.string(),
+  url: z.string(),
+  last_edited_time: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a timestamp'),
+  last_edited_by: z.object({ id: z.string() }).optional(),
+  archived: z.boolean().optional(),
+  in_trash: z.boolean().optional(),
+  parent: z
+    .object({
+      type: z.string(),
+      database_id: z.string().optional(),
+      page_id: z.string().optional(),
+      block_id: z.string().optional(),
+    })
+    .optional(),
+  properties: z.record(
+    z.string(),
+    z.object({ type: z.string(), title: z.array(RichTextSchema).optional() }).loose(),
+  ),
+})
+type NotionPage = z.infer<typeof PageSchema>
+
+const ListSchema = z.object({
+  results: z.array(z.unknown()),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable(),
+})
+
+type Source = { kind: 'search' } | { kind: 'database'; id: string }
+type Direction = 'ascending' | 'descending'
+
+/**
+ * A connector for one Notion workspace, through the public REST API (`fetch` only, so it runs in the
+ * Worker too). Pages come from `POST /v1/search` (every page shared with the integration) or, with
+ * `databaseIds`, from `POST /v1/databases/{id}/query`; bodies from the block children endpoint,
+ * walked recursively and converted by `blocksToMarkdown`. The version stamp is `last_edited_time`.
+ * Throws `CONFIG` for unusable options.
+ */
+export function createNotionConnector(options: NotionOptions): Connector {
+  if (!options.token) throw new ConnectorError('CONFIG', 'Notion: the integration token is empty')
+  const pageSize = options.pageSize ?? 100
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100)
+    throw new ConnectorError('CONFIG', `Notion: pageSize must be an integer from 1 to 100, not ${pageSize}`)
+  const base = (options.baseUrl ?? 'https://api.notion.com').replace(/\/+$/, '')
+  const lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS
+  const now = options.now ?? (() => new Date())
+  const audience = options.audience?.map((g) => g.toLowerCase())
+  const sources: Source[] = options.databaseIds
+    ? options.databaseIds.map((id) => ({ kind: 'database', id }))
+    : [{ kind: 'search' }]
+
+  const call = (path: string, spec: RequestSpec, signal?: AbortSignal) => {
+    const http: HttpOptions = { fetch: options.fetch, sleep: options.sleep, signal }
+    const headers = { Authorization: `Bearer ${options.token}`, 'Notion-Version': NOTION_VERSION }
+    return requestJson<unknown>(`${base}${path}`, { ...spec, headers }, http)
+  }
+
+  /** One source's pages, a response at a time, sorted by `last_edited_time`. */
+  async function* listPages(source: Source, direction: Direction, signal?: AbortSignal) {
+    let cursor: string | undefined
+    do {
+      const page = { page_size: pageSize, ...(cursor ? { start_cursor: cursor } : {}) }
+      const list = parse(ListSchema, await listRequest(source, direction, page, signal), 'list')
+      yield list.results
+        .filter((r) => (r as { object?: unknown }).object === 'page')
+        .map((r) => parse(PageSchema, r, 'page'))
+      cursor = list.has_more ? (list.next_cursor ?? undefined) : undefined
+    } while (cursor)
+  }
+
+  async function listRequest(source: Source, direction: Direction, page: object, signal?: AbortSignal) {
+    if (source.kind === 'search') {
+      const body = {
+        filter: { property: 'object', value: 'page' },
+        sort: { timestamp: 'last_edited_time', direction },
+        ...page,
+      }
+      return call('/v1/search', { method: 'POST', body }, signal)
+    }
+    const body = { sorts: [{ timestamp: 'last_edited_time', direction }], ...page }
+    try {
+      return await call(
+        `/v1/databases/${encodeURIComponent(source.id)}/query`,
+        { method: 'POST', body },
+        signal,
+      )
+    } catch (e) {
+      if (!hasCode(e, 'NOT_FOUND')) throw e
+      throw new ConnectorError(
+        'CONFIG',
+        `Notion database ${source.id} was not found: check the id in databaseIds and that the database is shared with the integration`,
+        404,
+        { cause: e },
+      )
+    }
+  }
+
+  /** A block's children, all of their pages, and theirs in turn (child pages excepted). */
+  async function loadChildren(blockId: string, seen: Set<string>, signal?: AbortSignal) {
+    const blocks: NotionBlock[] = []
+    let cursor: string | undefined
+    do {
+      const query = new URLSearchParams({ page_size: String(pageSize) })
+      if (cursor) query.set('start_cursor', cursor)
+      const path = `/v1/blocks/${encodeURIComponent(blockId)}/children?${query}`
+      const list = parse(ListSchema, await call(path, {}, signal), 'block list')
+      blocks.push(...list.results.map((r) => parse(BlockSchema, r, 'block')))
+      cursor = list.has_more ? (list.next_cursor ?? undefined) : undefined
+    } while (cursor)
+    for (const block of blocks) {
+      if (!block.has_children || OWN_PAGE_TYPES.has(block.type) || seen.has(block.id)) continue
+      seen.add(block.id) // a synced block can show the same content twice; never loop
+      try {
+        block.children = await loadChildren(block.id, seen, signal)
+      } catch (e) {
+        // Deleted between listing its parent and now: the page's next edit time brings us back.
+        if (!hasCode(e, 'NOT_FOUND')) throw e
+      }
+    }
+    return blocks
+  }
+
+  return {
+    kind: 'notion',
+
+    /**
+     * Newest first, stopping at the first page edited before `cursor` minus the look-back. Notion
+     * rounds `last_edited_time` down to the minute, so a page edited again in the cursor's minute has
+     * a time *equal* to the cursor: we stop only on strictly older pages and re-list that minute, and
+     * the engine skips pages whose stored version matches. A descending feed has no safe
+     * intermediate checkpoint, so only the final page carries the cursor: the newest time seen.
+     */
+    async *changes(cursor, signal): AsyncIterable<ChangePage> {
+      const since = cursor === undefined ? undefined : Date.parse(cursor)
+      if (Number.isNaN(since))
+        throw new ConnectorError('CONFIG', `Notion: cursor ${cursor} is not a timestamp`)
+      const stopBefore = since === undefined ? undefined : since - lookbackMs
+      let newest = cursor
+      let newestMs = since ?? Number.NEGATIVE_INFINITY
+      let pending: ItemRef[] = []
+      for (const source of sources) {
+        for await (const pages of listPages(source, 'descending', signal)) {
+          const items: ItemRef[] = []
+          let older = false
+          for (const page of pages) {
+            const edited = Date.parse(page.last_edited_time)
+            if (stopBefore !== undefined && edited < stopBefore) {
+              older = true
+              break
+            }
+            items.push(toRef(page))
+            if (edited > newestMs) [newestMs, newest] = [edited, page.last_edited_time]
+          }
+          if (pending.length > 0) yield { items: pending }
+          pending = items
+          if (older) break
+        }
+      }
+      yield newest === undefined ? { items: pending } : { items: pending, cursor: newest }
+    },
+
+    /**
+     * The page and its blocks as Markdown; null when the page is gone, trashed or no longer shared
+     * (Notion answers 404 for both). While the page's edit minute may still be open, the version
+     * gets an `~open` suffix: a second edit in the same minute keeps the same `last_edited_time`, so
+     * the plain stamp would let the engine skip it forever; the suffixed one differs from the next
+     * listing's stamp, so the page is fetched once more after the minute is over.
+     */
+    async fetch(ref, signal): Promise<Item | null> {
+      let page: NotionPage
+      let blocks: NotionBlock[]
+      try {
+        page = parse(PageSchema, await call(`/v1/pages/${encodeURIComponent(ref.id)}`, {}, signal), 'page')
+        if (page.archived || page.in_trash) return null
+        blocks = await loadChildren(page.id, new Set(), signal)
+      } catch (e) {
+        if (hasCode(e, 'NOT_FOUND')) return null
+        throw e
+      }
+      const edited = Date.parse(page.last_edited_time)
+      const open = now().getTime() < edited + OPEN_MINUTE_MS
+      const location = locationOf(page)
+      return {
+        id: page.id,
+        version: open ? `${page.last_edited_time}~open` : page.last_edited_time,
+        title: titleOf(page),
+        url: page.url,
+        updatedAt: new Date(edited),
+        ...(page.last_edited_by ? { author: page.last_edited_by.id } : {}),
+        ...(audience ? { audience: [...audience] } : {}),
+        ...(location ? { location } : {}),
+        markdown: blocksToMarkdown(blocks),
+      }
+    },
+
+    /**
+     * Every non-archived page id, each source listed to its end (oldest first, so a page edited while
+     * we list moves behind us and is still seen). Any failed request throws: never a partial set.
+     */
+    async liveIds(signal) {
+      const ids = new Set<string>()
+      for (const source of sources) {
+        for await (const pages of listPages(source, 'ascending', signal)) {
+          for (const page of pages) if (!page.archived && !page.in_trash) ids.add(page.id)
+        }
+      }
+      return ids
+    },
+  }
+}
+
+function toRef(page: NotionPage): ItemRef {
+  const ref: ItemRef = {
+    id: page.id,
+    version: page.last_edited_time,
+    updatedAt: new Date(page.last_edited_time),
+  }
+  if (page.archived || page.in_trash) ref.deleted = true
+  return ref
+}
+
+/** The page's `title` property (every page has exactly one), as Notion's UI shows an empty one. */
+function titleOf(page: NotionPage): string {
+  const title = Object.values(page.properties).find((p) => p.type === 'title')?.title ?? []
+  return plainText(title).trim() || 'Untitled'
+}
+
+function locationOf(page: NotionPage): string | undefined {
+  const p = page.parent
+  if (!p) return undefined
+  if (p.type === 'database_id' && p.database_id) return `database ${p.database_id}`
+  if (p.type === 'page_id' && p.page_id) return `page ${p.page_id}`
+  if (p.type === 'block_id' && p.block_id) return `block ${p.block_id}`
+  return p.type
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  throw new ConnectorError('BAD_RESPONSE', `Notion: unexpected ${what}: ${z.prettifyError(result.error)}`)
+}
+
+// By `code`, not `instanceof`: bundles may hold two copies of the class.
+function hasCode(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code
+}

@@ -1,0 +1,140 @@
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import type { Connector } from './connector'
+import { ConnectorError } from './connector'
+import { createConfluenceConnector } from './connectors/confluence'
+import { createNotionConnector } from './connectors/notion'
+
+/**
+ * Wiki sources: a sources file (YAML or JSON, `policybot sync --sources FILE`) and/or rows in
+ * `sync_sources` (what the Worker's cron reads). Settings only; the secrets are named by
+ * `tokenEnv` and read from the environment (Worker secrets or the shell). Edge-safe: the git
+ * connector, which runs `git`, is created by `node-sources.ts`.
+ */
+const common = {
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "_" and "-" (at most 64)'),
+  /** Groups that may read every page of the source; empty means everyone. */
+  audience: z.array(z.string()).default([]),
+}
+
+const GitSource = z.strictObject({
+  ...common,
+  kind: z.literal('git'),
+  /** A local repository or a clone URL. */
+  repo: z.string().min(1),
+  branch: z.string().optional(),
+  paths: z.array(z.string()).default([]),
+  urlTemplate: z.string().optional(),
+})
+
+const ConfluenceSource = z.strictObject({
+  ...common,
+  kind: z.literal('confluence'),
+  baseUrl: z.url(),
+  email: z.string().min(3),
+  spaceKeys: z.array(z.string().min(1)).min(1),
+  labels: z.array(z.string()).optional(),
+  tokenEnv: z.string().default('CONFLUENCE_API_TOKEN'),
+})
+
+const NotionSource = z.strictObject({
+  ...common,
+  kind: z.literal('notion'),
+  baseUrl: z.url().optional(),
+  databaseIds: z.array(z.string()).optional(),
+  tokenEnv: z.string().default('NOTION_TOKEN'),
+})
+
+export const SourceSchema = z.discriminatedUnion('kind', [GitSource, ConfluenceSource, NotionSource])
+export type SourceConfig = z.infer<typeof SourceSchema>
+
+const FileSchema = z.strictObject({ sources: z.array(SourceSchema) })
+
+/** Parses a sources file; every problem named by its field (`sources[1].spaceKeys: …`). */
+export function parseSources(text: string, origin = 'sources file'): SourceConfig[] {
+  let raw: unknown
+  try {
+    raw = parseYaml(text)
+  } catch (e) {
+    throw new ConnectorError('CONFIG', `${origin}: not valid YAML/JSON: ${(e as Error).message}`)
+  }
+  const parsed = FileSchema.safeParse(raw ?? {})
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (i) =>
+        `${i.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')}: ${i.message}`,
+    )
+    throw new ConnectorError('CONFIG', `${origin} is invalid:\n  ${issues.join('\n  ')}`)
+  }
+  const names = new Set<string>()
+  for (const s of parsed.data.sources) {
+    if (names.has(s.name)) throw new ConnectorError('CONFIG', `${origin}: source "${s.name}" is listed twice`)
+    names.add(s.name)
+  }
+  return parsed.data.sources
+}
+
+/** A stored source's settings (from `sync_sources.config`), validated the same way. */
+export function storedSource(name: string, kind: string, config: Record<string, unknown>): SourceConfig {
+  const parsed = SourceSchema.safeParse({ ...config, name, kind })
+  if (!parsed.success) {
+    throw new ConnectorError(
+      'CONFIG',
+      `source "${name}": stored settings are invalid: ${parsed.error.issues[0]?.message}`,
+    )
+  }
+  return parsed.data
+}
+
+export interface ConnectorDeps {
+  env: Readonly<Record<string, string | undefined>>
+  fetch?: typeof fetch
+}
+
+/** The connector of a Confluence or Notion source (edge-safe); git sources need `node-sources.ts`. */
+export function createRemoteConnector(source: SourceConfig, deps: ConnectorDeps): Connector {
+  const secret = (name: string) => {
+    const v = deps.env[name]
+    if (!v)
+      throw new ConnectorError(
+        'CONFIG',
+        `source "${source.name}": set ${name} (its API token) in the environment`,
+      )
+    return v
+  }
+  const f = deps.fetch ? { fetch: deps.fetch } : {}
+  switch (source.kind) {
+    case 'confluence':
+      return createConfluenceConnector({
+        baseUrl: source.baseUrl,
+        email: source.email,
+        apiToken: secret(source.tokenEnv),
+        spaceKeys: source.spaceKeys,
+        ...(source.labels ? { labels: source.labels } : {}),
+        ...(source.audience.length ? { audience: source.audience } : {}),
+        ...f,
+      })
+    case 'notion':
+      return createNotionConnector({
+        token: secret(source.tokenEnv),
+        ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),
+        ...(source.databaseIds ? { databaseIds: source.databaseIds } : {}),
+        ...(source.audience.length ? { audience: source.audience } : {}),
+        ...f,
+      })
+    case 'git':
+      throw new ConnectorError(
+        'CONFIG',
+        `source "${source.name}": git sources sync from Node (policybot sync)`,
+      )
+  }
+}
+
+/** The settings stored with a source: everything but its name and kind. */
+export function sourceSettings(source: SourceConfig): Record<string, unknown> {
+  const { name: _n, kind: _k, ...rest } = source
+  return rest
+}

@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { desc, eq, sql } from 'drizzle-orm'
+import { isConnectorError } from '../../../wiki-sync/connector'
+import { type SyncReport, syncSource } from '../../../wiki-sync/engine'
+import { createConnector, loadSourcesFile } from '../../../wiki-sync/node-sources'
+import { type SourceConfig, storedSource } from '../../../wiki-sync/sources'
+import { syncItems, syncRuns, syncSources } from '../../db/schema'
+import { PolicybotError } from '../../errors'
+import type { Context } from '../context'
+import type { Output } from '../output'
+
+/**
+ * `policybot sync [--source NAME] [--sources FILE]` runs the same engine as the Worker's cron, from
+ * Node (git sources only sync here). Sources come from the sources file (`--sources`, else
+ * `POLICYBOT_SOURCES`, else `./sources.yaml` when present) and from the database (sources the
+ * file registered earlier, or configured there). `policybot sources` shows each source's freshness.
+ */
+export async function sourcesFor(
+  ctx: Context,
+  env: Readonly<Record<string, string | undefined>>,
+  file: string | undefined,
+): Promise<SourceConfig[]> {
+  const path = file ?? env.POLICYBOT_SOURCES ?? (existsSync('sources.yaml') ? 'sources.yaml' : undefined)
+  const fromFile = path ? loadSourcesFile(path) : []
+  const names = new Set(fromFile.map((s) => s.name))
+  const stored = await ctx.database.db.select().from(syncSources)
+  const fromDb = stored.filter((r) => !names.has(r.name)).map((r) => storedSource(r.name, r.kind, r.config))
+  return [...fromFile, ...fromDb]
+}
+
+export async function syncCommand(
+  ctx: Context,
+  env: Readonly<Record<string, string | undefined>>,
+  o: { source?: string; sources?: string },
+  out: Output,
+): Promise<number> {
+  let sources = await sourcesFor(ctx, env, o.sources)
+  if (o.source) sources = sources.filter((s) => s.name === o.source)
+  if (sources.length === 0) {
+    throw new PolicybotError(
+      'CONFIG_INVALID',
+      o.source
+        ? `No source named "${o.source}" (see "policybot sources").`
+        : 'No wiki sources: write a sources file (see README "Wiki sync") and pass --sources FILE.',
+    )
+  }
+  let failed = 0
+  for (const s of sources) {
+    let report: SyncReport
+    try {
+      const { name: _n, kind: _k, ...config } = s
+      report = await syncSource(
+        {
+          name: s.name,
+          connector: createConnector(s, { env, cacheDir: join(ctx.config.dataDir, 'sync-cache') }),
+          audience: s.audience,
+          config,
+        },
+        {
+          db: ctx.database.db,
+          embedder: ctx.embedder,
+          maxBytes: ctx.config.maxFileBytes,
+          log: (line) => out.progress(`${s.name}: ${line}`),
+        },
+      )
+    } catch (e) {
+      if (!isConnectorError(e)) throw e
+      out.result(`${s.name}: not synced: ${e.message}`)
+      failed++
+      continue
+    }
+    out.result(describe(report))
+    for (const f of report.failures)
+      out.result(`  failed ${f.id}${f.title ? ` (${f.title})` : ''}: ${f.error}`)
+    if (report.status === 'failed') failed++
+  }
+  if (sources.length > 0) await ctx.database.maintain()
+  return failed > 0 ? 1 : 0
+}
+
+function describe(r: SyncReport): string {
+  if (r.status === 'busy') return `${r.source}: another sync of this source is running; skipped.`
+  const counts = `${r.seen} seen, ${r.changed} changed, ${r.deleted} deleted, ${r.failed} failed, ${r.embeddedChunks} passages embedded`
+  return r.status === 'ok'
+    ? `${r.source}: synced in ${(r.ms / 1000).toFixed(1)} s: ${counts}.`
+    : `${r.source}: sync failed after ${(r.ms / 1000).toFixed(1)} s (${counts}): ${r.error}`
+}
+
+/** Per source: last success, lag, pages in the index, and the last run's counts. */
+export async function sourcesStatus(ctx: Context, now = new Date()) {
+  const db = ctx.database.db
+  const rows = await db.select().from(syncSources).orderBy(syncSources.name)
+  const out = []
+  for (const s of rows) {
+    const [last] = await db
+      .select()
+      .from(syncRuns)
+      .where(eq(syncRuns.source, s.name))
+      .orderBy(desc(syncRuns.startedAt))
+      .limit(1)
+    const [{ n } = { n: 0 }] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(syncItems)
+      .where(
+        sql`${syncItems.source} = ${s.name} AND ${syncItems.deletedAt} IS NULL AND ${syncItems.documentId} IS NOT NULL`,
+      )
+    out.push({
+      name: s.name,
+      kind: s.kind,
+      pages: n,
+      lastSuccessAt: s.lastSuccessAt?.toISOString() ?? null,
+      lagSeconds: s.lastSuccessAt ? Math.round((now.getTime() - s.lastSuccessAt.getTime()) / 1000) : null,
+      lastError: s.lastError,
+      lastRun: last
+        ? {
+            status: last.status,
+            startedAt: last.startedAt.toISOString(),
+            seen: last.seen,
+            changed: last.changed,
+            deleted: last.deleted,
+            failed: last.failed,
+            embeddedChunks: last.embeddedChunks,
+            failures: last.failures,
+          }
+        : null,
+    })
+  }
+  return out
+}
+
+export function renderSources(list: Awaited<ReturnType<typeof sourcesStatus>>): string {
+  if (list.length === 0) return 'No wiki sources yet: run "policybot sync --sources FILE".'
+  const lag = (s: number | null) =>
+    s === null
+      ? 'never synced'
+      : s < 120
+        ? `${s} s ago`
+        : s < 7200
+          ? `${Math.round(s / 60)} min ago`
+          : `${Math.round(s / 3600)} h ago`
+  return list
+    .map((s) => {
+      const r = s.lastRun
+      const run = r
+        ? `last run ${r.status}: ${r.seen} seen, ${r.changed} changed, ${r.deleted} deleted, ${r.failed} failed`
+        : 'no run yet'
+      return `${s.name} (${s.kind}): ${s.pages} pages; last success ${lag(s.lagSeconds)}; ${run}${s.lastError ? `; error: ${s.lastError}` : ''}`
+    })
+    .join('\n')
+}
