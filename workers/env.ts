@@ -28,4 +28,7 @@ export interface Env {
   MAX_UPLOAD_MB?: string
   WEB_CONSOLE?: string
   WEB_ADMIN?: string
+  /** Wiki sync secrets (the names a source's `tokenEnv` gives; these are the defaults). */
+  CONFLUENCE_API_TOKEN?: string
+  NOTION_TOKEN?: string
 }

@@ -7,6 +7,7 @@ import { problem } from './http'
 import { consumeJobs } from './jobs/consumer'
 import type { Job } from './jobs/types'
 import { remindOpenEscalations } from './pipeline/reminders'
+import { enqueueSyncJobs } from './pipeline/wiki-sync'
 import { openServices } from './services'
 import { slackRoutes } from './slack/routes'
 import { webRoutes } from './web/routes'
@@ -46,9 +47,10 @@ export default {
   scheduled: async (_controller, env, ctx) => {
     const svc = await openServices(env)
     ctx.waitUntil(
-      remindOpenEscalations(svc)
-        .catch((e: unknown) => console.error('reminders failed', e))
-        .finally(() => svc.close()),
+      Promise.all([
+        remindOpenEscalations(svc).catch((e: unknown) => console.error('reminders failed', e)),
+        enqueueSyncJobs(svc).catch((e: unknown) => console.error('enqueueing wiki sync failed', e)),
+      ]).finally(() => svc.close()),
     )
   },
 } satisfies ExportedHandler<Env, Job>

@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node'
 import { startLocalEndpoint } from '../../workers/db/local/endpoint'
 import { openPglite } from '../../workers/db/pglite'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
+import { startConfluenceApi } from '../helpers/confluence-api'
 import { smallHandbookFiles } from '../helpers/corpus'
 import { ingestFiles } from '../helpers/db'
 import { startFakeRunner } from '../helpers/fake-runner'
@@ -14,6 +15,7 @@ declare module 'vitest' {
     wsProxy: string
     slackUrl: string
     runnerUrl: string
+    confluenceUrl: string
   }
 }
 
@@ -35,7 +37,10 @@ export default async function setup(project: TestProject) {
   project.provide('slackUrl', slack.url)
   const runner = await startFakeRunner(STREAMED_ANSWER)
   project.provide('runnerUrl', runner.url)
+  const confluence = await startConfluenceApi()
+  project.provide('confluenceUrl', confluence.url)
   return async () => {
+    await confluence.close()
     await slack.close()
     await runner.close()
     await endpoint.close()

@@ -7,6 +7,7 @@ import { deliverDecision } from '../pipeline/deliver'
 import { escalateQuestion } from '../pipeline/escalate'
 import { outboxFor, placeOf } from '../pipeline/places'
 import { ingestUpload } from '../pipeline/upload'
+import { runSyncJob } from '../pipeline/wiki-sync'
 import { openServices, type Services } from '../services'
 import { assistantThreadStarted } from '../slack/assistant'
 import { responseUrlOutbox } from '../slack/outbox'
@@ -36,6 +37,9 @@ export async function runJob(svc: Services, job: Job): Promise<void> {
       return
     case 'assistant_started':
       await assistantThreadStarted(svc, job.place)
+      return
+    case 'sync':
+      await runSyncJob(svc, job.source)
       return
   }
 }

@@ -11,5 +11,7 @@ export type Job =
   | { type: 'deliver'; escalationId: number }
   | { type: 'upload'; place: Place; uploader: string; messageTs: string; files: InboundFile[] }
   | { type: 'assistant_started'; place: Place; user: string }
+  /** One incremental sync of a wiki source (Confluence, Notion), enqueued by the Cron Trigger. */
+  | { type: 'sync'; source: string }
 
 export type JobType = Job['type']

@@ -25,3 +25,11 @@ declare module 'turndown-plugin-gfm' {
   export const strikethrough: TurndownService.Plugin
   export const taskListItems: TurndownService.Plugin
 }
+// @mixmark-io/domino ships a declaration for the module name 'domino' (its upstream name), not
+// for its own; this gives its package name the same API, the part we use.
+declare module '@mixmark-io/domino' {
+  const domino: {
+    createDocument(html?: string, force?: boolean): Document
+  }
+  export default domino
+}

@@ -1,3 +1,4 @@
+import domino from '@mixmark-io/domino'
 import TurndownService from 'turndown'
 import { strikethrough, taskListItems } from 'turndown-plugin-gfm'
 
@@ -35,7 +36,12 @@ export function htmlToMarkdown(html: string): string {
       replacement: (_content, node) => `\n\n${tableToMarkdown(node as unknown as DomLike)}\n\n`,
     })
   }
-  return service.turndown(html)
+  // Parsed here, not by turndown: bundled for Workers, turndown takes its browser build, which
+  // needs a global `document` that workerd does not have ("document is not defined"). domino is the
+  // same pure-JS DOM turndown uses under Node, so Node and the Worker convert identically.
+  // The same wrapper turndown itself parses a string in.
+  const doc = domino.createDocument(`<x-turndown id="turndown-root">${html}</x-turndown>`)
+  return service.turndown(doc.getElementById('turndown-root') as unknown as TurndownService.Node)
 }
 
 function tableToMarkdown(table: DomLike): string {

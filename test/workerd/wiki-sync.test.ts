@@ -1,0 +1,123 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
+import { and, eq, isNull } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { documents, syncRuns, syncSources } from '../../workers/db/schema'
+import type { Env } from '../../workers/env'
+import worker from '../../workers/index'
+import { search } from '../../workers/knowledge/search/search'
+import { openServices, type Services } from '../../workers/services'
+import type { MockPage } from '../helpers/confluence-api'
+import { drainJobs, envWith, sentJobs } from './slack'
+
+/**
+ * Wiki sync on the Worker: the Cron Trigger enqueues a job per Confluence source, the queue
+ * consumer runs the engine against a local Confluence Cloud (REST v2), and changes and deletions
+ * reach retrieval. The Worker runs in workerd; the database is the PGlite endpoint.
+ */
+describe('wiki sync in the Worker', () => {
+  const confluence = inject('confluenceUrl')
+  const bindings: Env = envWith({ CONFLUENCE_API_TOKEN: 'atlassian-api-token' })
+  let svc: Services
+
+  const setPages = (pages: MockPage[]) =>
+    fetch(`${confluence}/__pages`, { method: 'PUT', body: JSON.stringify(pages) }).then((r) => r.json())
+  const requests = async () =>
+    (await (await fetch(`${confluence}/__requests`)).json()) as Array<{
+      path: string
+      authorization?: string
+    }>
+  const cron = async (env: Env) => {
+    const ctx = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }) as never,
+      env,
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+  }
+  const liveConfluence = () =>
+    svc.db
+      .select({ path: documents.sourcePath, title: documents.title, url: documents.url })
+      .from(documents)
+      .where(and(eq(documents.sourceKind, 'confluence'), isNull(documents.deletedAt)))
+  const page = (id: string, title: string, version: number, storage: string): MockPage => ({
+    id,
+    title,
+    version,
+    modifiedAt: `2026-11-2${version}T10:00:00.000Z`,
+    storage,
+  })
+
+  beforeAll(async () => {
+    svc = await openServices(bindings)
+    await svc.db.insert(syncSources).values({
+      name: 'hr-wiki',
+      kind: 'confluence',
+      config: { baseUrl: confluence, email: 'policybot@example.com', spaceKeys: ['HR'] },
+    })
+  })
+  afterAll(() => svc?.close())
+
+  it('syncs a Confluence space from the cron through the queue, with the documented auth', async () => {
+    await setPages([
+      page(
+        '1001',
+        'Sabbatical leave',
+        1,
+        '<h1>Sabbatical</h1><p>After seven years staff may take a three-month sabbatical.</p>',
+      ),
+      page('1002', 'Bike to work', 1, '<p>The company pays for a bicycle lease of up to 3,000 euros.</p>'),
+    ])
+    sentJobs.length = 0
+    await cron(bindings)
+    expect(sentJobs.filter((j) => j.type === 'sync')).toEqual([{ type: 'sync', source: 'hr-wiki' }])
+    const drained = await drainJobs(5, bindings)
+    expect(drained.retried).toBe(0)
+    expect((await liveConfluence()).map((d) => [d.path, d.title]).sort()).toEqual([
+      ['hr-wiki/1001', 'Sabbatical leave'],
+      ['hr-wiki/1002', 'Bike to work'],
+    ])
+    const sent = await requests()
+    const basic = `Basic ${btoa('policybot@example.com:atlassian-api-token')}`
+    expect(sent.every((r) => r.authorization === basic)).toBe(true)
+    expect(sent.map((r) => r.path.split('?')[0])).toEqual(
+      expect.arrayContaining([
+        '/wiki/api/v2/spaces',
+        '/wiki/api/v2/spaces/98306/pages',
+        '/wiki/api/v2/pages/1001',
+      ]),
+    )
+    const hit = (await search(svc.db, svc.embedder, 'how long is a sabbatical?', { k: 1 })).passages[0]
+    expect(hit?.sourcePath).toBe('hr-wiki/1001')
+  })
+
+  it('re-syncs an edited page and removes a deleted one on the next cron', async () => {
+    await setPages([
+      page('1001', 'Sabbatical leave', 2, '<p>After five years staff may take a six-month sabbatical.</p>'),
+    ])
+    await cron(bindings)
+    await drainJobs(5, bindings)
+    expect((await liveConfluence()).map((d) => d.path)).toEqual(['hr-wiki/1001'])
+    const hit = (await search(svc.db, svc.embedder, 'how long is a sabbatical?', { k: 1 })).passages[0]
+    expect(hit?.text).toContain('six-month sabbatical')
+    const bike = (await search(svc.db, svc.embedder, 'bicycle lease euros', { k: 3 })).passages
+    expect(bike.some((p) => p.sourcePath === 'hr-wiki/1002')).toBe(false)
+    const [run] = await svc.db
+      .select()
+      .from(syncRuns)
+      .where(eq(syncRuns.source, 'hr-wiki'))
+      .orderBy(syncRuns.id)
+      .then((rows) => rows.slice(-1))
+    expect(run).toMatchObject({ status: 'ok', changed: 1, deleted: 1, failed: 0 })
+  })
+
+  it('records a missing secret on the source instead of retrying the job', async () => {
+    sentJobs.length = 0
+    const noToken = envWith({})
+    await cron(noToken)
+    const drained = await drainJobs(5, noToken)
+    expect(drained).toMatchObject({ retried: 0, deadLettered: 0 })
+    const [s] = await svc.db.select().from(syncSources).where(eq(syncSources.name, 'hr-wiki'))
+    expect(s?.lastError).toMatch(/set CONFLUENCE_API_TOKEN/)
+  })
+})
