@@ -247,6 +247,22 @@ describe('wiki sync from a git repository', () => {
     expect((await live()).map((d) => d.path)).toContain('handbook/policies/remote.md')
   })
 
+  it('syncs a repository given by clone URL through a bare clone it keeps fetching', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'policybot-clones-'))
+    const remote = (): SyncSource => ({
+      name: 'handbook-remote',
+      connector: createGitConnector({ repo: `file://${repo}`, paths: ['policies/'], cacheDir }),
+    })
+    const first = await syncSource(remote(), { db: database.db, embedder })
+    expect(first.status).toBe('ok')
+    expect(first.changed).toBeGreaterThan(5)
+    write('policies/remote.md', '# Remote work\n\nRemote work is allowed three days a week.\n')
+    commit('three days')
+    const second = await syncSource(remote(), { db: database.db, embedder })
+    expect(second).toMatchObject({ status: 'ok', changed: 1, seen: 1 })
+    rmSync(cacheDir, { recursive: true, force: true })
+  })
+
   it('lets only one run hold a source at a time', async () => {
     const results = await Promise.all([sync(), sync()])
     expect(results.map((r) => r.status).sort()).toEqual(['busy', 'ok'])
