@@ -81,7 +81,7 @@ describe('gpu-runner hot swap and supervision', () => {
     await new Promise((r) => setTimeout(r, 300))
     const { ok, failures } = await traffic.stop()
     expect(failures).toEqual([])
-    expect(ok).toBeGreaterThan(20)
+    expect(ok).toBeGreaterThan(5)
     // The new adapter answers, differently from the base and lora-a.
     const outs = await Promise.all(
       ['tiny', 'tiny:lora-a', 'tiny:lora-b'].map(async (m) =>
