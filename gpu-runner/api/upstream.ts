@@ -83,7 +83,12 @@ function attempt(url: string, body: string, res: ServerResponse, o: ForwardOptio
         attempt(url, body, res, o, 1).then(resolve, reject)
         return
       }
-      const err = new RunnerError('UPSTREAM_FAILED', `llama-server failed: ${e.message}`, { cause: e })
+      // Refused: nothing listens any more (the process just died and its restart is pending), so
+      // the request never reached it and may simply be sent again: 503 + Retry-After, not 502.
+      const err =
+        e.code === 'ECONNREFUSED'
+          ? new RunnerError('NOT_READY', 'llama-server is restarting', { retryAfter: 2, cause: e })
+          : new RunnerError('UPSTREAM_FAILED', `llama-server failed: ${e.message}`, { cause: e })
       failMidway(res, err)
       done(err)
     })
