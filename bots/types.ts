@@ -5,7 +5,7 @@
 
 /** Where a conversation happens: the answer to a question goes to this thread. */
 export interface Place {
-  platform: 'slack' | 'web'
+  platform: 'slack' | 'web' | 'dingtalk'
   /** Workspace / tenant id. */
   team: string
   channel: string

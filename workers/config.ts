@@ -39,6 +39,11 @@ const Schema = z.object({
   WEB_CONSOLE: z.enum(['on', 'off']).default('off'),
   /** Web identity that counts as a policy admin in the local console. */
   WEB_ADMIN: z.string().default('web-admin'),
+  DINGTALK_APP_KEY: z.string().optional(),
+  DINGTALK_APP_SECRET: z.string().optional(),
+  DINGTALK_ROBOT_CODE: z.string().optional(),
+  DINGTALK_API_URL: z.url().default('https://api.dingtalk.com'),
+  DINGTALK_SESSION_ORIGIN: z.url().default('https://oapi.dingtalk.com'),
 })
 
 export type WorkerConfig = Readonly<{
@@ -61,6 +66,8 @@ export type WorkerConfig = Readonly<{
   maxUploadBytes: number
   webConsole: boolean
   webAdmin: string
+  /** DingTalk (HTTP callback mode), when its app key and secret are set. */
+  dingtalk?: { appKey: string; appSecret: string; robotCode: string; apiUrl: string; sessionOrigin: string }
 }>
 
 export class ConfigError extends Error {
@@ -119,6 +126,17 @@ export function workerConfig(env: Env): WorkerConfig {
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 2 ** 20),
     webConsole: e.WEB_CONSOLE === 'on',
     webAdmin: e.WEB_ADMIN,
+    ...(e.DINGTALK_APP_KEY && e.DINGTALK_APP_SECRET
+      ? {
+          dingtalk: {
+            appKey: e.DINGTALK_APP_KEY,
+            appSecret: e.DINGTALK_APP_SECRET,
+            robotCode: e.DINGTALK_ROBOT_CODE ?? e.DINGTALK_APP_KEY,
+            apiUrl: e.DINGTALK_API_URL,
+            sessionOrigin: e.DINGTALK_SESSION_ORIGIN,
+          },
+        }
+      : {}),
   })
   cache.set(env, config)
   return config

@@ -28,6 +28,11 @@ export interface Env {
   MAX_UPLOAD_MB?: string
   WEB_CONSOLE?: string
   WEB_ADMIN?: string
+  DINGTALK_APP_KEY?: string
+  DINGTALK_APP_SECRET?: string
+  DINGTALK_ROBOT_CODE?: string
+  DINGTALK_API_URL?: string
+  DINGTALK_SESSION_ORIGIN?: string
   /** Wiki sync secrets (the names a source's `tokenEnv` gives; these are the defaults). */
   CONFLUENCE_API_TOKEN?: string
   NOTION_TOKEN?: string

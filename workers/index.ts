@@ -2,6 +2,7 @@ import type { ExportedHandler, Response as WorkerResponse } from '@cloudflare/wo
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { ConfigError } from './config'
+import { dingtalkRoutes } from './dingtalk/routes'
 import type { Env } from './env'
 import { problem } from './http'
 import { consumeJobs } from './jobs/consumer'
@@ -21,6 +22,7 @@ export const app = new Hono<{ Bindings: Env }>()
 
 app.get('/healthz', (c) => c.json({ ok: true, service: 'policybot', runtime: navigator.userAgent }))
 app.route('/slack', slackRoutes)
+app.route('/dingtalk', dingtalkRoutes)
 app.route('/', webRoutes)
 
 app.notFound((c) =>

@@ -1,3 +1,4 @@
+import { createDingTalkApi, type DingTalkApi } from '../bots/dingtalk/api'
 import { createSlackApi, type SlackApi } from '../bots/slack/api'
 import { type ChatModel, createOpenAIChat } from './answering/chat-model'
 import { type WorkerConfig, workerConfig } from './config'
@@ -16,6 +17,7 @@ export interface Services {
   embedder: Embedder
   chat?: ChatModel
   slack?: SlackApi
+  dingtalk?: DingTalkApi
   warn(message: string): void
   close(): Promise<void>
 }
@@ -67,6 +69,7 @@ export async function openServices(env: Env): Promise<Services> {
   const slack = config.slack?.botToken
     ? createSlackApi({ token: config.slack.botToken, apiUrl: config.slack.apiUrl })
     : undefined
+  const dingtalk = config.dingtalk ? createDingTalkApi(config.dingtalk) : undefined
   return {
     config,
     env,
@@ -74,6 +77,7 @@ export async function openServices(env: Env): Promise<Services> {
     embedder,
     ...(chat ? { chat } : {}),
     ...(slack ? { slack } : {}),
+    ...(dingtalk ? { dingtalk } : {}),
     warn: (m) => console.warn(m),
     close: () =>
       database.close().catch((e: unknown) => console.warn(`closing the database pool: ${String(e)}`)),

@@ -5,6 +5,7 @@ import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
 import { startConfluenceApi } from '../helpers/confluence-api'
 import { smallHandbookFiles } from '../helpers/corpus'
 import { ingestFiles } from '../helpers/db'
+import { startDingTalkApi } from '../helpers/dingtalk-api'
 import { startFakeRunner } from '../helpers/fake-runner'
 import { startSlackApi } from '../helpers/slack-api'
 import { STREAMED_ANSWER } from './constants'
@@ -16,6 +17,7 @@ declare module 'vitest' {
     slackUrl: string
     runnerUrl: string
     confluenceUrl: string
+    dingtalkUrl: string
   }
 }
 
@@ -39,7 +41,10 @@ export default async function setup(project: TestProject) {
   project.provide('runnerUrl', runner.url)
   const confluence = await startConfluenceApi()
   project.provide('confluenceUrl', confluence.url)
+  const dingtalk = await startDingTalkApi('dingappkey', 'dingtalk-app-secret')
+  project.provide('dingtalkUrl', dingtalk.url)
   return async () => {
+    await dingtalk.close()
     await confluence.close()
     await slack.close()
     await runner.close()

@@ -1,6 +1,7 @@
 import type { ExecutionContext, Message, MessageBatch } from '@cloudflare/workers-types'
 import { countAttempt, markFailed, questionById } from '../conversations/questions'
 import { parkedJobs } from '../db/schema'
+import { dingTalkOutbox } from '../dingtalk/outbox'
 import type { Env } from '../env'
 import { answerQuestion } from '../pipeline/answer-question'
 import { deliverDecision } from '../pipeline/deliver'
@@ -23,7 +24,11 @@ export async function runJob(svc: Services, job: Job): Promise<void> {
       await answerQuestion(
         svc,
         job.questionId,
-        job.responseUrl ? { outbox: responseUrlOutbox(job.responseUrl) } : {},
+        job.responseUrl
+          ? { outbox: responseUrlOutbox(job.responseUrl) }
+          : job.dingtalkSession && svc.dingtalk
+            ? { outbox: dingTalkOutbox(svc.dingtalk, job.dingtalkSession) }
+            : {},
       )
       return
     case 'escalate':

@@ -1,3 +1,4 @@
+import type { DingTalkSession } from '../../bots/dingtalk/events'
 import type { InboundFile, Place } from '../../bots/types'
 
 /**
@@ -6,7 +7,13 @@ import type { InboundFile, Place } from '../../bots/types'
  */
 export type Job =
   /** `responseUrl`: answer ephemerally through it (slash commands) instead of in the thread. */
-  | { type: 'answer'; questionId: number; responseUrl?: string }
+  | {
+      type: 'answer'
+      questionId: number
+      responseUrl?: string
+      /** DingTalk: the message's session webhook, for the reply while it is valid. */
+      dingtalkSession?: DingTalkSession
+    }
   | { type: 'escalate'; questionId: number; reason: 'asked' | 'feedback'; by: string }
   | { type: 'deliver'; escalationId: number }
   | { type: 'upload'; place: Place; uploader: string; messageTs: string; files: InboundFile[] }

@@ -1,5 +1,6 @@
 import type { Place } from '../../bots/types'
 import type { QuestionRow } from '../conversations/questions'
+import { dingTalkOutbox } from '../dingtalk/outbox'
 import type { Outbox } from '../outbox'
 import { webOutbox } from '../outbox'
 import type { Services } from '../services'
@@ -13,6 +14,11 @@ export function placeOf(q: QuestionRow): Place {
 /** The outbox for a place's platform; a Slack question without a bot token cannot be answered. */
 export function outboxFor(svc: Services, place: Place): Outbox {
   if (place.platform === 'web') return webOutbox
+  if (place.platform === 'dingtalk') {
+    if (!svc.dingtalk)
+      throw new Error('DINGTALK_APP_KEY / DINGTALK_APP_SECRET are not set: cannot post to DingTalk')
+    return dingTalkOutbox(svc.dingtalk)
+  }
   if (!svc.slack) throw new Error('SLACK_BOT_TOKEN is not set: cannot post to Slack')
   return slackOutbox(svc.slack)
 }

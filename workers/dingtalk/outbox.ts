@@ -1,0 +1,25 @@
+import type { DingTalkApi } from '../../bots/dingtalk/api'
+import type { DingTalkSession } from '../../bots/dingtalk/events'
+import { answerMarkdown, noteMarkdown } from '../../bots/dingtalk/markdown'
+import type { Place } from '../../bots/types'
+import type { Outbox } from '../outbox'
+
+/**
+ * Replies to a DingTalk conversation: through the question's own session webhook while it is
+ * valid (no token needed, about 90 minutes), otherwise through the robot API (answers after an
+ * approval, reminders, anything later): a person by staff id, a group by conversation id.
+ */
+export function dingTalkOutbox(api: DingTalkApi, session?: DingTalkSession): Outbox {
+  const send = async (place: Place, md: { title: string; text: string }) => {
+    if (api.sessionUsable(session)) {
+      await api.sendBySession(session, md)
+      return undefined
+    }
+    if (place.channel.startsWith('user:')) return api.sendToUser(place.channel.slice('user:'.length), md)
+    return api.sendToGroup(place.channel, md)
+  }
+  return {
+    answer: (place, reply) => send(place, answerMarkdown(reply)),
+    text: (place, text) => send(place, noteMarkdown(text, /[\u4e00-\u9fff]/.test(text) ? 'zh' : 'en')),
+  }
+}
