@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 const root = new URL('..', import.meta.url).pathname
 const NODE_ONLY = new Set([
   'bots/slack/socket-mode.ts',
+  'bots/dingtalk/stream-relay.ts',
   'wiki-sync/connectors/git.ts',
   'wiki-sync/node-sources.ts',
 ])

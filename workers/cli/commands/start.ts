@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PGlite } from '@electric-sql/pglite'
+import { type StreamRelay, startDingTalkStreamRelay } from '../../../bots/dingtalk/stream-relay'
 import { type SocketModeBridge, startSocketModeBridge } from '../../../bots/slack/socket-mode'
 import { type LocalEndpoint, startLocalEndpoint } from '../../db/local/endpoint'
 import { PolicybotError } from '../../errors'
@@ -21,6 +22,13 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 /** The Worker's variables `policybot start` passes through from the environment (and .dev.vars). */
 const WORKER_VARS = [
+  'DINGTALK_APP_KEY',
+  'DINGTALK_APP_SECRET',
+  'DINGTALK_ROBOT_CODE',
+  'DINGTALK_API_URL',
+  'DINGTALK_SESSION_ORIGIN',
+  'CONFLUENCE_API_TOKEN',
+  'NOTION_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_BOT_TOKEN',
   'SLACK_API_URL',
@@ -100,6 +108,13 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
   const wrangler = spawnWrangler(port, inspectorPort, envFile, stateDir, out)
   const url = `http://127.0.0.1:${port}/`
   let bridge: SocketModeBridge | undefined
+  // DingTalk Stream mode: the relay holds DingTalk's socket and feeds the Worker's HTTP route.
+  const dingtalkStream = !!(
+    options.env.DINGTALK_STREAM === 'on' &&
+    vars.DINGTALK_APP_KEY &&
+    vars.DINGTALK_APP_SECRET
+  )
+  let relay: StreamRelay | undefined
   try {
     await waitReady(url, wrangler)
     if (socketMode) {
@@ -108,6 +123,15 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
         signingSecret: vars.SLACK_SIGNING_SECRET as string,
         workerUrl: url,
         ...(options.env.SLACK_API_URL ? { apiUrl: options.env.SLACK_API_URL } : {}),
+        log: (m) => out.progress(m),
+      })
+    }
+    if (dingtalkStream) {
+      relay = startDingTalkStreamRelay({
+        clientId: vars.DINGTALK_APP_KEY as string,
+        clientSecret: vars.DINGTALK_APP_SECRET as string,
+        workerUrl: url,
+        ...(options.env.DINGTALK_GATEWAY_URL ? { gatewayUrl: options.env.DINGTALK_GATEWAY_URL } : {}),
         log: (m) => out.progress(m),
       })
     }
@@ -122,6 +146,7 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
     ])
   } finally {
     await bridge?.stop().catch(() => {})
+    await relay?.stop().catch(() => {})
     await stop(wrangler)
     await endpoint?.close()
   }
