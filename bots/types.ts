@@ -5,7 +5,7 @@
 
 /** Where a conversation happens: the answer to a question goes to this thread. */
 export interface Place {
-  platform: 'slack' | 'web' | 'dingtalk'
+  platform: 'slack' | 'web' | 'dingtalk' | 'teams'
   /** Workspace / tenant id. */
   team: string
   channel: string

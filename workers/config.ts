@@ -39,6 +39,12 @@ const Schema = z.object({
   WEB_CONSOLE: z.enum(['on', 'off']).default('off'),
   /** Web identity that counts as a policy admin in the local console. */
   WEB_ADMIN: z.string().default('web-admin'),
+  TEAMS_APP_ID: z.string().optional(),
+  TEAMS_APP_PASSWORD: z.string().optional(),
+  TEAMS_APP_TENANT_ID: z.string().optional(),
+  TEAMS_TENANTS: list,
+  TEAMS_LOGIN_URL: z.url().default('https://login.microsoftonline.com'),
+  TEAMS_OPENID_METADATA: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
   DINGTALK_APP_KEY: z.string().optional(),
   DINGTALK_APP_SECRET: z.string().optional(),
   DINGTALK_ROBOT_CODE: z.string().optional(),
@@ -66,6 +72,16 @@ export type WorkerConfig = Readonly<{
   maxUploadBytes: number
   webConsole: boolean
   webAdmin: string
+  /** Microsoft Teams (Bot Framework), when the bot's app id and password are set. */
+  teams?: {
+    appId: string
+    appPassword: string
+    tenant?: string
+    /** Tenants allowed to use the bot; empty means any. */
+    tenants: ReadonlySet<string>
+    loginUrl: string
+    openIdMetadata: string
+  }
   /** DingTalk (HTTP callback mode), when its app key and secret are set. */
   dingtalk?: { appKey: string; appSecret: string; robotCode: string; apiUrl: string; sessionOrigin: string }
 }>
@@ -126,6 +142,18 @@ export function workerConfig(env: Env): WorkerConfig {
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 2 ** 20),
     webConsole: e.WEB_CONSOLE === 'on',
     webAdmin: e.WEB_ADMIN,
+    ...(e.TEAMS_APP_ID && e.TEAMS_APP_PASSWORD
+      ? {
+          teams: {
+            appId: e.TEAMS_APP_ID,
+            appPassword: e.TEAMS_APP_PASSWORD,
+            ...(e.TEAMS_APP_TENANT_ID ? { tenant: e.TEAMS_APP_TENANT_ID } : {}),
+            tenants: new Set(e.TEAMS_TENANTS),
+            loginUrl: e.TEAMS_LOGIN_URL,
+            openIdMetadata: e.TEAMS_OPENID_METADATA,
+          },
+        }
+      : {}),
     ...(e.DINGTALK_APP_KEY && e.DINGTALK_APP_SECRET
       ? {
           dingtalk: {

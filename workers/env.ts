@@ -28,6 +28,12 @@ export interface Env {
   MAX_UPLOAD_MB?: string
   WEB_CONSOLE?: string
   WEB_ADMIN?: string
+  TEAMS_APP_ID?: string
+  TEAMS_APP_PASSWORD?: string
+  TEAMS_APP_TENANT_ID?: string
+  TEAMS_TENANTS?: string
+  TEAMS_LOGIN_URL?: string
+  TEAMS_OPENID_METADATA?: string
   DINGTALK_APP_KEY?: string
   DINGTALK_APP_SECRET?: string
   DINGTALK_ROBOT_CODE?: string

@@ -11,6 +11,7 @@ import { remindOpenEscalations } from './pipeline/reminders'
 import { enqueueSyncJobs } from './pipeline/wiki-sync'
 import { openServices } from './services'
 import { slackRoutes } from './slack/routes'
+import { teamsRoutes } from './teams/routes'
 import { webRoutes } from './web/routes'
 
 /**
@@ -23,6 +24,7 @@ export const app = new Hono<{ Bindings: Env }>()
 app.get('/healthz', (c) => c.json({ ok: true, service: 'policybot', runtime: navigator.userAgent }))
 app.route('/slack', slackRoutes)
 app.route('/dingtalk', dingtalkRoutes)
+app.route('/teams', teamsRoutes)
 app.route('/', webRoutes)
 
 app.notFound((c) =>

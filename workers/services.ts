@@ -1,5 +1,6 @@
 import { createDingTalkApi, type DingTalkApi } from '../bots/dingtalk/api'
 import { createSlackApi, type SlackApi } from '../bots/slack/api'
+import { type BotConnector, createBotConnector } from '../bots/teams/connector'
 import { type ChatModel, createOpenAIChat } from './answering/chat-model'
 import { type WorkerConfig, workerConfig } from './config'
 import type { Db } from './db/client'
@@ -18,6 +19,7 @@ export interface Services {
   chat?: ChatModel
   slack?: SlackApi
   dingtalk?: DingTalkApi
+  teams?: BotConnector
   warn(message: string): void
   close(): Promise<void>
 }
@@ -70,6 +72,14 @@ export async function openServices(env: Env): Promise<Services> {
     ? createSlackApi({ token: config.slack.botToken, apiUrl: config.slack.apiUrl })
     : undefined
   const dingtalk = config.dingtalk ? createDingTalkApi(config.dingtalk) : undefined
+  const teams = config.teams
+    ? createBotConnector({
+        appId: config.teams.appId,
+        appPassword: config.teams.appPassword,
+        loginUrl: config.teams.loginUrl,
+        ...(config.teams.tenant ? { tenant: config.teams.tenant } : {}),
+      })
+    : undefined
   return {
     config,
     env,
@@ -78,6 +88,7 @@ export async function openServices(env: Env): Promise<Services> {
     ...(chat ? { chat } : {}),
     ...(slack ? { slack } : {}),
     ...(dingtalk ? { dingtalk } : {}),
+    ...(teams ? { teams } : {}),
     warn: (m) => console.warn(m),
     close: () =>
       database.close().catch((e: unknown) => console.warn(`closing the database pool: ${String(e)}`)),

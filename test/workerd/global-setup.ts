@@ -2,6 +2,8 @@ import type { TestProject } from 'vitest/node'
 import { startLocalEndpoint } from '../../workers/db/local/endpoint'
 import { openPglite } from '../../workers/db/pglite'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
+import { startBotConnector } from '../helpers/bot-connector'
+import { startBotFrameworkIdentity } from '../helpers/bot-framework'
 import { startConfluenceApi } from '../helpers/confluence-api'
 import { smallHandbookFiles } from '../helpers/corpus'
 import { ingestFiles } from '../helpers/db'
@@ -18,6 +20,9 @@ declare module 'vitest' {
     runnerUrl: string
     confluenceUrl: string
     dingtalkUrl: string
+    botConnectorUrl: string
+    teamsMetadataUrl: string
+    teamsTokens: { good: string; wrongAudience: string; expired: string }
   }
 }
 
@@ -43,7 +48,21 @@ export default async function setup(project: TestProject) {
   project.provide('confluenceUrl', confluence.url)
   const dingtalk = await startDingTalkApi('dingappkey', 'dingtalk-app-secret')
   project.provide('dingtalkUrl', dingtalk.url)
+  // Teams: the Bot Connector's identity (OpenID metadata, keys, signed tokens) and the Connector.
+  const appId = '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b'
+  const identity = await startBotFrameworkIdentity({ appId })
+  const botConnector = await startBotConnector(appId, 'teams-app-password')
+  const serviceurl = `${botConnector.url}/`
+  project.provide('botConnectorUrl', botConnector.url)
+  project.provide('teamsMetadataUrl', identity.url)
+  project.provide('teamsTokens', {
+    good: identity.token({ serviceurl }),
+    wrongAudience: identity.token({ serviceurl, aud: 'another-bot' }),
+    expired: identity.token({ serviceurl, exp: Math.floor(Date.now() / 1000) - 3600 }),
+  })
   return async () => {
+    await identity.close()
+    await botConnector.close()
     await dingtalk.close()
     await confluence.close()
     await slack.close()

@@ -359,3 +359,15 @@ export const syncRuns = pgTable(
   },
   (t) => [index('sync_runs_source').on(t.source, t.startedAt)],
 )
+
+/**
+ * Teams conversations the bot has heard from: where to reach them (the Bot Connector's
+ * `serviceUrl`, which the platform may change, so every inbound activity refreshes it). Replies
+ * long after the question (an approval) need it.
+ */
+export const teamsConversations = pgTable('teams_conversations', {
+  conversationId: text('conversation_id').primaryKey(),
+  tenantId: text('tenant_id').notNull(),
+  serviceUrl: text('service_url').notNull(),
+  updatedAt: timestamp('updated_at', tz).notNull().defaultNow(),
+})

@@ -5,6 +5,7 @@ import type { Outbox } from '../outbox'
 import { webOutbox } from '../outbox'
 import type { Services } from '../services'
 import { slackOutbox } from '../slack/outbox'
+import { teamsOutbox } from '../teams/outbox'
 
 /** Where a question was asked. */
 export function placeOf(q: QuestionRow): Place {
@@ -14,6 +15,10 @@ export function placeOf(q: QuestionRow): Place {
 /** The outbox for a place's platform; a Slack question without a bot token cannot be answered. */
 export function outboxFor(svc: Services, place: Place): Outbox {
   if (place.platform === 'web') return webOutbox
+  if (place.platform === 'teams') {
+    if (!svc.teams) throw new Error('TEAMS_APP_ID / TEAMS_APP_PASSWORD are not set: cannot post to Teams')
+    return teamsOutbox(svc.teams, svc.db)
+  }
   if (place.platform === 'dingtalk') {
     if (!svc.dingtalk)
       throw new Error('DINGTALK_APP_KEY / DINGTALK_APP_SECRET are not set: cannot post to DingTalk')

@@ -1,0 +1,69 @@
+import type { AnswerReply, ReplyCitation } from '../reply'
+
+/**
+ * Answers as Adaptive Cards (schema 1.5, what Teams renders): the answer text, then the
+ * numbered, linked sources, in the asker's language. Adaptive Card TextBlocks take a Markdown
+ * subset (bold, italic, links, lists), which is what the core's answers use.
+ */
+export interface AdaptiveCard {
+  type: 'AdaptiveCard'
+  $schema: string
+  version: string
+  body: Array<Record<string, unknown>>
+  actions?: Array<Record<string, unknown>>
+}
+
+const L = {
+  en: {
+    sources: 'Sources',
+    updated: 'updated',
+    extractive: 'Quoted from the documents (no summary was generated).',
+    approved: (by: string, at: string) => `✅ Answer approved by ${by} on ${at}`,
+  },
+  zh: {
+    sources: '来源',
+    updated: '更新于',
+    extractive: '以下内容直接摘自公司文档（未生成摘要）。',
+    approved: (by: string, at: string) => `✅ 此答案已由 ${by} 于 ${at} 审核通过`,
+  },
+}
+
+export function citationText(c: ReplyCitation, language: string): string {
+  const l = language === 'zh' ? L.zh : L.en
+  const where = [c.title, ...c.headingPath].join(' › ').replace(/[[\]]/g, '')
+  const label = c.url ? `[${where}](${c.url})` : where
+  const page = c.page !== null ? `p. ${c.page}, ` : ''
+  return `${c.n}. ${label} (${page}${l.updated} ${c.updated})`
+}
+
+export function answerCard(reply: AnswerReply): AdaptiveCard {
+  const l = reply.language === 'zh' ? L.zh : L.en
+  const body: Array<Record<string, unknown>> = []
+  if (reply.mode === 'approved' && reply.approval) {
+    body.push({
+      type: 'TextBlock',
+      text: l.approved(reply.approval.by, reply.approval.at.slice(0, 10)),
+      isSubtle: true,
+      wrap: true,
+      size: 'Small',
+    })
+  }
+  if (reply.mode === 'extractive')
+    body.push({ type: 'TextBlock', text: l.extractive, isSubtle: true, wrap: true, size: 'Small' })
+  body.push({ type: 'TextBlock', text: reply.text.trim(), wrap: true })
+  if (reply.citations.length) {
+    body.push({ type: 'TextBlock', text: l.sources, weight: 'Bolder', spacing: 'Medium', wrap: true })
+    body.push({
+      type: 'TextBlock',
+      text: reply.citations.map((c) => citationText(c, reply.language)).join('\n\n'),
+      wrap: true,
+      size: 'Small',
+    })
+  }
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body,
+  }
+}

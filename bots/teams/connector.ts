@@ -1,0 +1,95 @@
+import type { AdaptiveCard } from './cards'
+
+/**
+ * The Bot Connector calls the bot makes (the only I/O of the adapter), over `fetch`: an app token
+ * by OAuth client credentials (cached until shortly before it expires), then
+ * `POST {serviceUrl}/v3/conversations/{id}/activities`. Hand-rolled on purpose: the botbuilder SDK
+ * needs Node (axios, msal-node) and is not supported on Workers (notes/platforms.md §6.2).
+ */
+export interface BotConnectorOptions {
+  appId: string
+  appPassword: string
+  /** `botframework.com` for multi-tenant bots, the tenant id for single-tenant ones. */
+  tenant?: string
+  /** Default `https://login.microsoftonline.com` (tests point it at a local server). */
+  loginUrl?: string
+  fetch?: typeof fetch
+  now?: () => number
+}
+
+export class BotConnectorError extends Error {
+  override readonly name = 'BotConnectorError'
+  readonly code = 'BOT_CONNECTOR'
+}
+
+const tokens = new Map<string, { value: string; expiresAt: number }>()
+
+export function createBotConnector(o: BotConnectorOptions) {
+  const doFetch = o.fetch ?? fetch
+  const now = o.now ?? Date.now
+  const login = (o.loginUrl ?? 'https://login.microsoftonline.com').replace(/\/$/, '')
+  const tenant = o.tenant ?? 'botframework.com'
+
+  const token = async (): Promise<string> => {
+    const key = `${o.appId}@${tenant}`
+    const cached = tokens.get(key)
+    if (cached && cached.expiresAt > now()) return cached.value
+    const res = await doFetch(`${login}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: o.appId,
+        client_secret: o.appPassword,
+        scope: 'https://api.botframework.com/.default',
+      }).toString(),
+    })
+    const json = (await res.json().catch(() => ({}))) as {
+      access_token?: string
+      expires_in?: number
+      error_description?: string
+    }
+    if (!res.ok || !json.access_token) {
+      throw new BotConnectorError(
+        `Bot Framework token request failed: ${res.status} ${json.error_description ?? ''}`.trim(),
+      )
+    }
+    tokens.set(key, { value: json.access_token, expiresAt: now() + ((json.expires_in ?? 3600) - 300) * 1000 })
+    return json.access_token
+  }
+
+  const send = async (
+    serviceUrl: string,
+    conversationId: string,
+    activity: Record<string, unknown>,
+  ): Promise<string | undefined> => {
+    const url = `${serviceUrl.replace(/\/$/, '')}/v3/conversations/${encodeURIComponent(conversationId)}/activities`
+    const res = await doFetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
+      body: JSON.stringify(activity),
+    })
+    const text = await res.text()
+    if (!res.ok) throw new BotConnectorError(`Bot Connector ${res.status}: ${text.slice(0, 200)}`)
+    try {
+      return (JSON.parse(text) as { id?: string }).id
+    } catch {
+      return undefined
+    }
+  }
+
+  return {
+    send,
+    /** Posts a card (with a plain-text fallback) into a conversation; returns the activity id. */
+    sendCard: (serviceUrl: string, conversationId: string, card: AdaptiveCard, fallback: string) =>
+      send(serviceUrl, conversationId, {
+        type: 'message',
+        text: fallback.slice(0, 1000),
+        attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
+      }),
+    sendText: (serviceUrl: string, conversationId: string, text: string) =>
+      send(serviceUrl, conversationId, { type: 'message', text, textFormat: 'markdown' }),
+  }
+}
+
+export type BotConnector = ReturnType<typeof createBotConnector>
