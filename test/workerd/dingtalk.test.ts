@@ -4,8 +4,18 @@ import type { Env } from '../../workers/env'
 import picture from '../fixtures/dingtalk/picture_1on1.json'
 import oneOnOne from '../fixtures/dingtalk/text_1on1.json'
 import group from '../fixtures/dingtalk/text_group.json'
+import approveClick from '../fixtures/slack/block_actions_approve.json'
 import type { DingTalkCall } from '../helpers/dingtalk-api'
-import { drainJobs, envWith, sentJobs, workerFetch } from './slack'
+import {
+  blockText,
+  drainJobs,
+  envWith,
+  postInteraction,
+  sentJobs,
+  slackCalls,
+  withFields,
+  workerFetch,
+} from './slack'
 
 /**
  * DingTalk robot callbacks (HTTP mode) on the Worker in workerd, against a local DingTalk that
@@ -159,5 +169,40 @@ describe('DingTalk callbacks', () => {
     await drainJobs(5, bindings)
     const calls = await callsSince(before)
     expect(calls.map((c) => c.path)).toEqual(['/v1.0/robot/oToMessages/batchSend'])
+  })
+
+  it('tells the asker the policy team was asked, and delivers the answer approved in Slack through the robot API', async () => {
+    const question = 'May I bring my pet iguana to the Shanghai office on Fridays?'
+    const slackBefore = (await slackCalls()).length
+    const before = await count()
+    // The session webhook lasts long enough for the holding reply, not for the approval.
+    const body = message(oneOnOne, { text: { content: question } }, 60_000)
+    await deliver(body)
+    await drainJobs(5, bindings)
+    const holding = (await callsSince(before)).find((c) => c.path.startsWith('/robot/sendBySession'))
+    expect((holding?.body as { markdown?: { text: string } } | undefined)?.markdown?.text).toMatch(
+      /asked the policy team/,
+    )
+    const adminPost = (await slackCalls())
+      .slice(slackBefore)
+      .find((c) => c.method === 'chat.postMessage' && blockText(c.body).includes(question))
+    const escalationId = /"value":"(\d+)"/.exec(blockText(adminPost?.body ?? {}))?.[1] as string
+    expect(escalationId).toMatch(/^\d+$/)
+
+    const click = withFields(approveClick, {
+      'user.id': 'U0ADMIN001',
+      'actions.0.action_id': 'escalation_approve',
+      'actions.0.value': escalationId,
+    })
+    expect((await postInteraction(click)).status).toBe(200)
+    const afterApproval = await count()
+    await drainJobs(
+      5,
+      envWith({ ...bindings, DINGTALK_SESSION_ORIGIN: 'https://oapi.dingtalk.com' } as never),
+    )
+    const delivered = (await callsSince(afterApproval)).filter((c) => c.path.startsWith('/v1.0/robot/'))
+    expect(delivered.map((c) => c.path)).toEqual(['/v1.0/robot/oToMessages/batchSend'])
+    expect(delivered[0]?.body).toMatchObject({ userIds: ['manager4617'] })
+    expect(JSON.parse(String(delivered[0]?.body.msgParam)).text).toMatch(/Answer approved by U0ADMIN001/)
   })
 })
