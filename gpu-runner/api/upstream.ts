@@ -1,4 +1,5 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http'
+import { connect } from 'node:net'
 import { RunnerError } from '../errors'
 import { ChatAggregator } from './chat-aggregate'
 import { WarmSockets } from './warm-sockets'
@@ -65,7 +66,13 @@ function attempt(url: string, body: string, res: ServerResponse, o: ForwardOptio
     const port = Number(new URL(url).port)
     const up = request(url, {
       method: 'POST',
-      ...(o.stream ? { agent: false, createConnection: () => warm.take(port) } : { agent: keepAlive }),
+      // A retry never takes a spare: the spares may all point at a server that just died.
+      ...(o.stream
+        ? {
+            agent: false,
+            createConnection: () => (retry === 0 ? warm.take(port) : connect({ port, host: '127.0.0.1' })),
+          }
+        : { agent: keepAlive }),
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     })
     const onAbort = () => {
@@ -77,7 +84,10 @@ function attempt(url: string, body: string, res: ServerResponse, o: ForwardOptio
     signal.addEventListener('abort', onAbort, { once: true })
     up.on('error', (e: NodeJS.ErrnoException) => {
       if (settled) return
-      if (up.reusedSocket && e.code === 'ECONNRESET' && !res.headersSent && retry === 0) {
+      // A reset before any answer on a socket opened earlier (a kept-alive one, or a spare) means the
+      // server closed it unread: the request is sent once more on a new connection.
+      const early = (up.reusedSocket || o.stream) && (e.code === 'ECONNRESET' || e.code === 'EPIPE')
+      if (early && !res.headersSent && retry === 0) {
         settled = true
         signal.removeEventListener('abort', onAbort)
         attempt(url, body, res, o, 1).then(resolve, reject)

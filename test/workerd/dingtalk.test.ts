@@ -172,7 +172,7 @@ describe('DingTalk callbacks', () => {
   })
 
   it('tells the asker the policy team was asked, and delivers the answer approved in Slack through the robot API', async () => {
-    const question = 'May I bring my pet iguana to the Shanghai office on Fridays?'
+    const question = 'Can our choir rehearse in the Shanghai rooftop garden after work?'
     const slackBefore = (await slackCalls()).length
     const before = await count()
     // The session webhook lasts long enough for the holding reply, not for the approval.
