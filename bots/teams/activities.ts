@@ -24,6 +24,8 @@ export const ActivitySchema = z.object({
     tenantId: z.string().optional(),
   }),
   text: z.string().optional(),
+  name: z.string().optional(),
+  value: z.unknown().optional(),
   entities: z
     .array(z.object({ type: z.string(), mentioned: Account.optional(), text: z.string().optional() }))
     .optional(),
@@ -75,4 +77,28 @@ export function teamsEvent(a: Activity): InboundEvent {
     trigger: personal ? 'dm' : 'mention',
     dedupeKey: `teams:${a.conversation.id}:${a.id}`,
   }
+}
+
+/** A Universal Action (`Action.Execute`) pressed on one of the bot's cards. */
+export interface CardAction {
+  verb: string
+  data: Record<string, unknown>
+  /** Who pressed it (AAD object id, as questions record the asker). */
+  user: string
+}
+
+const InvokeValue = z.object({
+  action: z.object({
+    type: z.literal('Action.Execute'),
+    verb: z.string(),
+    data: z.record(z.string(), z.unknown()).optional(),
+  }),
+})
+
+/** The card action of an `adaptiveCard/action` invoke, or undefined for any other activity. */
+export function cardAction(a: Activity): CardAction | undefined {
+  if (a.type !== 'invoke' || a.name !== 'adaptiveCard/action' || !a.from) return undefined
+  const v = InvokeValue.safeParse(a.value)
+  if (!v.success) return undefined
+  return { verb: v.data.action.verb, data: v.data.action.data ?? {}, user: a.from.aadObjectId ?? a.from.id }
 }

@@ -19,12 +19,16 @@ const L = {
     updated: 'updated',
     extractive: 'Quoted from the documents (no summary was generated).',
     approved: (by: string, at: string) => `✅ Answer approved by ${by} on ${at}`,
+    askHuman: 'Ask a human',
+    asked: "I've asked the policy team to check this answer. Their reply will follow here.",
   },
   zh: {
     sources: '来源',
     updated: '更新于',
     extractive: '以下内容直接摘自公司文档（未生成摘要）。',
     approved: (by: string, at: string) => `✅ 此答案已由 ${by} 于 ${at} 审核通过`,
+    askHuman: '咨询人工',
+    asked: '我已请政策团队核实此答案，他们的答复会发送到这里。',
   },
 }
 
@@ -60,10 +64,33 @@ export function answerCard(reply: AnswerReply): AdaptiveCard {
       size: 'Small',
     })
   }
+  // Universal Actions (Action.Execute): the press comes back as an `adaptiveCard/action` invoke.
+  const actions = reply.actions
+    ? [
+        {
+          type: 'Action.Execute',
+          title: l.askHuman,
+          verb: 'askHuman',
+          data: { questionId: reply.questionId },
+        },
+      ]
+    : []
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
     body,
+    ...(actions.length ? { actions } : {}),
+  }
+}
+
+/** What the card becomes for the asker who pressed "Ask a human". */
+export function askedCard(language: string): AdaptiveCard {
+  const l = language === 'zh' ? L.zh : L.en
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body: [{ type: 'TextBlock', text: l.asked, wrap: true }],
   }
 }

@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 import type { Env } from '../../workers/env'
+import invoke from '../fixtures/teams/invoke_action_execute.json'
 import channel from '../fixtures/teams/message_channel_mention.json'
 import personal from '../fixtures/teams/message_personal.json'
 import type { ConnectorCall } from '../helpers/bot-connector'
-import { drainJobs, envWith, sentJobs, workerFetch } from './slack'
+import { blockText, drainJobs, envWith, sentJobs, slackCalls, workerFetch } from './slack'
 
 /**
  * Teams on the Worker in workerd: the Bot Connector's JWT (keys from a local OpenID metadata
@@ -132,5 +133,53 @@ describe('Teams messaging endpoint', () => {
     expect(sent.map((c) => c.path)).toEqual([
       `/v3/conversations/${encodeURIComponent(channel.conversation.id)}/activities`,
     ])
+  })
+
+  it('hands a question to the policy team from the card’s Universal Action, answering the invoke with the new card', async () => {
+    const a = activity(personal, { text: 'How many days of annual leave do I get after five years?' })
+    await post(a)
+    const job = sentJobs.find((j) => j.type === 'answer')
+    const questionId = job?.type === 'answer' ? job.questionId : 0
+    await drainJobs(5, bindings)
+    const answered = (await calls()).filter((c) => c.path.startsWith('/v3/')).at(-1)
+    const card = (answered?.body as { attachments?: Array<{ content: { actions?: unknown[] } }> } | undefined)
+      ?.attachments?.[0]?.content
+    expect(card?.actions).toEqual([
+      { type: 'Action.Execute', title: 'Ask a human', verb: 'askHuman', data: { questionId } },
+    ])
+
+    const press = (over: Record<string, unknown> = {}) =>
+      post(
+        activity(invoke, {
+          value: {
+            action: { type: 'Action.Execute', verb: 'askHuman', data: { questionId } },
+            trigger: 'manual',
+          },
+          ...over,
+        }),
+      )
+    // Someone else in another conversation cannot; the asker can.
+    const elsewhere = await press({ conversation: { ...invoke.conversation, id: 'a:another-conversation' } })
+    expect(await elsewhere.json()).toMatchObject({ statusCode: 404, type: 'application/vnd.microsoft.error' })
+    const unknown = await press({ value: { action: { type: 'Action.Execute', verb: 'dance', data: {} } } })
+    expect(await unknown.json()).toMatchObject({ statusCode: 400 })
+    sentJobs.length = 0
+    const r = await press()
+    expect(r.status).toBe(200)
+    expect(await r.json()).toMatchObject({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.card.adaptive',
+      value: { type: 'AdaptiveCard', body: [{ text: expect.stringMatching(/asked the policy team/) }] },
+    })
+    expect(sentJobs).toEqual([
+      { type: 'escalate', questionId, reason: 'asked', by: '6b2f9d4e-1a3c-4e5b-8d7f-0a9b8c7d6e5f' },
+    ])
+    const slackBefore = (await slackCalls()).length
+    const before = (await calls()).length
+    await drainJobs(5, bindings)
+    const note = (await calls()).slice(before).find((c) => c.path.startsWith('/v3/'))
+    expect((note?.body as { text?: string } | undefined)?.text).toMatch(/^I've asked the policy team/)
+    const admin = (await slackCalls()).slice(slackBefore).find((c) => c.method === 'chat.postMessage')
+    expect(blockText(admin?.body ?? {})).toContain('after five years')
   })
 })

@@ -29,10 +29,9 @@ export async function escalateQuestion(
   if (!created) return 'already'
   // With the team now: the ledger (and the web page polling it) shows it as waiting.
   await setQuestionStatus(svc.db, questionId, 'escalated')
-  await outboxFor(svc, placeOf(q)).text(
-    placeOf(q),
-    `<@${by}> I've asked the policy team to check this answer. I'll post their reply in this thread.`,
-  )
+  const place = placeOf(q)
+  const note = "I've asked the policy team to check this answer. I'll post their reply in this thread."
+  await outboxFor(svc, place).text(place, place.platform === 'slack' ? `<@${by}> ${note}` : note)
   if (!row.adminTs) await notifyAdmins(svc, row.id)
   return 'escalated'
 }

@@ -1,11 +1,12 @@
 import { Hono } from 'hono'
-import { parseActivity, teamsEvent, tenantOf } from '../../bots/teams/activities'
+import { cardAction, parseActivity, teamsEvent, tenantOf } from '../../bots/teams/activities'
 import { createBotFrameworkAuth } from '../../bots/teams/auth'
 import { workerConfig } from '../config'
 import { forgetEvent, recordQuestion } from '../conversations/questions'
 import type { Env } from '../env'
 import { problem } from '../http'
 import { withServices } from '../services'
+import { cardActionResponse } from './card-actions'
 import { rememberConversation } from './conversations'
 
 /**
@@ -60,6 +61,14 @@ teamsRoutes.post('/messages', async (c) => {
       problem(`Tenant ${tenant ?? '(none)'} may not use this bot.`, 'FORBIDDEN', 'permission_error'),
       403,
     )
+  }
+  const action = cardAction(activity)
+  if (action) {
+    const conversationId = activity.conversation.id
+    const response = await withServices(c.env, c.executionCtx, (svc) =>
+      cardActionResponse(svc, action, conversationId),
+    )
+    return c.json(response, 200)
   }
   const event = teamsEvent(activity)
   if (event.kind !== 'question') return c.body(null, 200)
