@@ -45,6 +45,8 @@ const Schema = z.object({
   TEAMS_TENANTS: list,
   TEAMS_LOGIN_URL: z.url().default('https://login.microsoftonline.com'),
   TEAMS_OPENID_METADATA: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  TEAMS_ADMIN_CONVERSATION: z.string().optional(),
+  TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
   DINGTALK_APP_KEY: z.string().optional(),
   DINGTALK_APP_SECRET: z.string().optional(),
   DINGTALK_ROBOT_CODE: z.string().optional(),
@@ -81,6 +83,10 @@ export type WorkerConfig = Readonly<{
     tenants: ReadonlySet<string>
     loginUrl: string
     openIdMetadata: string
+    /** The admins' channel (its conversation id), where escalations are posted as cards. */
+    adminConversation?: string
+    /** Where a conversation the bot has not heard from yet is reached. */
+    serviceUrl: string
   }
   /** DingTalk (HTTP callback mode), when its app key and secret are set. */
   dingtalk?: { appKey: string; appSecret: string; robotCode: string; apiUrl: string; sessionOrigin: string }
@@ -151,6 +157,8 @@ export function workerConfig(env: Env): WorkerConfig {
             tenants: new Set(e.TEAMS_TENANTS),
             loginUrl: e.TEAMS_LOGIN_URL,
             openIdMetadata: e.TEAMS_OPENID_METADATA,
+            ...(e.TEAMS_ADMIN_CONVERSATION ? { adminConversation: e.TEAMS_ADMIN_CONVERSATION } : {}),
+            serviceUrl: e.TEAMS_SERVICE_URL,
           },
         }
       : {}),

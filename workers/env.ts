@@ -34,6 +34,8 @@ export interface Env {
   TEAMS_TENANTS?: string
   TEAMS_LOGIN_URL?: string
   TEAMS_OPENID_METADATA?: string
+  TEAMS_ADMIN_CONVERSATION?: string
+  TEAMS_SERVICE_URL?: string
   DINGTALK_APP_KEY?: string
   DINGTALK_APP_SECRET?: string
   DINGTALK_ROBOT_CODE?: string

@@ -78,8 +78,26 @@ export function createBotConnector(o: BotConnectorOptions) {
     }
   }
 
+  /** Replaces an activity (the admin card after a decision): `PUT …/activities/{activityId}`. */
+  const update = async (
+    serviceUrl: string,
+    conversationId: string,
+    activityId: string,
+    activity: Record<string, unknown>,
+  ): Promise<void> => {
+    const url = `${serviceUrl.replace(/\/$/, '')}/v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(activityId)}`
+    const res = await doFetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
+      body: JSON.stringify({ ...activity, id: activityId }),
+    })
+    const text = await res.text()
+    if (!res.ok) throw new BotConnectorError(`Bot Connector ${res.status}: ${text.slice(0, 200)}`)
+  }
+
   return {
     send,
+    update,
     /** Posts a card (with a plain-text fallback) into a conversation; returns the activity id. */
     sendCard: (serviceUrl: string, conversationId: string, card: AdaptiveCard, fallback: string) =>
       send(serviceUrl, conversationId, {

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net'
 
 /**
  * A local Microsoft identity token endpoint and Bot Connector in one server: `POST
- * /{tenant}/oauth2/v2.0/token` (client credentials) and `POST /v3/conversations/{id}/activities`,
+ * /{tenant}/oauth2/v2.0/token` (client credentials), `POST /v3/conversations/{id}/activities` and
+ * `PUT /v3/conversations/{id}/activities/{activityId}`,
  * with the documented response shapes. It records every request; tests in workerd read them over
  * HTTP (`GET /__requests`). Use its URL as the login URL and as the activities' `serviceUrl`.
  */
@@ -50,6 +51,14 @@ export async function startBotConnector(appId: string, appPassword: string) {
           ext_expires_in: 3599,
           access_token: `bot-token-${issued}`,
         })
+      }
+      if (req.method === 'PUT' && /^\/v3\/conversations\/[^/]+\/activities\/[^/]+$/.test(path)) {
+        if (!String(req.headers.authorization ?? '').startsWith('Bearer bot-token-')) {
+          return json(401, {
+            error: { code: 'Unauthorized', message: 'Authorization has been denied for this request.' },
+          })
+        }
+        return json(200, { id: decodeURIComponent(path.split('/').pop() as string) })
       }
       if (/^\/v3\/conversations\/[^/]+\/activities$/.test(path)) {
         if (!String(req.headers.authorization ?? '').startsWith('Bearer bot-token-')) {

@@ -12,6 +12,8 @@ import { blockText, drainJobs, envWith, sentJobs, slackCalls, workerFetch } from
  * Bot Connector as an Adaptive Card, with a client-credentials token.
  */
 const connector = inject('botConnectorUrl')
+const ADMIN_CHANNEL = '19:a1d2m3i4n5s6c7h8a9n0n1e2l3a4b5c6@thread.tacv2'
+const TEAMS_ADMIN = 'a0d4f6e8-1b2c-4d3e-8f9a-0b1c2d3e4f5a'
 const tokens = inject('teamsTokens')
 const bindings: Env = envWith({
   TEAMS_APP_ID: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
@@ -19,6 +21,9 @@ const bindings: Env = envWith({
   TEAMS_TENANTS: '72f988bf-86f1-41af-91ab-2d7cd011db47',
   TEAMS_LOGIN_URL: connector,
   TEAMS_OPENID_METADATA: inject('teamsMetadataUrl'),
+  TEAMS_ADMIN_CONVERSATION: ADMIN_CHANNEL,
+  TEAMS_SERVICE_URL: `${connector}/`,
+  POLICY_ADMINS: `U0ADMIN001,U0ADMIN002,S0POLICYTEAM,${TEAMS_ADMIN}`,
 })
 
 let n = 0
@@ -181,5 +186,74 @@ describe('Teams messaging endpoint', () => {
     expect((note?.body as { text?: string } | undefined)?.text).toMatch(/^I've asked the policy team/)
     const admin = (await slackCalls()).slice(slackBefore).find((c) => c.method === 'chat.postMessage')
     expect(blockText(admin?.body ?? {})).toContain('after five years')
+  })
+
+  it('posts an escalation to the Teams admin channel as a card that a policy admin approves in place', async () => {
+    const question = 'Can the chess club borrow the boardroom projector on weekends?'
+    const a = activity(personal, { text: question })
+    await post(a)
+    let before = (await calls()).length
+    await drainJobs(5, bindings)
+    let sent = (await calls()).slice(before).filter((c) => c.path.startsWith('/v3/'))
+    const adminPath = `/v3/conversations/${encodeURIComponent(ADMIN_CHANNEL)}/activities`
+    const adminPost = sent.find((c) => c.path === adminPath)
+    const adminCard = (
+      adminPost?.body as
+        | {
+            attachments?: Array<{
+              content: { actions: Array<{ verb: string; data: { escalationId: number } }> }
+            }>
+          }
+        | undefined
+    )?.attachments?.[0]?.content
+    expect(adminCard?.actions.map((x) => x.verb)).toEqual(['approve', 'reject'])
+    const escalationId = adminCard?.actions[0]?.data.escalationId as number
+    // The asker was told in their own chat.
+    const holding = sent.find((c) => c.path.includes(encodeURIComponent(personal.conversation.id)))
+    expect(JSON.stringify(holding?.body)).toMatch(/asked the policy team/)
+
+    const decide = (user: string, verb: string, data: Record<string, unknown>) =>
+      post(
+        activity(invoke, {
+          from: { id: `29:${user}`, name: 'Someone', aadObjectId: user },
+          conversation: {
+            conversationType: 'channel',
+            tenantId: invoke.conversation.tenantId,
+            id: ADMIN_CHANNEL,
+          },
+          value: {
+            action: { type: 'Action.Execute', verb, data: { escalationId, ...data } },
+            trigger: 'manual',
+          },
+        }),
+      )
+    const refused = await decide('11111111-2222-4333-8444-555555555555', 'approve', { answer: 'Yes.' })
+    expect(await refused.json()).toMatchObject({ value: 'Only policy admins can approve or reject answers.' })
+
+    sentJobs.length = 0
+    const answer = 'Yes, on weekends, if you book it with Facilities first.'
+    const approved = await decide(TEAMS_ADMIN, 'approve', { answer, reason: '' })
+    const shown = (await approved.json()) as { statusCode: number; value: { body: Array<{ text?: string }> } }
+    expect(shown.statusCode).toBe(200)
+    expect(shown.value.body.map((b) => b.text).join('\n')).toContain(`Edited and approved by ${TEAMS_ADMIN}`)
+    expect(sentJobs).toEqual([{ type: 'deliver', escalationId }])
+
+    before = (await calls()).length
+    await drainJobs(5, bindings)
+    sent = (await calls()).slice(before)
+    const delivered = sent.find(
+      (c) => c.method === 'POST' && c.path.includes(encodeURIComponent(personal.conversation.id)),
+    )
+    const deliveredText = JSON.stringify(delivered?.body)
+    expect(deliveredText).toContain(answer)
+    expect(deliveredText).toContain(`Answer approved by ${TEAMS_ADMIN}`)
+    const refreshed = sent.find((c) => c.method === 'PUT' && c.path.startsWith(`${adminPath}/`))
+    expect(JSON.stringify(refreshed?.body)).toContain('Edited and approved')
+    expect(JSON.stringify(refreshed?.body)).not.toContain('Action.Execute')
+
+    // A second admin pressing the stale card learns who decided.
+    const late = await decide(TEAMS_ADMIN, 'reject', { reason: 'no' })
+    expect(JSON.stringify(await late.json())).toContain(`Edited and approved by ${TEAMS_ADMIN}`)
+    expect(sentJobs).toEqual([])
   })
 })

@@ -371,3 +371,10 @@ export const teamsConversations = pgTable('teams_conversations', {
   serviceUrl: text('service_url').notNull(),
   updatedAt: timestamp('updated_at', tz).notNull().defaultNow(),
 })
+
+/** The admin card a Teams escalation was posted as, so a decision can update it for everyone. */
+export const teamsAdminCards = pgTable('teams_admin_cards', {
+  escalationId: integer('escalation_id').primaryKey(),
+  conversationId: text('conversation_id').notNull(),
+  activityId: text('activity_id').notNull(),
+})

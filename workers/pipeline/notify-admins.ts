@@ -1,6 +1,7 @@
 import { escalationMessage } from '../../bots/slack/blocks'
 import { type EscalationDetails, escalationView, setAdminMessage } from '../escalation/escalations'
 import type { Services } from '../services'
+import { notifyTeamsAdmins, refreshTeamsAdminCard } from '../teams/admin-cards'
 
 /**
  * Posts an escalation to the admin channel (question, asker, draft, sources, buttons) and
@@ -8,6 +9,7 @@ import type { Services } from '../services'
  * the web console only.
  */
 export async function notifyAdmins(svc: Services, escalationId: number): Promise<void> {
+  await notifyTeamsAdmins(svc, escalationId)
   const channel = svc.config.slack?.adminChannel
   if (!svc.slack || !channel) return
   const view = await escalationView(svc.db, escalationId)
@@ -24,6 +26,7 @@ export async function notifyAdmins(svc: Services, escalationId: number): Promise
 
 /** Re-renders the admin message after a decision: the buttons give way to the outcome. */
 export async function refreshAdminMessage(svc: Services, view: EscalationDetails): Promise<void> {
+  await refreshTeamsAdminCard(svc, view)
   if (!svc.slack || !view.row.adminChannel || !view.row.adminTs) return
   const m = escalationMessage(view)
   await svc.slack.call('chat.update', {

@@ -1,7 +1,10 @@
 import type { CardAction } from '../../bots/teams/activities'
 import { askedCard } from '../../bots/teams/cards'
+import { escalationCard } from '../../bots/teams/escalation-card'
 import { questionLanguage } from '../answering/answer'
 import { questionById } from '../conversations/questions'
+import { type Decision, decideEscalation, escalationView } from '../escalation/escalations'
+import { isPolicyAdmin } from '../pipeline/admins'
 import type { Services } from '../services'
 
 /**
@@ -24,6 +27,7 @@ export async function cardActionResponse(
   action: CardAction,
   conversationId: string,
 ): Promise<InvokeResponse> {
+  if (action.verb === 'approve' || action.verb === 'reject') return decisionResponse(svc, action)
   if (action.verb !== 'askHuman') {
     return error(400, 'BadRequest', `Unknown action "${action.verb}".`)
   }
@@ -49,4 +53,46 @@ export async function cardActionResponse(
 
 function error(statusCode: 400 | 404, code: string, message: string): InvokeResponse {
   return { statusCode, type: 'application/vnd.microsoft.error', value: { code, message } }
+}
+
+/**
+ * Approve or Reject on an admin card: policy admins only; one conditional update decides (the
+ * admin who loses a race is told who won); the card returned in the response shows the outcome
+ * to the admin at once, and the queued `deliver` job posts the answer to the asker and updates
+ * the card for everyone else.
+ */
+async function decisionResponse(svc: Services, action: CardAction): Promise<InvokeResponse> {
+  const escalationId = Number(action.data.escalationId)
+  if (!Number.isInteger(escalationId)) return error(400, 'BadRequest', 'The card names no escalation.')
+  if (!(await isPolicyAdmin(svc, action.user))) {
+    return message('Only policy admins can approve or reject answers.')
+  }
+  const view = await escalationView(svc.db, escalationId)
+  if (!view) return error(404, 'NotFound', 'No such escalation.')
+  let decision: Decision
+  if (action.verb === 'reject') {
+    const reason = typeof action.data.reason === 'string' ? action.data.reason.trim() : ''
+    decision = { status: 'rejected', by: action.user, reason: reason || null }
+  } else {
+    const answer = typeof action.data.answer === 'string' ? action.data.answer.trim() : ''
+    if (!answer && !view.draft) return message('Write the answer in the field before approving.')
+    decision =
+      answer && answer !== (view.draft ?? '').trim()
+        ? { status: 'edited', by: action.user, answer }
+        : { status: 'approved', by: action.user }
+  }
+  const { won } = await decideEscalation(svc.db, escalationId, decision)
+  const after = await escalationView(svc.db, escalationId)
+  if (won) await svc.env.JOBS.send({ type: 'deliver', escalationId })
+  else if (after)
+    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: escalationCard(after) }
+  return {
+    statusCode: 200,
+    type: 'application/vnd.microsoft.card.adaptive',
+    value: escalationCard(after ?? view),
+  }
+}
+
+function message(value: string): InvokeResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value }
 }

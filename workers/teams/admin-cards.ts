@@ -1,0 +1,57 @@
+import { eq } from 'drizzle-orm'
+import { escalationCard } from '../../bots/teams/escalation-card'
+import { teamsAdminCards } from '../db/schema'
+import type { EscalationDetails } from '../escalation/escalations'
+import { escalationView } from '../escalation/escalations'
+import type { Services } from '../services'
+import { serviceUrlOf } from './conversations'
+
+/**
+ * Escalations in the Teams admin channel (`TEAMS_ADMIN_CONVERSATION`): posted as an Adaptive
+ * Card with Approve and Reject, remembered, and updated after a decision so everyone sees the
+ * outcome. Without a Teams admin channel this does nothing (Slack or the console decide).
+ */
+async function adminTarget(svc: Services) {
+  const teams = svc.config.teams
+  if (!svc.teams || !teams?.adminConversation) return undefined
+  const serviceUrl = (await serviceUrlOf(svc.db, teams.adminConversation)) ?? teams.serviceUrl
+  return { connector: svc.teams, conversation: teams.adminConversation, serviceUrl }
+}
+
+export async function notifyTeamsAdmins(svc: Services, escalationId: number): Promise<void> {
+  const target = await adminTarget(svc)
+  if (!target) return
+  const [posted] = await svc.db
+    .select()
+    .from(teamsAdminCards)
+    .where(eq(teamsAdminCards.escalationId, escalationId))
+  if (posted) return
+  const view = await escalationView(svc.db, escalationId)
+  if (view?.status !== 'open') return
+  const id = await target.connector.sendCard(
+    target.serviceUrl,
+    target.conversation,
+    escalationCard(view),
+    `Question for the policy team: ${view.question}`,
+  )
+  if (id) {
+    await svc.db
+      .insert(teamsAdminCards)
+      .values({ escalationId, conversationId: target.conversation, activityId: id })
+      .onConflictDoNothing()
+  }
+}
+
+export async function refreshTeamsAdminCard(svc: Services, view: EscalationDetails): Promise<void> {
+  const target = await adminTarget(svc)
+  if (!target) return
+  const [posted] = await svc.db
+    .select()
+    .from(teamsAdminCards)
+    .where(eq(teamsAdminCards.escalationId, view.id))
+  if (!posted) return
+  await target.connector.update(target.serviceUrl, posted.conversationId, posted.activityId, {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: escalationCard(view) }],
+  })
+}
