@@ -20,6 +20,8 @@ const L = {
     extractive: 'Quoted from the documents (no summary was generated).',
     approved: (by: string, at: string) => `✅ Answer approved by ${by} on ${at}`,
     askHuman: 'Ask a human',
+    helpful: '👍 Helpful',
+    unhelpful: '👎 Not helpful',
     asked: "I've asked the policy team to check this answer. Their reply will follow here.",
   },
   zh: {
@@ -28,6 +30,8 @@ const L = {
     extractive: '以下内容直接摘自公司文档（未生成摘要）。',
     approved: (by: string, at: string) => `✅ 此答案已由 ${by} 于 ${at} 审核通过`,
     askHuman: '咨询人工',
+    helpful: '👍 有帮助',
+    unhelpful: '👎 没有帮助',
     asked: '我已请政策团队核实此答案，他们的答复会发送到这里。',
   },
 }
@@ -65,14 +69,22 @@ export function answerCard(reply: AnswerReply): AdaptiveCard {
     })
   }
   // Universal Actions (Action.Execute): the press comes back as an `adaptiveCard/action` invoke.
+  const q = reply.questionId
   const actions = reply.actions
     ? [
         {
           type: 'Action.Execute',
-          title: l.askHuman,
-          verb: 'askHuman',
-          data: { questionId: reply.questionId },
+          title: l.helpful,
+          verb: 'feedback',
+          data: { questionId: q, helpful: true },
         },
+        {
+          type: 'Action.Execute',
+          title: l.unhelpful,
+          verb: 'feedback',
+          data: { questionId: q, helpful: false },
+        },
+        { type: 'Action.Execute', title: l.askHuman, verb: 'askHuman', data: { questionId: q } },
       ]
     : []
   return {

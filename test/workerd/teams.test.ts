@@ -1,5 +1,8 @@
+import { eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
+import { feedback } from '../../workers/db/schema'
 import type { Env } from '../../workers/env'
+import { openServices } from '../../workers/services'
 import invoke from '../fixtures/teams/invoke_action_execute.json'
 import channel from '../fixtures/teams/message_channel_mention.json'
 import personal from '../fixtures/teams/message_personal.json'
@@ -150,6 +153,13 @@ describe('Teams messaging endpoint', () => {
     const card = (answered?.body as { attachments?: Array<{ content: { actions?: unknown[] } }> } | undefined)
       ?.attachments?.[0]?.content
     expect(card?.actions).toEqual([
+      { type: 'Action.Execute', title: '👍 Helpful', verb: 'feedback', data: { questionId, helpful: true } },
+      {
+        type: 'Action.Execute',
+        title: '👎 Not helpful',
+        verb: 'feedback',
+        data: { questionId, helpful: false },
+      },
       { type: 'Action.Execute', title: 'Ask a human', verb: 'askHuman', data: { questionId } },
     ])
 
@@ -166,6 +176,15 @@ describe('Teams messaging endpoint', () => {
     // Someone else in another conversation cannot; the asker can.
     const elsewhere = await press({ conversation: { ...invoke.conversation, id: 'a:another-conversation' } })
     expect(await elsewhere.json()).toMatchObject({ statusCode: 404, type: 'application/vnd.microsoft.error' })
+    // A thumbs-down is recorded and points to a human.
+    const down = await press({
+      value: { action: { type: 'Action.Execute', verb: 'feedback', data: { questionId, helpful: false } } },
+    })
+    expect(await down.json()).toMatchObject({ statusCode: 200, value: expect.stringMatching(/Ask a human/) })
+    const svc = await openServices(bindings)
+    const votes = await svc.db.select().from(feedback).where(eq(feedback.questionId, questionId))
+    await svc.close()
+    expect(votes.map((v) => [v.voter, v.helpful])).toEqual([['6b2f9d4e-1a3c-4e5b-8d7f-0a9b8c7d6e5f', false]])
     const unknown = await press({ value: { action: { type: 'Action.Execute', verb: 'dance', data: {} } } })
     expect(await unknown.json()).toMatchObject({ statusCode: 400 })
     sentJobs.length = 0

@@ -3,6 +3,7 @@ import { askedCard } from '../../bots/teams/cards'
 import { escalationCard } from '../../bots/teams/escalation-card'
 import { questionLanguage } from '../answering/answer'
 import { questionById } from '../conversations/questions'
+import { feedback } from '../db/schema'
 import { type Decision, decideEscalation, escalationView } from '../escalation/escalations'
 import { isPolicyAdmin } from '../pipeline/admins'
 import type { Services } from '../services'
@@ -28,13 +29,26 @@ export async function cardActionResponse(
   conversationId: string,
 ): Promise<InvokeResponse> {
   if (action.verb === 'approve' || action.verb === 'reject') return decisionResponse(svc, action)
-  if (action.verb !== 'askHuman') {
+  if (action.verb !== 'askHuman' && action.verb !== 'feedback') {
     return error(400, 'BadRequest', `Unknown action "${action.verb}".`)
   }
   const questionId = Number(action.data.questionId)
   const q = Number.isInteger(questionId) ? await questionById(svc.db, questionId) : undefined
   if (q?.platform !== 'teams' || q.channel !== conversationId) {
     return error(404, 'NotFound', 'That question is not in this conversation.')
+  }
+  if (action.verb === 'feedback') {
+    // Anyone who sees the answer may rate it (last vote wins); a thumbs-down points to a human.
+    const helpful = action.data.helpful === true
+    await svc.db
+      .insert(feedback)
+      .values({ questionId, voter: action.user, helpful })
+      .onConflictDoUpdate({ target: [feedback.questionId, feedback.voter], set: { helpful, at: new Date() } })
+    return message(
+      helpful
+        ? 'Thanks for the feedback.'
+        : 'Thanks. If the answer is wrong or incomplete, press "Ask a human" and the policy team will check it.',
+    )
   }
   if (q.asker !== action.user) {
     return {
