@@ -1,27 +1,10 @@
-import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli } from '../helpers/cli'
 import { SMALL_HANDBOOK } from '../helpers/corpus'
 import { makePdf } from '../helpers/pdf'
-
-const BIN = fileURLToPath(new URL('../../bin/policybot.mjs', import.meta.url))
-
-/** Runs the real CLI in a child process (the Node that runs the tests: the project's Node 22). */
-function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-      },
-    )
-  })
-}
 
 describe('the policybot CLI', () => {
   let work: string
