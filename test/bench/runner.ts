@@ -22,7 +22,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { join } from 'node:path'
 import { ensureLlamaServer } from '../../gpu-runner/build/llama-server'
-import { TEST_KEY, tinyModels } from '../helpers/runner'
+import { removeModels, TEST_KEY, tinyModels } from '../helpers/runner'
 import { vocabPath, writeTinyModel } from '../helpers/tiny-gguf'
 
 const env = process.env
@@ -326,6 +326,7 @@ async function main() {
   } finally {
     child.kill('SIGTERM')
     await new Promise((r) => child.once('exit', r))
+    removeModels(models)
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureLlamaServer } from '../../gpu-runner/build/llama-server'
@@ -16,6 +16,11 @@ export const TEST_KEY = 'test-runner-key-0123456789'
 export async function tinyModels(): Promise<TinyModels & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'policybot-runner-'))
   return { dir, ...(await makeTinyModels(dir, vocabPath())) }
+}
+
+/** Deletes what `tinyModels` wrote (about 15 MB): call it in `afterAll`. */
+export function removeModels(models: { dir: string } | undefined): void {
+  if (models) rmSync(models.dir, { recursive: true, force: true })
 }
 
 export interface TestRunnerOptions {

@@ -7,6 +7,7 @@ import {
   chatBody,
   chatText,
   post,
+  removeModels,
   startTestRunner,
   streamText,
   TEST_KEY,
@@ -21,14 +22,18 @@ describe('gpu-runner API', () => {
   let runner: Runner
   let upstream: string
   let client: OpenAI
+  let models: Awaited<ReturnType<typeof tinyModels>> | undefined
 
   beforeAll(async () => {
-    const models = await tinyModels()
+    models = await tinyModels()
     runner = await startTestRunner({ models, adapters: ['lora-a', 'lora-b'] })
     upstream = runner.pools.get('tiny')?.current?.process.url as string
     client = new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: TEST_KEY, maxRetries: 0 })
   }, 300_000)
-  afterAll(() => runner?.close())
+  afterAll(async () => {
+    await runner?.close()
+    removeModels(models)
+  })
 
   /** llama-server's own answer with an explicit lora list (ids: 0 = lora-a, 1 = lora-b). */
   const direct = async (a: number, b: number, extra: Record<string, unknown> = {}) =>

@@ -2,14 +2,15 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runner } from '../../gpu-runner/runner'
-import { chatBody, post, startTestRunner, tinyModels } from '../helpers/runner'
+import { chatBody, post, removeModels, startTestRunner, tinyModels } from '../helpers/runner'
 
 /** Protection: a bounded queue (429), no ready instance (503), the per-request time limit (504). */
 describe('gpu-runner limits', () => {
   let runner: Runner
+  let models: Awaited<ReturnType<typeof tinyModels>> | undefined
 
   beforeAll(async () => {
-    const models = await tinyModels()
+    models = await tinyModels()
     const broken = join(models.dir, 'broken.gguf')
     writeFileSync(broken, 'GGUF but not really')
     runner = await startTestRunner({
@@ -19,7 +20,10 @@ describe('gpu-runner limits', () => {
       extraModels: [{ name: 'broken', path: broken, gpuLayers: 0, contextSize: 256, parallel: 1 }],
     })
   }, 300_000)
-  afterAll(() => runner?.close())
+  afterAll(async () => {
+    await runner?.close()
+    removeModels(models)
+  })
 
   it('answers 429 with Retry-After once the slot and the queue are taken', async () => {
     const results = await Promise.all(

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ensureLlamaServer } from '../../gpu-runner/build/llama-server'
-import { isAlive, TEST_KEY, tinyModels } from '../helpers/runner'
+import { isAlive, removeModels, TEST_KEY, tinyModels } from '../helpers/runner'
 import type { TinyModels } from '../helpers/tiny-gguf'
 
 /** `policybot-runner` as the operator runs it: a process that never leaves a llama-server behind. */
@@ -29,6 +29,7 @@ describe('policybot-runner process', () => {
   afterEach(() => {
     for (const c of children.splice(0)) c.kill('SIGKILL')
   })
+  afterAll(() => removeModels(models))
 
   /** Starts the bin and resolves with its URL and its llama-server's pid once ready. */
   async function launch(configPath = config) {

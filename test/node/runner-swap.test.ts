@@ -6,6 +6,7 @@ import {
   chatText,
   isAlive,
   post,
+  removeModels,
   startTestRunner,
   streamText,
   TEST_KEY,
@@ -28,7 +29,10 @@ describe('gpu-runner hot swap and supervision', () => {
     stateDir = `${models.dir}/state`
     runner = await startTestRunner({ models, adapters: ['lora-a'], stateDir })
   }, 300_000)
-  afterAll(() => runner?.close())
+  afterAll(async () => {
+    await runner?.close()
+    removeModels(models)
+  })
 
   /** Callers that keep asking (half streaming, base and lora-a) until stopped; counts failures. */
   function load(workers: number, modelsToUse: string[]) {
