@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { parseDingTalkEvent } from '../../bots/dingtalk/events'
 import { verifyDingTalkSignature } from '../../bots/dingtalk/verify'
 import { workerConfig } from '../config'
-import { forgetEvent, recordQuestion } from '../conversations/questions'
+import { acceptQuestion } from '../conversations/accept'
 import type { Env } from '../env'
 import { problem } from '../http'
 import { withServices } from '../services'
@@ -46,21 +46,9 @@ dingtalkRoutes.post('/events', async (c) => {
   if (event.kind !== 'question') {
     return c.json({ ok: true, ignored: event.kind === 'unsupported' ? event.reason : event.kind })
   }
-  const outcome = await withServices(c.env, c.executionCtx, async (svc) => {
-    const questionId = await recordQuestion(svc.db, event.dedupeKey, event)
-    if (questionId === undefined) return 'duplicate'
-    try {
-      await svc.env.JOBS.send({
-        type: 'answer',
-        questionId,
-        ...(event.session ? { dingtalkSession: event.session } : {}),
-      })
-    } catch (e) {
-      await forgetEvent(svc.db, event.dedupeKey, questionId)
-      throw e
-    }
-    return 'accepted'
-  }).catch((e: unknown) => {
+  const outcome = await withServices(c.env, c.executionCtx, (svc) =>
+    acceptQuestion(svc, event.dedupeKey, event, event.session ? { dingtalkSession: event.session } : {}),
+  ).catch((e: unknown) => {
     console.error('could not accept DingTalk message', e)
     return 'unavailable' as const
   })

@@ -4,17 +4,11 @@ import { parseSlackCommand, parseSlackInteraction } from '../../bots/slack/inter
 import { verifySlackSignature } from '../../bots/slack/verify'
 import type { InboundEvent } from '../../bots/types'
 import { workerConfig } from '../config'
-import {
-  forgetEvent,
-  isBotThread,
-  type NewQuestion,
-  recordEvent,
-  recordQuestion,
-} from '../conversations/questions'
+import { acceptEvent, acceptQuestion } from '../conversations/accept'
+import { isBotThread } from '../conversations/questions'
 import type { Env } from '../env'
 import { problem } from '../http'
-import type { Job } from '../jobs/types'
-import { type Services, withServices } from '../services'
+import { withServices } from '../services'
 import { handleInteraction } from './interactions'
 
 type Vars = { rawBody: string }
@@ -54,33 +48,6 @@ export const verifySlack = () =>
 
 slackRoutes.use('*', verifySlack())
 
-/**
- * Enqueues the job of a newly recorded event. If the queue refuses, the record is undone and the
- * caller answers 503, so Slack's retry delivers the event again: none is lost.
- */
-async function enqueueOrForget(svc: Services, key: string, job: Job): Promise<'accepted'> {
-  try {
-    await svc.env.JOBS.send(job)
-  } catch (e) {
-    await forgetEvent(svc.db, key, job.type === 'answer' ? job.questionId : undefined)
-    throw e
-  }
-  return 'accepted'
-}
-
-/** Records a question once and enqueues its answer job. */
-async function acceptQuestion(svc: Services, key: string, q: NewQuestion, responseUrl?: string) {
-  const questionId = await recordQuestion(svc.db, key, q)
-  if (questionId === undefined) return 'duplicate'
-  return enqueueOrForget(svc, key, { type: 'answer', questionId, ...(responseUrl ? { responseUrl } : {}) })
-}
-
-/** Records any other event once and enqueues its job. */
-async function acceptEvent(svc: Services, key: string, job: Job) {
-  if (!(await recordEvent(svc.db, key, 'slack'))) return 'duplicate'
-  return enqueueOrForget(svc, key, job)
-}
-
 slackRoutes.post('/events', async (c) => {
   let event: InboundEvent
   try {
@@ -97,7 +64,7 @@ slackRoutes.post('/events', async (c) => {
         return acceptQuestion(svc, event.dedupeKey, event)
       }
       case 'upload':
-        return acceptEvent(svc, event.dedupeKey, {
+        return acceptEvent(svc, event.dedupeKey, 'slack', {
           type: 'upload',
           place: event.place,
           uploader: event.uploader,
@@ -105,7 +72,7 @@ slackRoutes.post('/events', async (c) => {
           files: event.files,
         })
       case 'assistant_thread_started':
-        return acceptEvent(svc, event.dedupeKey, {
+        return acceptEvent(svc, event.dedupeKey, 'slack', {
           type: 'assistant_started',
           place: event.place,
           user: event.user,
@@ -157,7 +124,7 @@ slackRoutes.post('/commands', async (c) => {
         text: cmd.text,
         trigger: 'command',
       },
-      cmd.responseUrl,
+      cmd.responseUrl ? { responseUrl: cmd.responseUrl } : {},
     )
   })
   return c.json({ response_type: 'ephemeral', text: `:mag: Looking that up: “${cmd.text}”` })

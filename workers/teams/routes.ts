@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { cardAction, parseActivity, teamsEvent, tenantOf } from '../../bots/teams/activities'
 import { createBotFrameworkAuth } from '../../bots/teams/auth'
 import { workerConfig } from '../config'
-import { forgetEvent, recordQuestion } from '../conversations/questions'
+import { acceptQuestion } from '../conversations/accept'
 import type { Env } from '../env'
 import { problem } from '../http'
 import { withServices } from '../services'
@@ -74,15 +74,7 @@ teamsRoutes.post('/messages', async (c) => {
   if (event.kind !== 'question') return c.body(null, 200)
   const outcome = await withServices(c.env, c.executionCtx, async (svc) => {
     await rememberConversation(svc.db, activity.conversation.id, tenant ?? 'teams', activity.serviceUrl)
-    const questionId = await recordQuestion(svc.db, event.dedupeKey, event)
-    if (questionId === undefined) return 'duplicate'
-    try {
-      await svc.env.JOBS.send({ type: 'answer', questionId })
-    } catch (e) {
-      await forgetEvent(svc.db, event.dedupeKey, questionId)
-      throw e
-    }
-    return 'accepted'
+    return acceptQuestion(svc, event.dedupeKey, event)
   }).catch((e: unknown) => {
     console.error('could not accept Teams activity', e)
     return 'unavailable' as const

@@ -1,0 +1,39 @@
+import type { Job } from '../jobs/types'
+import type { Services } from '../services'
+import { forgetEvent, type NewQuestion, recordEvent, recordQuestion } from './questions'
+
+/**
+ * The acknowledgement path every platform shares: record the inbound event once (duplicates and
+ * redeliveries collapse on its key), then queue its job. If the queue refuses, the record is
+ * undone and the error thrown, so the route answers 503 and the platform's redelivery is accepted
+ * as new: no question is lost.
+ */
+export type Accepted = 'accepted' | 'duplicate'
+
+async function enqueueOrForget(svc: Services, key: string, job: Job): Promise<'accepted'> {
+  try {
+    await svc.env.JOBS.send(job)
+  } catch (e) {
+    await forgetEvent(svc.db, key, job.type === 'answer' ? job.questionId : undefined)
+    throw e
+  }
+  return 'accepted'
+}
+
+/** Records a question once and queues its answer job (with the platform's reply details). */
+export async function acceptQuestion(
+  svc: Services,
+  key: string,
+  q: NewQuestion,
+  reply: Pick<Extract<Job, { type: 'answer' }>, 'responseUrl' | 'dingtalkSession'> = {},
+): Promise<Accepted> {
+  const questionId = await recordQuestion(svc.db, key, q)
+  if (questionId === undefined) return 'duplicate'
+  return enqueueOrForget(svc, key, { type: 'answer', questionId, ...reply })
+}
+
+/** Records any other event once and queues its job. */
+export async function acceptEvent(svc: Services, key: string, platform: string, job: Job): Promise<Accepted> {
+  if (!(await recordEvent(svc.db, key, platform))) return 'duplicate'
+  return enqueueOrForget(svc, key, job)
+}
