@@ -1,3 +1,4 @@
+import { hmacSha256, toBase64 } from '../hmac'
 import { constantTimeEqual } from '../slack/verify'
 
 /**
@@ -35,17 +36,5 @@ export async function verifyDingTalkSignature(o: DingTalkVerifyOptions): Promise
 
 /** The `sign` DingTalk sends for a timestamp (for tests and the Stream relay). */
 export async function signDingTalk(appSecret: string, timestamp: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(appSecret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
-  const mac = new Uint8Array(
-    await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${timestamp}\n${appSecret}`)),
-  )
-  let bin = ''
-  for (const b of mac) bin += String.fromCharCode(b)
-  return btoa(bin)
+  return toBase64(await hmacSha256(appSecret, `${timestamp}\n${appSecret}`))
 }

@@ -1,3 +1,5 @@
+import { hmacSha256, toHex } from '../hmac'
+
 /**
  * Slack request signing (https://api.slack.com/authentication/verifying-requests-from-slack):
  * `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}` keyed with the signing secret, and a
@@ -43,25 +45,8 @@ export async function signSlackRequest(signingSecret: string, timestamp: number,
   return `v0=${await hmacSha256Hex(signingSecret, `v0:${timestamp}:${rawBody}`)}`
 }
 
-const keyCache = new Map<string, Promise<Awaited<ReturnType<typeof crypto.subtle.importKey>>>>()
-
 async function hmacSha256Hex(secret: string, message: string): Promise<string> {
-  let key = keyCache.get(secret)
-  if (!key) {
-    key = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign'],
-    )
-    if (keyCache.size > 8) keyCache.clear()
-    keyCache.set(secret, key)
-  }
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await key, new TextEncoder().encode(message)))
-  let hex = ''
-  for (const b of mac) hex += b.toString(16).padStart(2, '0')
-  return hex
+  return toHex(await hmacSha256(secret, message))
 }
 
 /** Compares two strings in time that depends only on their length, not on where they differ. */
