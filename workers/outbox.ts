@@ -7,7 +7,11 @@ import type { Place } from '../bots/types'
  */
 export interface Outbox {
   answer(place: Place, reply: AnswerReply): Promise<string | undefined>
-  text(place: Place, text: string): Promise<string | undefined>
+  /**
+   * A plain note. `mention` names the user it is for: platforms that address people in a shared
+   * thread (Slack) mention them; the others reply in the person's own conversation anyway.
+   */
+  text(place: Place, text: string, options?: { mention?: string }): Promise<string | undefined>
   /** Shows that an answer is being worked on, where the platform can (Slack's assistant pane). */
   working?(place: Place): Promise<void>
   /** Streams a generated answer as it is written, where the platform can. */

@@ -49,8 +49,7 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
       await markAnswered(svc.db, q.id, a, 'answered', ts)
     } else if (view.status === 'rejected') {
       const m = rejectionMessage(language, view.rejectReason ?? null)
-      // Slack mentions the asker; elsewhere the reply goes to the asker's own conversation.
-      await outboxFor(svc, place).text(place, place.platform === 'slack' ? `<@${q.asker}> ${m.text}` : m.text)
+      await outboxFor(svc, place).text(place, m.text, { mention: q.asker })
       await setQuestionStatus(svc.db, q.id, 'rejected', m.text)
     }
     await svc.db.update(escalations).set({ deliveredAt: new Date() }).where(eq(escalations.id, escalationId))

@@ -31,7 +31,7 @@ export async function escalateQuestion(
   await setQuestionStatus(svc.db, questionId, 'escalated')
   const place = placeOf(q)
   const note = "I've asked the policy team to check this answer. I'll post their reply in this thread."
-  await outboxFor(svc, place).text(place, place.platform === 'slack' ? `<@${by}> ${note}` : note)
+  await outboxFor(svc, place).text(place, note, { mention: by })
   if (!row.adminTs) await notifyAdmins(svc, row.id)
   return 'escalated'
 }

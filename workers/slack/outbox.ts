@@ -19,7 +19,11 @@ export function slackOutbox(slack: SlackApi): Outbox {
   }
   return {
     answer: (place, reply) => post(place.channel, place.threadTs, answerMessage(reply)),
-    text: (place, text) => post(place.channel, place.threadTs, { text, blocks: [] }),
+    text: (place, text, o) =>
+      post(place.channel, place.threadTs, {
+        text: o?.mention ? `<@${o.mention}> ${text}` : text,
+        blocks: [],
+      }),
     stream: (place, asker) => slackAnswerStream(slack, place, asker),
     // Cleared by Slack when the reply is posted.
     working: async (place) => {
