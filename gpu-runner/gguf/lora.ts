@@ -1,4 +1,27 @@
+import { stat } from 'node:fs/promises'
 import { GgufError, type GgufHeader, type GgufTensorInfo, readGgufHeader } from './reader'
+
+/**
+ * Base-model headers, read once per file version: every adapter of a model is checked against
+ * the same base (at start-up and on each upload), and a 7B model's header with a 150k-token vocab
+ * takes a few hundred milliseconds to parse. Keyed by path, size and mtime, so a replaced file is
+ * read again; a failed read is not kept.
+ */
+const baseHeaders = new Map<string, Promise<GgufHeader>>()
+
+async function baseHeader(path: string): Promise<GgufHeader> {
+  const s = await stat(path).catch(() => undefined)
+  if (!s) return readGgufHeader(path) // let the reader report the missing file as usual
+  const key = `${path}\0${s.size}\0${s.mtimeMs}`
+  let header = baseHeaders.get(key)
+  if (!header) {
+    header = readGgufHeader(path)
+    header.catch(() => baseHeaders.delete(key))
+    if (baseHeaders.size > 16) baseHeaders.clear()
+    baseHeaders.set(key, header)
+  }
+  return header
+}
 
 /**
  * Checks a LoRA adapter against its base model the way llama.cpp's loader does
@@ -33,7 +56,7 @@ export interface LoraAdapterInfo {
  * - `SHAPE_MISMATCH`: A/B shapes that do not fit the target tensor.
  */
 export async function validateLoraAdapter(adapterPath: string, basePath: string): Promise<LoraAdapterInfo> {
-  const [adapter, base] = await Promise.all([readGgufHeader(adapterPath), readGgufHeader(basePath)])
+  const [adapter, base] = await Promise.all([readGgufHeader(adapterPath), baseHeader(basePath)])
   const fail = (code: 'NOT_LORA' | 'ARCH_MISMATCH' | 'SHAPE_MISMATCH' | 'UNKNOWN_TARGET', msg: string) =>
     new GgufError(code, adapterPath, msg)
 
