@@ -1,77 +1,51 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type RecordedRequest, startTestServer } from './http-server'
 
 /**
  * A local Microsoft identity token endpoint and Bot Connector in one server: `POST
  * /{tenant}/oauth2/v2.0/token` (client credentials), `POST /v3/conversations/{id}/activities` and
- * `PUT /v3/conversations/{id}/activities/{activityId}`,
- * with the documented response shapes. It records every request; tests in workerd read them over
- * HTTP (`GET /__requests`). Use its URL as the login URL and as the activities' `serviceUrl`.
+ * `PUT /v3/conversations/{id}/activities/{activityId}`, with the documented response shapes. Every
+ * request is recorded; tests in workerd read them with `GET /__requests`. Use its URL as the login
+ * URL and as the activities' `serviceUrl`.
  */
-export interface ConnectorCall {
-  method: string
-  path: string
-  headers: Record<string, string | string[] | undefined>
-  body: unknown
-}
+export type ConnectorCall = RecordedRequest
 
-export async function startBotConnector(appId: string, appPassword: string) {
-  const calls: ConnectorCall[] = []
+const DENIED = { error: { code: 'Unauthorized', message: 'Authorization has been denied for this request.' } }
+
+export function startBotConnector(appId: string, appPassword: string) {
   let issued = 0
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const path = req.url ?? '/'
-      const raw = Buffer.concat(chunks).toString('utf8')
-      const json = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' })
-        res.end(JSON.stringify(body))
-      }
-      if (path === '/__requests') return json(200, calls)
-      let body: unknown = raw
-      try {
-        body = (req.headers['content-type'] ?? '').includes('json')
-          ? JSON.parse(raw)
-          : Object.fromEntries(new URLSearchParams(raw))
-      } catch {}
-      calls.push({ method: req.method ?? '', path, headers: req.headers, body })
-      if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(path)) {
-        const form = body as Record<string, string>
-        if (form.client_id !== appId || form.client_secret !== appPassword) {
-          return json(401, {
+  let posted = 0
+  return startTestServer((req) => {
+    if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(req.path)) {
+      const form = req.body as Record<string, string>
+      if (form.client_id !== appId || form.client_secret !== appPassword) {
+        return {
+          status: 401,
+          json: {
             error: 'invalid_client',
             error_description: 'AADSTS7000215: Invalid client secret provided.',
-          })
+          },
         }
-        issued++
-        return json(200, {
+      }
+      issued++
+      return {
+        json: {
           token_type: 'Bearer',
           expires_in: 3599,
           ext_expires_in: 3599,
           access_token: `bot-token-${issued}`,
-        })
+        },
       }
-      if (req.method === 'PUT' && /^\/v3\/conversations\/[^/]+\/activities\/[^/]+$/.test(path)) {
-        if (!String(req.headers.authorization ?? '').startsWith('Bearer bot-token-')) {
-          return json(401, {
-            error: { code: 'Unauthorized', message: 'Authorization has been denied for this request.' },
-          })
-        }
-        return json(200, { id: decodeURIComponent(path.split('/').pop() as string) })
-      }
-      if (/^\/v3\/conversations\/[^/]+\/activities$/.test(path)) {
-        if (!String(req.headers.authorization ?? '').startsWith('Bearer bot-token-')) {
-          return json(401, {
-            error: { code: 'Unauthorized', message: 'Authorization has been denied for this request.' },
-          })
-        }
-        return json(201, { id: `1733${String(calls.length).padStart(9, '0')}` })
-      }
-      json(404, { error: { code: 'NotFound', message: path } })
-    })
+    }
+    const authorized = String(req.headers.authorization ?? '').startsWith('Bearer bot-token-')
+    if (req.method === 'PUT' && /^\/v3\/conversations\/[^/]+\/activities\/[^/]+$/.test(req.path)) {
+      if (!authorized) return { status: 401, json: DENIED }
+      return { json: { id: decodeURIComponent(req.path.split('/').pop() as string) } }
+    }
+    if (/^\/v3\/conversations\/[^/]+\/activities$/.test(req.path)) {
+      if (!authorized) return { status: 401, json: DENIED }
+      posted++
+      return { status: 201, json: { id: `1733${String(posted).padStart(9, '0')}` } }
+    }
+    return { status: 404, json: { error: { code: 'NotFound', message: req.path } } }
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return { url, close: () => new Promise<void>((r) => server.close(() => r())) }
 }

@@ -16,9 +16,9 @@ export type Handler = (req: RecordedRequest) => {
 }
 
 /**
- * A local HTTP server on 127.0.0.1 that records every request (JSON bodies parsed) and answers
- * with the handler's response: the stand-in for a remote API, so tests assert exactly what our
- * code sent.
+ * A local HTTP server on 127.0.0.1 that records every request (JSON and form bodies parsed) and
+ * answers with the handler's response: the stand-in for a remote API, so tests assert exactly
+ * what our code sent. `GET /__requests` returns the record (for tests running in workerd).
  */
 export async function startTestServer(handler: Handler) {
   const requests: RecordedRequest[] = []
@@ -27,10 +27,21 @@ export async function startTestServer(handler: Handler) {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8')
+      // Servers stood in for from workerd are read back over HTTP: the Worker's tests cannot
+      // reach this process's memory.
+      if (req.method === 'GET' && req.url === '/__requests') {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(requests))
+        return
+      }
       let body: unknown = raw
-      try {
-        body = raw ? JSON.parse(raw) : undefined
-      } catch {}
+      if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        body = Object.fromEntries(new URLSearchParams(raw))
+      } else {
+        try {
+          body = raw ? JSON.parse(raw) : undefined
+        } catch {}
+      }
       const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body }
       requests.push(recorded)
       const out = handler(recorded)
