@@ -166,7 +166,10 @@ describe('gpu-runner hot swap and supervision', () => {
     expect(during.status).toBe(503)
     expect(during.headers.get('retry-after')).toMatch(/^\d+$/)
     const until = Date.now() + 10_000
-    while (pool?.state !== 'ready' && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    // The 503 above may come from the dead socket before the pool has seen the exit: wait for a
+    // generation other than the victim to be ready, not merely for the state to read 'ready'.
+    const restarted = () => pool?.state === 'ready' && pool.current !== undefined && pool.current !== victim
+    while (!restarted() && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
     expect(pool?.current?.id).toBeGreaterThan(victim?.id ?? 0)
     const after = await post(`${runner.url}/v1/chat/completions`, chatBody('tiny:lora-a'))
     expect(after.status).toBe(200)
