@@ -80,6 +80,24 @@ export async function decideEscalation(
   return { won: false, row: current }
 }
 
+/**
+ * An admin's Approve or Reject as a decision. An answer text that differs from the draft makes
+ * the approval an edit; approving with neither a draft nor a text is not possible.
+ */
+export function decisionOf(
+  draft: string | null,
+  by: string,
+  action: 'approve' | 'reject',
+  input: { answer?: string | undefined; reason?: string | undefined },
+): Decision | 'needs_answer' {
+  if (action === 'reject') return { status: 'rejected', by, reason: input.reason?.trim() || null }
+  const answer = input.answer?.trim() ?? ''
+  if (!answer && !draft) return 'needs_answer'
+  return answer && answer !== (draft ?? '').trim()
+    ? { status: 'edited', by, answer }
+    : { status: 'approved', by }
+}
+
 /** What adapters render (`EscalationView`) plus the rows it came from. */
 export type EscalationDetails = EscalationView & {
   row: EscalationRow

@@ -4,7 +4,7 @@ import { escalationCard } from '../../bots/teams/escalation-card'
 import { questionLanguage } from '../answering/answer'
 import { questionById } from '../conversations/questions'
 import { feedback } from '../db/schema'
-import { type Decision, decideEscalation, escalationView } from '../escalation/escalations'
+import { decideEscalation, decisionOf, escalationView } from '../escalation/escalations'
 import { isPolicyAdmin } from '../pipeline/admins'
 import type { Services } from '../services'
 
@@ -83,18 +83,12 @@ async function decisionResponse(svc: Services, action: CardAction): Promise<Invo
   }
   const view = await escalationView(svc.db, escalationId)
   if (!view) return error(404, 'NotFound', 'No such escalation.')
-  let decision: Decision
-  if (action.verb === 'reject') {
-    const reason = typeof action.data.reason === 'string' ? action.data.reason.trim() : ''
-    decision = { status: 'rejected', by: action.user, reason: reason || null }
-  } else {
-    const answer = typeof action.data.answer === 'string' ? action.data.answer.trim() : ''
-    if (!answer && !view.draft) return message('Write the answer in the field before approving.')
-    decision =
-      answer && answer !== (view.draft ?? '').trim()
-        ? { status: 'edited', by: action.user, answer }
-        : { status: 'approved', by: action.user }
-  }
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+  const decision = decisionOf(view.draft, action.user, action.verb === 'reject' ? 'reject' : 'approve', {
+    answer: str(action.data.answer),
+    reason: str(action.data.reason),
+  })
+  if (decision === 'needs_answer') return message('Write the answer in the field before approving.')
   const { won } = await decideEscalation(svc.db, escalationId, decision)
   const after = await escalationView(svc.db, escalationId)
   if (won) await svc.env.JOBS.send({ type: 'deliver', escalationId })

@@ -6,7 +6,7 @@ import { approvedById } from '../approved/store'
 import { workerConfig } from '../config'
 import { questionById, recordQuestion } from '../conversations/questions'
 import type { Env } from '../env'
-import { decideEscalation, escalationView, openEscalations } from '../escalation/escalations'
+import { decideEscalation, decisionOf, escalationView, openEscalations } from '../escalation/escalations'
 import { problem } from '../http'
 import { answerQuestion } from '../pipeline/answer-question'
 import { deliverDecision } from '../pipeline/deliver'
@@ -140,14 +140,9 @@ webRoutes.post('/api/escalations/:id/:action{approve|reject}', async (c) => {
     const by = svc.config.webAdmin
     const view = await escalationView(svc.db, id)
     if (!view) return c.json(notFound(`No escalation ${id}`), 404)
-    if (action === 'approve' && !body.data.answer && !view.draft)
+    const decision = decisionOf(view.draft, by, action === 'reject' ? 'reject' : 'approve', body.data)
+    if (decision === 'needs_answer')
       return c.json(bad('There is no draft: write the answer to approve.'), 400)
-    const decision =
-      action === 'reject'
-        ? ({ status: 'rejected', by, reason: body.data.reason || null } as const)
-        : body.data.answer
-          ? ({ status: 'edited', by, answer: body.data.answer } as const)
-          : ({ status: 'approved', by } as const)
     const { won, row } = await decideEscalation(svc.db, id, decision)
     if (!won) {
       return c.json(
