@@ -106,7 +106,7 @@ export function answerMessage(reply: AnswerReply): SlackMessage {
       elements: [
         {
           type: 'mrkdwn',
-          text: `:white_check_mark: Answer approved by <@${reply.approval.by}> on ${reply.approval.at.slice(0, 10)}`,
+          text: `:white_check_mark: Answer approved by ${who(reply.approval.by)} on ${reply.approval.at.slice(0, 10)}`,
         },
       ],
     })
@@ -186,7 +186,9 @@ export function escalationMessage(e: EscalationView): SlackMessage {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: splitText(`*<@${e.asker}> asked in <#${e.channel}>:*\n>${escapeText(e.question)}`)[0],
+        text: splitText(
+          `*${who(e.asker)} asked in ${channelRef(e.channel)}:*\n>${escapeText(e.question)}`,
+        )[0],
       },
     },
     {
@@ -245,7 +247,7 @@ export function escalationMessage(e: EscalationView): SlackMessage {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: outcomeLine(e) }] })
   }
   return {
-    text: fallback(`Question for the policy team from <@${e.asker}>: ${e.question}`),
+    text: fallback(`Question for the policy team from ${who(e.asker)}: ${e.question}`),
     blocks: capBlocks(blocks),
   }
 }
@@ -262,11 +264,11 @@ const REASONS: Record<string, string> = {
 export function outcomeLine(e: EscalationView): string {
   switch (e.status) {
     case 'approved':
-      return `:white_check_mark: Approved by <@${e.decidedBy}>`
+      return `:white_check_mark: Approved by ${who(e.decidedBy)}`
     case 'edited':
-      return `:pencil2: Edited and approved by <@${e.decidedBy}>`
+      return `:pencil2: Edited and approved by ${who(e.decidedBy)}`
     case 'rejected':
-      return `:no_entry_sign: Rejected by <@${e.decidedBy}>${e.rejectReason ? `: ${escapeText(e.rejectReason)}` : ''}`
+      return `:no_entry_sign: Rejected by ${who(e.decidedBy)}${e.rejectReason ? `: ${escapeText(e.rejectReason)}` : ''}`
     case 'expired':
       return ':hourglass: Expired'
     default:
@@ -352,4 +354,18 @@ function capBlocks(blocks: Block[]): Block[] {
   return blocks.length <= MAX_BLOCKS
     ? blocks
     : [...blocks.slice(0, MAX_BLOCKS - 1), blocks[blocks.length - 1] as Block]
+}
+
+/**
+ * A person in Slack text: a mention for a Slack user id, the plain (escaped) name otherwise:
+ * questions and decisions also come from Teams and DingTalk, whose ids Slack cannot resolve.
+ */
+function who(id: string | null | undefined): string {
+  if (!id) return 'someone'
+  return /^[UW][A-Z0-9]{4,}$/.test(id) ? `<@${id}>` : escapeText(id)
+}
+
+/** A Slack channel as a link; a Teams or DingTalk conversation (or the web page) by kind. */
+function channelRef(channel: string): string {
+  return /^[CDG][A-Z0-9]{6,}$/.test(channel) ? `<#${channel}>` : 'a chat on another platform'
 }
