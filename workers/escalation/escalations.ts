@@ -154,3 +154,12 @@ export async function markReminded(db: Db, id: number, now = new Date()): Promis
 export async function openEscalations(db: Db): Promise<EscalationRow[]> {
   return db.select().from(escalations).where(eq(escalations.status, 'open')).orderBy(escalations.id)
 }
+
+/** The escalation open for a question, if any. */
+export async function openEscalationOf(db: Db, questionId: number): Promise<EscalationRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.questionId, questionId), eq(escalations.status, 'open')))
+  return row
+}

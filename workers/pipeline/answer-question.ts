@@ -4,7 +4,7 @@ import { answer, questionLanguage } from '../answering/answer'
 import type { Answer } from '../answering/types'
 import { findApproved } from '../approved/store'
 import { markAnswered, questionById, threadHistory } from '../conversations/questions'
-import { type EscalationReason, openEscalation } from '../escalation/escalations'
+import { type EscalationReason, openEscalation, openEscalationOf } from '../escalation/escalations'
 import { isFollowUp } from '../knowledge/search/follow-up'
 import type { Outbox } from '../outbox'
 import type { Services } from '../services'
@@ -15,7 +15,8 @@ import { outboxFor, placeOf } from './places'
  * Answers one question from the ledger: an approved answer that means the same is reused at once;
  * otherwise the knowledge core answers, and when it abstains or its draft fails the checks the
  * question goes to the policy team (holding reply to the asker, escalation to the admins).
- * Idempotent: a question already answered is left alone, so queue retries are safe.
+ * Idempotent: a question already answered is left alone, so queue retries are safe; one already
+ * escalated only has its admin notices completed.
  */
 export async function answerQuestion(
   svc: Services,
@@ -24,6 +25,13 @@ export async function answerQuestion(
 ): Promise<Answer | undefined> {
   const q = await questionById(svc.db, questionId)
   if (!q) return undefined
+  if (q.status === 'escalated') {
+    // A retry after the holding reply: the admins may not all have been told (a platform failed
+    // mid-way). Each admin place remembers its post, so only the missing ones are sent.
+    const open = await openEscalationOf(svc.db, questionId)
+    if (open) await notifyAdmins(svc, open.id)
+    return undefined
+  }
   if (q.status !== 'queued') return undefined
   const place = placeOf(q)
   const outbox = options.outbox ?? outboxFor(svc, place)
