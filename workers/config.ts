@@ -17,42 +17,57 @@ const list = z
       .filter(Boolean),
   )
 
-const Schema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
-  POLICYBOT_NEON_WSPROXY: z.string().optional(),
-  SLACK_SIGNING_SECRET: z.string().optional(),
-  SLACK_BOT_TOKEN: z.string().optional(),
-  SLACK_API_URL: z.url().default('https://slack.com/api/'),
-  SLACK_ADMIN_CHANNEL: z.string().optional(),
-  SLACK_BOT_USER_ID: z.string().optional(),
-  POLICY_ADMINS: list,
-  HANDBOOK_UPLOADERS: list,
-  RUNNER_URL: z.url().optional(),
-  RUNNER_TOKEN: z.string().optional(),
-  RUNNER_MODEL: z.string().default('default'),
-  RUNNER_EMBEDDINGS_MODEL: z.string().optional(),
-  ESCALATION_REMIND_HOURS: z.coerce.number().positive().default(4),
-  APPROVED_ANSWER_TTL_DAYS: z.coerce.number().positive().default(90),
-  POLICYBOT_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).optional(),
-  MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
-  /** `on` serves the local page and console API (set by `npm start`; off in production). */
-  WEB_CONSOLE: z.enum(['on', 'off']).default('off'),
-  /** Web identity that counts as a policy admin in the local console. */
-  WEB_ADMIN: z.string().default('web-admin'),
-  TEAMS_APP_ID: z.string().optional(),
-  TEAMS_APP_PASSWORD: z.string().optional(),
-  TEAMS_APP_TENANT_ID: z.string().optional(),
-  TEAMS_TENANTS: list,
-  TEAMS_LOGIN_URL: z.url().default('https://login.microsoftonline.com'),
-  TEAMS_OPENID_METADATA: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
-  TEAMS_ADMIN_CONVERSATION: z.string().optional(),
-  TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
-  DINGTALK_APP_KEY: z.string().optional(),
-  DINGTALK_APP_SECRET: z.string().optional(),
-  DINGTALK_ROBOT_CODE: z.string().optional(),
-  DINGTALK_API_URL: z.url().default('https://api.dingtalk.com'),
-  DINGTALK_SESSION_ORIGIN: z.url().default('https://oapi.dingtalk.com'),
-})
+const Schema = z
+  .object({
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
+    POLICYBOT_NEON_WSPROXY: z.string().optional(),
+    SLACK_SIGNING_SECRET: z.string().optional(),
+    SLACK_BOT_TOKEN: z.string().optional(),
+    SLACK_API_URL: z.url().default('https://slack.com/api/'),
+    SLACK_ADMIN_CHANNEL: z.string().optional(),
+    SLACK_BOT_USER_ID: z.string().optional(),
+    POLICY_ADMINS: list,
+    HANDBOOK_UPLOADERS: list,
+    RUNNER_URL: z.url().optional(),
+    RUNNER_TOKEN: z.string().optional(),
+    RUNNER_MODEL: z.string().default('default'),
+    RUNNER_EMBEDDINGS_MODEL: z.string().optional(),
+    ESCALATION_REMIND_HOURS: z.coerce.number().positive().default(4),
+    APPROVED_ANSWER_TTL_DAYS: z.coerce.number().positive().default(90),
+    POLICYBOT_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).optional(),
+    MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
+    /** `on` serves the local page and console API (set by `npm start`; off in production). */
+    WEB_CONSOLE: z.enum(['on', 'off']).default('off'),
+    /** Web identity that counts as a policy admin in the local console. */
+    WEB_ADMIN: z.string().default('web-admin'),
+    TEAMS_APP_ID: z.string().optional(),
+    TEAMS_APP_PASSWORD: z.string().optional(),
+    TEAMS_APP_TENANT_ID: z.string().optional(),
+    TEAMS_TENANTS: list,
+    TEAMS_LOGIN_URL: z.url().default('https://login.microsoftonline.com'),
+    TEAMS_OPENID_METADATA: z
+      .url()
+      .default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+    TEAMS_ADMIN_CONVERSATION: z.string().optional(),
+    TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
+    DINGTALK_APP_KEY: z.string().optional(),
+    DINGTALK_APP_SECRET: z.string().optional(),
+    DINGTALK_ROBOT_CODE: z.string().optional(),
+    DINGTALK_API_URL: z.url().default('https://api.dingtalk.com'),
+    DINGTALK_SESSION_ORIGIN: z.url().default('https://oapi.dingtalk.com'),
+    /** The admins' group (its openConversationId), where escalations are posted as ActionCards. */
+    DINGTALK_ADMIN_CONVERSATION: z.string().optional(),
+    DINGTALK_LOGIN_URL: z.url().default('https://login.dingtalk.com'),
+    /** The Worker's public origin (https://…), for links back to it (the DingTalk approval page). */
+    PUBLIC_URL: z
+      .url()
+      .regex(/^https?:\/\/[^/]+\/?$/, 'must be an origin such as https://policybot.example.com')
+      .optional(),
+  })
+  .refine((e) => !e.DINGTALK_ADMIN_CONVERSATION || e.PUBLIC_URL, {
+    path: ['PUBLIC_URL'],
+    message: 'is needed with DINGTALK_ADMIN_CONVERSATION: the approval links point to it',
+  })
 
 export type WorkerConfig = Readonly<{
   databaseUrl: string
@@ -64,7 +79,7 @@ export type WorkerConfig = Readonly<{
     adminChannel?: string
     botUserId?: string
   }
-  /** Slack user ids (U…/W…) and user-group ids (S…) allowed to decide escalations. */
+  /** User ids (Slack, Teams AAD, DingTalk staff) and Slack user-group ids (S…) allowed to decide escalations. */
   admins: { users: ReadonlySet<string>; groups: readonly string[] }
   uploaders: ReadonlySet<string>
   runner?: { url: string; token?: string; model: string; embeddingsModel?: string }
@@ -89,7 +104,17 @@ export type WorkerConfig = Readonly<{
     serviceUrl: string
   }
   /** DingTalk (HTTP callback mode), when its app key and secret are set. */
-  dingtalk?: { appKey: string; appSecret: string; robotCode: string; apiUrl: string; sessionOrigin: string }
+  dingtalk?: {
+    appKey: string
+    appSecret: string
+    robotCode: string
+    apiUrl: string
+    sessionOrigin: string
+    /** DingTalk's OAuth origin, where the approval page sends admins to sign in. */
+    loginUrl: string
+    /** Escalations go to this group; admins decide on the Worker's page at `consoleUrl`. */
+    admin?: { conversation: string; consoleUrl: string }
+  }
 }>
 
 export class ConfigError extends Error {
@@ -128,8 +153,10 @@ export function workerConfig(env: Env): WorkerConfig {
     ...(e.POLICYBOT_NEON_WSPROXY ? { wsProxy: e.POLICYBOT_NEON_WSPROXY } : {}),
     ...(slack ? { slack } : {}),
     admins: {
-      users: new Set(e.POLICY_ADMINS.filter((id) => !id.startsWith('S'))),
-      groups: e.POLICY_ADMINS.filter((id) => id.startsWith('S')),
+      // Every listed id counts as a person (Teams AAD ids and DingTalk staff ids may start with
+      // an S too); the ones shaped like Slack user-group ids are also read as groups.
+      users: new Set(e.POLICY_ADMINS),
+      groups: e.POLICY_ADMINS.filter((id) => /^S[0-9A-Z]{6,}$/.test(id)),
     },
     uploaders: new Set(e.HANDBOOK_UPLOADERS),
     ...(e.RUNNER_URL
@@ -170,6 +197,15 @@ export function workerConfig(env: Env): WorkerConfig {
             robotCode: e.DINGTALK_ROBOT_CODE ?? e.DINGTALK_APP_KEY,
             apiUrl: e.DINGTALK_API_URL,
             sessionOrigin: e.DINGTALK_SESSION_ORIGIN,
+            loginUrl: e.DINGTALK_LOGIN_URL,
+            ...(e.DINGTALK_ADMIN_CONVERSATION && e.PUBLIC_URL
+              ? {
+                  admin: {
+                    conversation: e.DINGTALK_ADMIN_CONVERSATION,
+                    consoleUrl: e.PUBLIC_URL.replace(/\/$/, ''),
+                  },
+                }
+              : {}),
           },
         }
       : {}),

@@ -41,6 +41,9 @@ export interface Env {
   DINGTALK_ROBOT_CODE?: string
   DINGTALK_API_URL?: string
   DINGTALK_SESSION_ORIGIN?: string
+  DINGTALK_ADMIN_CONVERSATION?: string
+  DINGTALK_LOGIN_URL?: string
+  PUBLIC_URL?: string
   /** Wiki sync secrets (the names a source's `tokenEnv` gives; these are the defaults). */
   CONFLUENCE_API_TOKEN?: string
   NOTION_TOKEN?: string

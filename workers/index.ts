@@ -2,6 +2,7 @@ import type { ExportedHandler, Response as WorkerResponse } from '@cloudflare/wo
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { ConfigError } from './config'
+import { dingtalkConsole } from './dingtalk/console'
 import { dingtalkRoutes } from './dingtalk/routes'
 import type { Env } from './env'
 import { problem } from './http'
@@ -24,6 +25,7 @@ export const app = new Hono<{ Bindings: Env }>()
 app.get('/healthz', (c) => c.json({ ok: true, service: 'policybot', runtime: navigator.userAgent }))
 app.route('/slack', slackRoutes)
 app.route('/dingtalk', dingtalkRoutes)
+app.route('/dingtalk', dingtalkConsole)
 app.route('/teams', teamsRoutes)
 app.route('/', webRoutes)
 

@@ -5,7 +5,8 @@ import type { DingTalkMarkdown } from './markdown'
  * The DingTalk calls the bot makes (the only I/O of the adapter): a reply through the message's
  * session webhook while it is valid, otherwise the robot OpenAPI with an app access token
  * (cached until shortly before it expires): `oToMessages/batchSend` for a person,
- * `groupMessages/send` for a group, both with the `sampleMarkdown` template. Session webhook URLs
+ * `groupMessages/send` for a group, with the `sampleMarkdown` or an ActionCard template; and who
+ * signed in on DingTalk's OAuth page (the approval console). Session webhook URLs
  * arrive in callbacks whose signature does not cover the body, so only DingTalk's own host is
  * ever posted to (the answer would otherwise go wherever a replayed body pointed).
  */
@@ -16,7 +17,7 @@ export interface DingTalkApiOptions {
   robotCode: string
   /** Default `https://api.dingtalk.com` (tests point it at a local server). */
   apiUrl?: string
-  /** The session webhook origin, default `https://oapi.dingtalk.com`. */
+  /** The old API's origin (session webhooks, `topapi`), default `https://oapi.dingtalk.com`. */
   sessionOrigin?: string
   fetch?: typeof fetch
   now?: () => number
@@ -48,7 +49,7 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
     } catch {}
     if (!res.ok || (typeof json.errcode === 'number' && json.errcode !== 0)) {
       throw new DingTalkApiError(
-        `DingTalk ${new URL(url).pathname} failed: ${res.status} ${String(json.errmsg ?? json.message ?? text).slice(0, 200)}`,
+        `DingTalk ${new URL(url).pathname} failed: ${res.status}${json.errcode ? ` errcode ${json.errcode}` : ''} ${String(json.errmsg ?? json.message ?? text).slice(0, 200)}`,
       )
     }
     return json
@@ -89,35 +90,100 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
     },
 
     /** One person, by staff id: `POST /v1.0/robot/oToMessages/batchSend`. */
-    async sendToUser(staffId: string, md: DingTalkMarkdown): Promise<string | undefined> {
-      const json = await post(
-        `${api}/v1.0/robot/oToMessages/batchSend`,
-        {
-          robotCode: o.robotCode,
-          userIds: [staffId],
-          msgKey: 'sampleMarkdown',
-          msgParam: JSON.stringify(md),
-        },
-        { 'x-acs-dingtalk-access-token': await accessToken() },
-      )
-      return typeof json.processQueryKey === 'string' ? json.processQueryKey : undefined
-    },
+    sendToUser: (staffId: string, md: DingTalkMarkdown) =>
+      robotSend({ userIds: [staffId] }, 'sampleMarkdown', md),
 
     /** A group, by its open conversation id: `POST /v1.0/robot/groupMessages/send`. */
-    async sendToGroup(openConversationId: string, md: DingTalkMarkdown): Promise<string | undefined> {
-      const json = await post(
-        `${api}/v1.0/robot/groupMessages/send`,
-        {
-          robotCode: o.robotCode,
-          openConversationId,
-          msgKey: 'sampleMarkdown',
-          msgParam: JSON.stringify(md),
-        },
-        { 'x-acs-dingtalk-access-token': await accessToken() },
-      )
-      return typeof json.processQueryKey === 'string' ? json.processQueryKey : undefined
+    sendToGroup: (openConversationId: string, md: DingTalkMarkdown) =>
+      robotSend({ openConversationId }, 'sampleMarkdown', md),
+
+    /** An ActionCard (Markdown and up to five link buttons, stacked) to a group. */
+    sendActionCardToGroup: (openConversationId: string, card: DingTalkActionCard) =>
+      robotSend({ openConversationId }, actionCardKey(card), actionCardParam(card)),
+
+    /**
+     * Who signed in through DingTalk's OAuth page (`authCode` on the redirect): the user token
+     * (`/v1.0/oauth2/userAccessToken`), their profile (`/v1.0/contact/users/me`: nick, unionId),
+     * then their staff id in this organisation (`topapi/user/getbyunionid`, app token). A person
+     * outside the organisation has no staff id: `DingTalkApiError`.
+     */
+    async userByAuthCode(authCode: string): Promise<{ userId: string; nick: string }> {
+      const grant = await post(`${api}/v1.0/oauth2/userAccessToken`, {
+        clientId: o.appKey,
+        clientSecret: o.appSecret,
+        code: authCode,
+        grantType: 'authorization_code',
+      })
+      const userToken = String(grant.accessToken ?? '')
+      if (!userToken) throw new DingTalkApiError('DingTalk userAccessToken: no token in the response')
+      const res = await doFetch(`${api}/v1.0/contact/users/me`, {
+        headers: { 'x-acs-dingtalk-access-token': userToken },
+      })
+      const me = (await res.json().catch(() => ({}))) as { nick?: string; unionId?: string; message?: string }
+      if (!res.ok || !me.unionId) {
+        throw new DingTalkApiError(
+          `DingTalk /v1.0/contact/users/me failed: ${res.status} ${me.message ?? ''}`,
+        )
+      }
+      const notMember = (why: string) =>
+        new DingTalkApiError(`${me.nick ?? me.unionId} is not a member of this organisation (${why})`)
+      const found = await post(
+        `${sessionOrigin}/topapi/user/getbyunionid?access_token=${encodeURIComponent(await accessToken())}`,
+        { unionid: me.unionId },
+      ).catch((e: unknown) => {
+        // 60121: no such employee here (someone from another company signed in).
+        throw e instanceof DingTalkApiError && /errcode 60121 /.test(e.message) ? notMember(e.message) : e
+      })
+      const userId = (found.result as { userid?: string } | undefined)?.userid
+      if (!userId) throw notMember('no userid in getbyunionid')
+      return { userId, nick: me.nick ?? userId }
     },
   }
+
+  /** The robot OpenAPI's two send calls: a template (`msgKey`) and its parameters. */
+  async function robotSend(
+    to: { userIds: string[] } | { openConversationId: string },
+    msgKey: string,
+    msgParam: object,
+  ): Promise<string | undefined> {
+    const path = 'userIds' in to ? 'oToMessages/batchSend' : 'groupMessages/send'
+    const json = await post(
+      `${api}/v1.0/robot/${path}`,
+      { robotCode: o.robotCode, ...to, msgKey, msgParam: JSON.stringify(msgParam) },
+      { 'x-acs-dingtalk-access-token': await accessToken() },
+    )
+    return typeof json.processQueryKey === 'string' ? json.processQueryKey : undefined
+  }
+}
+
+/**
+ * A robot ActionCard: Markdown with link buttons. The robot API's templates are `sampleActionCard`
+ * (one button: `singleTitle`, `singleURL`) and `sampleActionCard2`…`5` (two to five stacked
+ * buttons: `actionTitleN`, `actionURLN`).
+ */
+export interface DingTalkActionCard {
+  title: string
+  text: string
+  buttons: { title: string; url: string }[]
+}
+
+function actionCardKey(card: DingTalkActionCard): string {
+  const n = card.buttons.length
+  if (n < 1 || n > 5) throw new DingTalkApiError(`An ActionCard has 1 to 5 buttons, not ${n}`)
+  return n === 1 ? 'sampleActionCard' : `sampleActionCard${n}`
+}
+
+function actionCardParam(card: DingTalkActionCard): Record<string, string> {
+  const [only] = card.buttons
+  if (card.buttons.length === 1 && only) {
+    return { title: card.title, text: card.text, singleTitle: only.title, singleURL: only.url }
+  }
+  const param: Record<string, string> = { title: card.title, text: card.text }
+  card.buttons.forEach((b, i) => {
+    param[`actionTitle${i + 1}`] = b.title
+    param[`actionURL${i + 1}`] = b.url
+  })
+  return param
 }
 
 export type DingTalkApi = ReturnType<typeof createDingTalkApi>

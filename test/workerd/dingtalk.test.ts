@@ -48,7 +48,7 @@ function message<T extends Record<string, unknown>>(
   }
 }
 
-async function deliver(body: unknown, headers?: Record<string, string>) {
+async function deliver(body: unknown, headers?: Record<string, string>, env: Env = bindings) {
   const timestamp = String(Date.now())
   return workerFetch(
     'https://bot.example.com/dingtalk/events',
@@ -60,7 +60,7 @@ async function deliver(body: unknown, headers?: Record<string, string>) {
       },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     },
-    bindings,
+    env,
   )
 }
 
@@ -204,5 +204,239 @@ describe('DingTalk callbacks', () => {
     expect(delivered.map((c) => c.path)).toEqual(['/v1.0/robot/oToMessages/batchSend'])
     expect(delivered[0]?.body).toMatchObject({ userIds: ['manager4617'] })
     expect(JSON.parse(String(delivered[0]?.body.msgParam)).text).toMatch(/Answer approved by U0ADMIN001/)
+  })
+})
+
+/**
+ * Approvals inside DingTalk: the escalation goes to the admins' group as an ActionCard whose
+ * buttons open the Worker's approval page in the DingTalk client; the page signs the admin in with
+ * DingTalk (OAuth authCode → staff id, against the local DingTalk), and the decision is a form
+ * post. The asker then gets the answer through the robot API and the group gets the outcome.
+ */
+describe('DingTalk approvals', () => {
+  const ADMIN_GROUP = 'cidAdminsGroup0001=='
+  const CONSOLE = 'https://bot.example.com'
+  const approvals: Env = envWith({
+    DINGTALK_APP_KEY: 'dingappkey',
+    DINGTALK_APP_SECRET: SECRET,
+    DINGTALK_API_URL: api,
+    DINGTALK_SESSION_ORIGIN: api,
+    DINGTALK_ADMIN_CONVERSATION: ADMIN_GROUP,
+    PUBLIC_URL: CONSOLE,
+    POLICY_ADMINS: 'U0ADMIN001,boss001,boss002',
+  })
+  const get = (path: string, cookies = '') =>
+    workerFetch(
+      `${CONSOLE}${path}`,
+      { headers: cookies ? { cookie: cookies } : {}, redirect: 'manual' },
+      approvals,
+    )
+  const post = (path: string, cookies: string, form: Record<string, string>) =>
+    workerFetch(
+      `${CONSOLE}${path}`,
+      {
+        method: 'POST',
+        headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+        redirect: 'manual',
+      },
+      approvals,
+    )
+  /** `name=value` of each cookie a response sets. */
+  const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0] as string)
+
+  beforeEach(() => {
+    sentJobs.length = 0
+  })
+
+  /** Asks a question the documents barely touch (it escalates with a weak draft); the session expired. */
+  async function escalate(question: string) {
+    const before = await count()
+    await deliver(message(oneOnOne, { text: { content: question } }, -60_000), undefined, approvals)
+    const job = structuredClone(sentJobs[0])
+    await drainJobs(5, approvals)
+    const card = (await callsSince(before)).find(
+      (c) => c.path === '/v1.0/robot/groupMessages/send' && c.body.openConversationId === ADMIN_GROUP,
+    )
+    const param = JSON.parse(String(card?.body.msgParam ?? '{}')) as Record<string, string>
+    const id = /#(\d+)/.exec(param.text ?? '')?.[1] as string
+    return { card, param, id, job }
+  }
+
+  /** Signs in through the page's redirect to DingTalk and back, as `code-<staffId>` would. */
+  async function signIn(path: string, staffId: string) {
+    const first = await get(path)
+    expect(first.status).toBe(302)
+    const login = new URL(first.headers.get('location') as string)
+    const back = await get(
+      `/dingtalk/login?authCode=code-${staffId}&state=${encodeURIComponent(login.searchParams.get('state') as string)}`,
+      cookiesOf(first).join('; '),
+    )
+    return { first, login, back, session: cookiesOf(back).find((c) => c.startsWith('pb_dt_session=')) ?? '' }
+  }
+
+  it('posts the escalation to the admins’ group as an ActionCard whose buttons open the approval page', async () => {
+    const question = '杭州办公室的大厅鱼缸里可以养一只乌龟吗？'
+    const { card, param, id, job } = await escalate(question)
+    expect(id).toMatch(/^\d+$/)
+    expect(card?.headers['x-acs-dingtalk-access-token']).toMatch(/^access-token-/)
+    expect(card?.body).toMatchObject({ robotCode: 'dingappkey', openConversationId: ADMIN_GROUP })
+    // Approve (the draft as it is), Edit and Reject, in the question's language (Chinese).
+    expect(card?.body.msgKey).toBe('sampleActionCard3')
+    const link = (action: string) =>
+      `dingtalk://dingtalkclient/page/link?url=${encodeURIComponent(`${CONSOLE}/dingtalk/escalations/${id}?action=${action}`)}&pc_slide=true`
+    expect(param).toMatchObject({
+      actionTitle1: '批准',
+      actionURL1: link('approve'),
+      actionTitle2: '修改后批准',
+      actionURL2: link('edit'),
+      actionTitle3: '驳回',
+      actionURL3: link('reject'),
+    })
+    expect(param.text).toContain('**答案草稿**')
+    expect(param.text).toContain(`> ${question}`)
+    expect(param.text).toContain('**提问人** manager4617')
+    // The same answer job again (a queue redelivery) posts nothing twice.
+    const before = await count()
+    sentJobs.push(job as never)
+    await drainJobs(1, approvals)
+    expect((await callsSince(before)).filter((c) => c.body.openConversationId === ADMIN_GROUP)).toEqual([])
+  })
+
+  it('tells every admin place once even when one failed: the retried job posts only what is missing', async () => {
+    const flaky = envWith({ ...approvals, DINGTALK_ADMIN_CONVERSATION: 'cidFlakyAdmins01==' } as never)
+    const question = 'Can the Hangzhou office host a Saturday badminton league in the car park?'
+    const slackBefore = (await slackCalls()).length
+    const before = await count()
+    await deliver(message(oneOnOne, { text: { content: question } }, -60_000), undefined, flaky)
+    const result = await drainJobs(5, flaky)
+    expect(result.retried).toBe(1)
+    const cards = (await callsSince(before)).filter((c) => c.body.openConversationId === 'cidFlakyAdmins01==')
+    expect(cards.map((c) => c.body.msgKey)).toEqual(['sampleActionCard3', 'sampleActionCard3'])
+    const slackPosts = (await slackCalls())
+      .slice(slackBefore)
+      .filter((c) => c.method === 'chat.postMessage' && blockText(c.body).includes(question))
+    expect(slackPosts).toHaveLength(1)
+    // The asker got the holding reply once.
+    const toAsker = (await callsSince(before)).filter((c) => c.path === '/v1.0/robot/oToMessages/batchSend')
+    expect(toAsker).toHaveLength(1)
+  })
+
+  it('sends a visitor to DingTalk sign-in, and signs an admin in with the authCode DingTalk returns', async () => {
+    const { id } = await escalate('May the Hangzhou office keep a tortoise in the lobby aquarium?')
+    const path = `/dingtalk/escalations/${id}?action=edit`
+    const before = await count()
+    const { first, login, back, session } = await signIn(path, 'boss001')
+    expect(`${login.origin}${login.pathname}`).toBe('https://login.dingtalk.com/oauth2/auth')
+    expect(Object.fromEntries(login.searchParams)).toMatchObject({
+      redirect_uri: `${CONSOLE}/dingtalk/login`,
+      response_type: 'code',
+      client_id: 'dingappkey',
+      scope: 'openid',
+      prompt: 'consent',
+    })
+    expect(first.headers.getSetCookie()[0]).toMatch(
+      /^pb_dt_login=[\w-]+; Max-Age=600; Path=\/dingtalk; HttpOnly; Secure; SameSite=Lax$/,
+    )
+    expect(back.status).toBe(302)
+    expect(back.headers.get('location')).toBe(path)
+    expect(session).toMatch(/^pb_dt_session=[\w-]+\.[\w-]+$/)
+    const calls = await callsSince(before)
+    expect(calls.map((c) => c.path.split('?')[0])).toEqual([
+      '/v1.0/oauth2/userAccessToken',
+      '/v1.0/contact/users/me',
+      '/topapi/user/getbyunionid',
+    ])
+    expect(calls[0]?.body).toEqual({
+      clientId: 'dingappkey',
+      clientSecret: SECRET,
+      code: 'code-boss001',
+      grantType: 'authorization_code',
+    })
+    expect(calls[1]?.headers['x-acs-dingtalk-access-token']).toBe('user-token-boss001')
+    expect(calls[2]?.body).toEqual({ unionid: 'union-boss001' })
+    expect(calls[2]?.path).toMatch(/access_token=access-token-\d+$/)
+
+    const pageRes = await get(path, session)
+    expect(pageRes.status).toBe(200)
+    const html = await pageRes.text()
+    expect(html).toContain('May the Hangzhou office keep a tortoise in the lobby aquarium?')
+    expect(html).toContain('Signed in as Nick boss001 (boss001)')
+    expect(html).toMatch(/<textarea id="answer" name="answer" maxlength="3000" autofocus>/)
+
+    // Refused: a state from another browser, no code, a cancelled sign-in, someone from another
+    // company, a forged session, and a colleague who is not a policy admin.
+    const state = encodeURIComponent(login.searchParams.get('state') as string)
+    expect(
+      (await get(`/dingtalk/login?authCode=code-boss001&state=${state}`, 'pb_dt_login=other')).status,
+    ).toBe(400)
+    expect((await get(`/dingtalk/login?state=${state}`, cookiesOf(first).join('; '))).status).toBe(400)
+    expect((await get(`/dingtalk/login?error=access_denied&state=${state}`)).status).toBe(403)
+    const outsider = await signIn(path, 'outsider9')
+    expect(outsider.back.status).toBe(403)
+    expect(await outsider.back.text()).toContain('not a member of this organisation')
+    expect(outsider.session).toBe('')
+    const [payload, mac] = session.slice('pb_dt_session='.length).split('.')
+    const forged = `pb_dt_session=${btoa(JSON.stringify({ user: 'boss001', nick: 'x', purpose: 'dingtalk-session', exp: Date.now() + 1e7 })).replace(/=+$/, '')}.${mac}`
+    expect(payload).toBeTruthy()
+    expect((await get(path, forged)).status).toBe(302)
+    const staff = await signIn(path, 'staff777')
+    const refused = await get(path, staff.session)
+    expect(refused.status).toBe(403)
+    expect(await refused.text()).toContain('Only policy admins')
+  })
+
+  it('an admin decides on the page: the asker gets the answer, the group the outcome, a second admin who won', async () => {
+    const question = 'Can the Hangzhou team borrow the rooftop projector for a film night?'
+    const { id } = await escalate(question)
+    const path = `/dingtalk/escalations/${id}`
+    const boss = (await signIn(`${path}?action=edit`, 'boss001')).session
+    const html = await (await get(path, boss)).text()
+    const token = /name="token" value="([^"]+)"/.exec(html)?.[1] as string
+    expect(token).toBeTruthy()
+
+    // Refused: no session, another admin's token, no action, a token for another escalation.
+    expect((await post(path, '', { token, action: 'approve', answer: 'x' })).status).toBe(401)
+    const other = (await signIn(path, 'boss002')).session
+    expect((await post(path, other, { token, action: 'approve', answer: 'x' })).status).toBe(403)
+    expect((await post(path, boss, { token, answer: 'x' })).status).toBe(400)
+    expect(
+      (await post(`/dingtalk/escalations/${Number(id) + 1000}`, boss, { token, action: 'reject' })).status,
+    ).toBe(403)
+    expect(sentJobs).toEqual([])
+
+    // The second admin opens the page before the first decides.
+    const otherToken = /name="token" value="([^"]+)"/.exec(
+      await (await get(path, other)).text(),
+    )?.[1] as string
+    const answer = 'Yes: book the projector with Facilities at least two days ahead.'
+    const done = await post(path, boss, { token, action: 'approve', answer, reason: '' })
+    expect(done.status).toBe(200)
+    expect(await done.text()).toContain('The answer is on its way to the asker.')
+    const before = await count()
+    await drainJobs(5, approvals)
+    const calls = await callsSince(before)
+    const toAsker = calls.find((c) => c.path === '/v1.0/robot/oToMessages/batchSend')
+    expect(toAsker?.body).toMatchObject({ userIds: ['manager4617'], msgKey: 'sampleMarkdown' })
+    const delivered = JSON.parse(String(toAsker?.body.msgParam)).text as string
+    expect(delivered).toContain('Answer approved by Nick boss001 (boss001)')
+    expect(delivered).toContain(answer)
+    const outcome = calls.filter((c) => c.body.openConversationId === ADMIN_GROUP)
+    expect(outcome.map((c) => c.body.msgKey)).toEqual(['sampleMarkdown'])
+    expect(JSON.parse(String(outcome[0]?.body.msgParam)).text).toMatch(
+      new RegExp(`^✅ \\*\\*Edited and approved\\*\\* \\(#${id}\\) · by Nick boss001 \\(boss001\\)`),
+    )
+
+    // The second admin's form loses and says who decided; the page now shows the outcome.
+    const late = await post(path, other, { token: otherToken, action: 'reject', reason: 'no' })
+    expect(late.status).toBe(409)
+    expect(await late.text()).toContain('Already edited by Nick boss001 (boss001)')
+    expect(await (await get(path, other)).text()).toContain(
+      'Already edited and approved by Nick boss001 (boss001).',
+    )
+    await drainJobs(5, approvals)
+    expect((await callsSince(before)).filter((c) => c.body.openConversationId === ADMIN_GROUP)).toHaveLength(
+      1,
+    )
   })
 })

@@ -378,3 +378,15 @@ export const teamsAdminCards = pgTable('teams_admin_cards', {
   conversationId: text('conversation_id').notNull(),
   activityId: text('activity_id').notNull(),
 })
+
+/**
+ * The notice a DingTalk escalation was posted as in the admins' group (robot messages cannot be
+ * edited, so a decision is posted as a follow-up, once: `outcomePostedAt`).
+ */
+export const dingtalkAdminPosts = pgTable('dingtalk_admin_posts', {
+  escalationId: integer('escalation_id').primaryKey(),
+  conversationId: text('conversation_id').notNull(),
+  processQueryKey: text('process_query_key'),
+  postedAt: timestamp('posted_at', tz).notNull().defaultNow(),
+  outcomePostedAt: timestamp('outcome_posted_at', tz),
+})
