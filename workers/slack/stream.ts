@@ -3,6 +3,7 @@ import type { SlackApi } from '../../bots/slack/api'
 import { answerFooter, answerMessage } from '../../bots/slack/blocks'
 import type { Place } from '../../bots/types'
 import type { AnswerStream } from '../outbox'
+import { throttledText } from '../stream-throttle'
 
 /** Least time between two sends of a growing answer (Slack: appendStream Tier 4, update ~1/s). */
 export const STREAM_INTERVAL_MS = 500
@@ -19,65 +20,48 @@ export function slackAnswerStream(
   asker: string,
   options: { intervalMs?: number; now?: () => number } = {},
 ): AnswerStream {
-  const interval = options.intervalMs ?? STREAM_INTERVAL_MS
-  const now = options.now ?? Date.now
   let mode: 'idle' | 'stream' | 'update' = 'idle'
   let ts: string | undefined
-  let shown = ''
-  let latest = ''
-  let lastSend = Number.NEGATIVE_INFINITY
-  let chain: Promise<void> = Promise.resolve()
   const thread = { channel: place.channel, thread_ts: place.threadTs }
 
-  const send = async () => {
-    const text = latest
-    if (text === shown) return
-    if (mode === 'idle') {
-      try {
-        const res = await slack.call('chat.startStream', {
-          ...thread,
-          markdown_text: text,
-          recipient_user_id: asker,
-          recipient_team_id: place.team,
+  const growing = throttledText(
+    async (text, shown) => {
+      if (mode === 'idle') {
+        try {
+          const res = await slack.call('chat.startStream', {
+            ...thread,
+            markdown_text: text,
+            recipient_user_id: asker,
+            recipient_team_id: place.team,
+          })
+          ts = res.ts as string
+          mode = 'stream'
+        } catch {
+          const res = await slack.call('chat.postMessage', { ...thread, text, unfurl_links: false })
+          ts = res.ts as string
+          mode = 'update'
+        }
+      } else if (mode === 'stream') {
+        await slack.call('chat.appendStream', {
+          channel: place.channel,
+          ts,
+          markdown_text: text.slice(shown.length),
         })
-        ts = res.ts as string
-        mode = 'stream'
-      } catch {
-        const res = await slack.call('chat.postMessage', { ...thread, text, unfurl_links: false })
-        ts = res.ts as string
-        mode = 'update'
+      } else {
+        await slack.call('chat.update', { channel: place.channel, ts, text })
       }
-    } else if (mode === 'stream') {
-      await slack.call('chat.appendStream', {
-        channel: place.channel,
-        ts,
-        markdown_text: text.slice(shown.length),
-      })
-    } else {
-      await slack.call('chat.update', { channel: place.channel, ts, text })
-    }
-    shown = text
-  }
-  const enqueue = (fn: () => Promise<void>) => {
-    chain = chain.then(fn, fn)
-    return chain
-  }
+    },
+    { intervalMs: options.intervalMs ?? STREAM_INTERVAL_MS, now: options.now },
+  )
 
   return {
     get started() {
-      return mode !== 'idle' || latest !== ''
+      return mode !== 'idle' || growing.latest !== ''
     },
-    update(textSoFar) {
-      // Only growth can be streamed; the checks at the end may still change the text.
-      if (!textSoFar.startsWith(shown)) return
-      latest = textSoFar
-      if (now() - lastSend >= interval) {
-        lastSend = now()
-        void enqueue(send)
-      }
-    },
+    update: (textSoFar) => growing.update(textSoFar),
     async finish(reply: AnswerReply) {
-      await enqueue(async () => {})
+      await growing.settle()
+      const shown = growing.shown
       if (mode === 'idle') return undefined
       const final = answerMessage(reply)
       if (mode === 'stream') {
@@ -97,7 +81,8 @@ export function slackAnswerStream(
       return ts
     },
     async abandon(note: string) {
-      await enqueue(async () => {})
+      await growing.settle()
+      const shown = growing.shown
       if (mode === 'stream')
         await slack.call('chat.stopStream', { channel: place.channel, ts, markdown_text: `\n\n${note}` })
       else if (mode === 'update')
