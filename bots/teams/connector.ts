@@ -98,11 +98,15 @@ export function createBotConnector(o: BotConnectorOptions) {
   return {
     send,
     update,
-    /** Posts a card (with a plain-text fallback) into a conversation; returns the activity id. */
+    /**
+     * Posts a card into a conversation; returns the activity id. The plain-text version goes in
+     * `summary` (notifications, clients without cards), not `text`, which Teams would show as a
+     * second message above the card (msteams-docs #1998).
+     */
     sendCard: (serviceUrl: string, conversationId: string, card: AdaptiveCard, fallback: string) =>
       send(serviceUrl, conversationId, {
         type: 'message',
-        text: fallback.slice(0, 1000),
+        summary: fallback.slice(0, 1000),
         attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
       }),
     sendText: (serviceUrl: string, conversationId: string, text: string) =>

@@ -127,6 +127,9 @@ describe('Teams messaging endpoint', () => {
     }
     expect(body.type).toBe('message')
     expect(body.attachments[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive')
+    // The plain text is the notification summary, not a second message above the card.
+    expect(post_?.body).not.toHaveProperty('text')
+    expect((post_?.body as { summary?: string }).summary).toContain('25 days')
     const texts = body.attachments[0]?.content.body.map((b) => b.text).join('\n')
     expect(texts).toContain('25 days')
     expect(texts).toMatch(/Sources\n1\. Annual leave › Entitlement \(updated 2026-03-14\)/)
