@@ -3,17 +3,59 @@ import { type RecordedRequest, startTestServer } from './http-server'
 /**
  * A local Microsoft identity token endpoint and Bot Connector in one server: `POST
  * /{tenant}/oauth2/v2.0/token` (client credentials), `POST /v3/conversations/{id}/activities` and
- * `PUT /v3/conversations/{id}/activities/{activityId}`, with the documented response shapes. Every
- * request is recorded; tests in workerd read them with `GET /__requests`. Use its URL as the login
- * URL and as the activities' `serviceUrl`.
+ * `PUT /v3/conversations/{id}/activities/{activityId}`, with the documented response shapes and
+ * Teams' streaming rules. Every request is recorded; tests in workerd read them with
+ * `GET /__requests`. Use its URL as the login URL and as the activities' `serviceUrl`.
  */
 export type ConnectorCall = RecordedRequest
 
 const DENIED = { error: { code: 'Unauthorized', message: 'Authorization has been denied for this request.' } }
 
+type StreamInfo = { type: 'streaminfo'; streamId?: string; streamType?: string; streamSequence?: number }
+const streamInfoOf = (body: unknown): StreamInfo | undefined =>
+  ((body as { entities?: StreamInfo[] } | undefined)?.entities ?? []).find((e) => e.type === 'streaminfo')
+const streamError = (status: number, code: string, message: string) => ({
+  status,
+  json: { error: { code, message } },
+})
+
 export function startBotConnector(appId: string, appPassword: string) {
   let issued = 0
   let posted = 0
+  /**
+   * Teams' streaming rules (learn.microsoft.com, "Stream bot messages"): one-on-one chats only;
+   * a stream starts with a `typing` activity at sequence 1 whose id becomes the `streamId`; each
+   * later `typing` names it with the next sequence; a `message` with `streamType: final` ends it.
+   */
+  const streams = new Map<string, { sequence: number; ended: boolean }>()
+  const streamRefusal = (req: RecordedRequest) => {
+    const info = streamInfoOf(req.body)
+    if (!info) return undefined
+    const activity = req.body as { type?: string }
+    const conversation = decodeURIComponent(req.path.split('/')[3] ?? '')
+    if (!conversation.startsWith('a:')) {
+      return streamError(403, 'ContentStreamNotAllowed', 'Content stream is not allowed on a non-1:1 chat.')
+    }
+    if (!info.streamId) {
+      return activity.type === 'typing' && info.streamType === 'streaming' && info.streamSequence === 1
+        ? undefined
+        : streamError(400, 'BadArgument', 'A stream starts with a typing activity at streamSequence 1.')
+    }
+    const stream = streams.get(info.streamId)
+    if (!stream) return streamError(404, 'ContentStreamNotFound', 'Unknown streamId.')
+    if (stream.ended) return streamError(403, 'ContentStreamHasEnded', 'The stream has already ended.')
+    if (info.streamType === 'final') {
+      if (activity.type !== 'message')
+        return streamError(400, 'BadArgument', 'The final activity is a message.')
+      stream.ended = true
+      return undefined
+    }
+    if (activity.type !== 'typing' || info.streamSequence !== stream.sequence + 1) {
+      return streamError(403, 'ContentStreamSequenceOrderPreConditionFailed', 'Sequence out of order.')
+    }
+    stream.sequence++
+    return undefined
+  }
   return startTestServer((req) => {
     if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(req.path)) {
       const form = req.body as Record<string, string>
@@ -43,8 +85,13 @@ export function startBotConnector(appId: string, appPassword: string) {
     }
     if (/^\/v3\/conversations\/[^/]+\/activities$/.test(req.path)) {
       if (!authorized) return { status: 401, json: DENIED }
+      const refused = streamRefusal(req)
+      if (refused) return refused
       posted++
-      return { status: 201, json: { id: `1733${String(posted).padStart(9, '0')}` } }
+      const id = `1733${String(posted).padStart(9, '0')}`
+      const info = streamInfoOf(req.body)
+      if (info && !info.streamId) streams.set(id, { sequence: 1, ended: false })
+      return { status: 201, json: { id: info?.streamId ?? id } }
     }
     return { status: 404, json: { error: { code: 'NotFound', message: req.path } } }
   })

@@ -7,6 +7,8 @@ export interface RecordedRequest {
   path: string
   headers: IncomingHttpHeaders
   body: unknown
+  /** What the server answered. */
+  response?: { status: number; json: unknown }
 }
 
 export type Handler = (req: RecordedRequest) => {
@@ -17,7 +19,7 @@ export type Handler = (req: RecordedRequest) => {
 
 /**
  * A local HTTP server on 127.0.0.1 that records every request (JSON and form bodies parsed) and
- * answers with the handler's response: the stand-in for a remote API, so tests assert exactly
+ * answers with the handler's response (recorded with it): the stand-in for a remote API, so tests assert exactly
  * what our code sent. `GET /__requests` returns the record (for tests running in workerd).
  */
 export async function startTestServer(handler: Handler) {
@@ -42,9 +44,15 @@ export async function startTestServer(handler: Handler) {
           body = raw ? JSON.parse(raw) : undefined
         } catch {}
       }
-      const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body }
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+      }
       requests.push(recorded)
       const out = handler(recorded)
+      recorded.response = { status: out.status ?? 200, json: out.json }
       res.writeHead(out.status ?? 200, { 'content-type': 'application/json', ...out.headers })
       res.end(out.json === undefined ? '' : JSON.stringify(out.json))
     })

@@ -7,6 +7,7 @@ import invoke from '../fixtures/teams/invoke_action_execute.json'
 import channel from '../fixtures/teams/message_channel_mention.json'
 import personal from '../fixtures/teams/message_personal.json'
 import type { ConnectorCall } from '../helpers/bot-connector'
+import { STREAMED_ANSWER } from './constants'
 import { blockText, drainJobs, envWith, sentJobs, slackCalls, workerFetch } from './slack'
 
 /**
@@ -129,7 +130,7 @@ describe('Teams messaging endpoint', () => {
     expect(body.attachments[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive')
     // The plain text is the notification summary, not a second message above the card.
     expect(post_?.body).not.toHaveProperty('text')
-    expect((post_?.body as { summary?: string }).summary).toContain('25 days')
+    expect((post_?.body as { summary?: string } | undefined)?.summary).toContain('25 days')
     const texts = body.attachments[0]?.content.body.map((b) => b.text).join('\n')
     expect(texts).toContain('25 days')
     expect(texts).toMatch(/Sources\n1\. Annual leave › Entitlement \(updated 2026-03-14\)/)
@@ -144,6 +145,63 @@ describe('Teams messaging endpoint', () => {
     expect(sent.map((c) => c.path)).toEqual([
       `/v3/conversations/${encodeURIComponent(channel.conversation.id)}/activities`,
     ])
+  })
+
+  it('streams a generated answer in a 1:1 chat: typing activities with streaminfo, then the final card', async () => {
+    const withRunner = envWith({ ...bindings, RUNNER_URL: inject('runnerUrl') } as never)
+    const a = activity(personal)
+    expect((await post(a)).status).toBe(200)
+    const before = (await calls()).length
+    await drainJobs(5, withRunner)
+    const sent = (await calls()).slice(before).filter((c) => c.path.startsWith('/v3/'))
+    expect(
+      sent.every(
+        (c) => c.method === 'POST' && decodeURIComponent(c.path).includes(a.conversation.id as string),
+      ),
+    ).toBe(true)
+    type Streamed = {
+      type: string
+      text?: string
+      entities?: Array<Record<string, unknown>>
+      attachments?: unknown[]
+    }
+    const bodies = sent.map((c) => c.body as Streamed)
+    const typing = bodies.filter((b) => b.type === 'typing')
+    expect(typing.length).toBeGreaterThan(1)
+    expect(typing[0]?.entities).toEqual([{ type: 'streaminfo', streamType: 'streaming', streamSequence: 1 }])
+    const streamId = (sent[0]?.response?.json as { id?: string } | undefined)?.id
+    expect(sent.every((c) => c.response?.status === 201)).toBe(true)
+    for (const [i, t] of typing.slice(1).entries()) {
+      expect(t.entities).toEqual([
+        { type: 'streaminfo', streamId, streamType: 'streaming', streamSequence: i + 2 },
+      ])
+    }
+    // Each update holds all the text before it; the answer grows to the generated text.
+    for (let i = 1; i < typing.length; i++)
+      expect(typing[i]?.text?.startsWith(typing[i - 1]?.text ?? '')).toBe(true)
+    expect(STREAMED_ANSWER.startsWith(typing.at(-1)?.text ?? 'x')).toBe(true)
+    const final = bodies.at(-1)
+    expect(final?.type).toBe('message')
+    expect(final?.entities).toEqual([{ type: 'streaminfo', streamId, streamType: 'final' }])
+    expect(JSON.stringify(final?.attachments)).toContain('Annual leave › Entitlement')
+    expect(bodies.filter((b) => b.type === 'message')).toHaveLength(1)
+  })
+
+  it('shows a generated answer growing in a channel thread by updating one message (Teams streams only 1:1)', async () => {
+    const withRunner = envWith({ ...bindings, RUNNER_URL: inject('runnerUrl') } as never)
+    const a = activity(channel)
+    expect((await post(a)).status).toBe(200)
+    const before = (await calls()).length
+    await drainJobs(5, withRunner)
+    const sent = (await calls()).slice(before).filter((c) => c.path.startsWith('/v3/'))
+    expect(sent.filter((c) => JSON.stringify(c.body).includes('streaminfo'))).toEqual([])
+    expect(sent[0]?.method).toBe('POST')
+    const messageId = (sent[0]?.response?.json as { id?: string } | undefined)?.id
+    const updates = sent.slice(1)
+    expect(updates.length).toBeGreaterThan(0)
+    expect(updates.every((c) => c.method === 'PUT' && c.path.endsWith(`/activities/${messageId}`))).toBe(true)
+    const last = updates.at(-1)?.body as { attachments?: unknown[] }
+    expect(JSON.stringify(last.attachments)).toContain('Annual leave › Entitlement')
   })
 
   it('hands a question to the policy team from the card’s Universal Action, answering the invoke with the new card', async () => {

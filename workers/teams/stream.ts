@@ -1,0 +1,106 @@
+import type { AnswerReply } from '../../bots/reply'
+import { answerCard } from '../../bots/teams/cards'
+import type { BotConnector } from '../../bots/teams/connector'
+import type { Place } from '../../bots/types'
+import type { AnswerStream } from '../outbox'
+import { throttledText } from '../stream-throttle'
+
+/** Least time between two updates of a growing answer (Teams allows one streaming request a second). */
+export const TEAMS_STREAM_INTERVAL_MS = 1000
+
+const CARD = 'application/vnd.microsoft.card.adaptive'
+
+/**
+ * Streams a generated answer into Teams. In a one-on-one chat it uses Teams' streaming protocol:
+ * `typing` activities carrying a `streaminfo` entity (the first one's id becomes the `streamId`,
+ * the sequence grows by one, each text contains all the text before), then one final `message`
+ * with the answer card, which replaces the streamed text. Teams streams only in personal chats;
+ * elsewhere (or if Teams refuses the stream) the answer is one posted message updated in place
+ * (`PUT …/activities/{id}`), which becomes the card at the end.
+ */
+export function teamsAnswerStream(
+  connector: BotConnector,
+  serviceUrl: () => Promise<string>,
+  place: Place,
+  options: { intervalMs?: number; now?: () => number } = {},
+): AnswerStream {
+  let mode: 'idle' | 'stream' | 'update' = 'idle'
+  let id: string | undefined
+  let sequence = 0
+  const conversation = place.channel
+  const streamInfo = (streamType: 'streaming' | 'final') => ({
+    type: 'streaminfo',
+    ...(id ? { streamId: id } : {}),
+    streamType,
+    ...(streamType === 'streaming' ? { streamSequence: ++sequence } : {}),
+  })
+  const postText = async (text: string) => {
+    id = await connector.send(await serviceUrl(), conversation, {
+      type: 'message',
+      text,
+      textFormat: 'markdown',
+    })
+    mode = 'update'
+  }
+
+  const growing = throttledText(
+    async (text) => {
+      const url = await serviceUrl()
+      if (mode === 'idle' && place.threadTs === 'dm') {
+        try {
+          id = await connector.send(url, conversation, {
+            type: 'typing',
+            text,
+            entities: [streamInfo('streaming')],
+          })
+          mode = 'stream'
+        } catch {
+          await postText(text)
+        }
+      } else if (mode === 'idle') {
+        await postText(text)
+      } else if (mode === 'stream') {
+        await connector.send(url, conversation, { type: 'typing', text, entities: [streamInfo('streaming')] })
+      } else {
+        await connector.update(url, conversation, id as string, {
+          type: 'message',
+          text,
+          textFormat: 'markdown',
+        })
+      }
+    },
+    { intervalMs: options.intervalMs ?? TEAMS_STREAM_INTERVAL_MS, now: options.now },
+  )
+
+  /** The last activity: the stream's final message, or the posted message's replacement. */
+  const end = async (activity: Record<string, unknown>) => {
+    const url = await serviceUrl()
+    if (mode === 'stream') {
+      await connector.send(url, conversation, { ...activity, entities: [streamInfo('final')] })
+    } else {
+      await connector.update(url, conversation, id as string, activity)
+    }
+  }
+
+  return {
+    get started() {
+      return mode !== 'idle' || growing.latest !== ''
+    },
+    update: (textSoFar) => growing.update(textSoFar),
+    async finish(reply: AnswerReply) {
+      await growing.settle()
+      if (mode === 'idle') return undefined
+      await end({
+        type: 'message',
+        summary: reply.text.slice(0, 1000),
+        attachments: [{ contentType: CARD, content: answerCard(reply) }],
+      })
+      return id
+    },
+    async abandon(note: string) {
+      await growing.settle()
+      if (mode === 'idle') return
+      await end({ type: 'message', text: `${growing.shown}\n\n${note}`, textFormat: 'markdown' })
+    },
+  }
+}
