@@ -21,10 +21,17 @@ export interface AnswerReply {
 }
 
 /** An escalation as admins see it. */
+/** A person as decisions and notices show them: their name and, for the record, their id. */
+export function personLabel(id: string, name?: string | null): string {
+  return name && name !== id ? `${name} (${id})` : id
+}
+
 export interface EscalationView {
   id: number
   question: string
   asker: string
+  /** The asker's display name, where the platform gave one. */
+  askerName?: string | null
   /** Where the asker asked (channel id), for context. */
   channel: string
   reason: string

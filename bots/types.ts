@@ -33,6 +33,8 @@ export type InboundEvent =
       place: Place
       messageTs: string
       asker: string
+      /** The asker's display name, where the platform sends it (Teams, DingTalk). */
+      askerName?: string
       text: string
       trigger: Trigger
       /** Identity of the post for de-duplication: retries and duplicate deliveries share it. */

@@ -1,4 +1,4 @@
-import type { EscalationView } from '../reply'
+import { type EscalationView, personLabel } from '../reply'
 import type { DingTalkActionCard } from './api'
 import { type DingTalkMarkdown, dingTalkCitation } from './markdown'
 
@@ -90,7 +90,7 @@ export function escalationActionCard(
   const parts = [
     `### ${l.heading(e.id)}`,
     quote(e.question),
-    `**${l.askedBy}** ${e.asker} · **${l.why}** ${why}`,
+    `**${l.askedBy}** ${personLabel(e.asker, e.askerName)} · **${l.why}** ${why}`,
   ]
   if (e.draft) {
     const draft = e.draft.length > MAX_DRAFT ? `${e.draft.slice(0, MAX_DRAFT - 1)}…` : e.draft

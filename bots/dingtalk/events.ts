@@ -65,6 +65,7 @@ export function parseDingTalkEvent(rawBody: string): DingTalkEvent {
     place,
     messageTs: m.msgId,
     asker,
+    ...(m.senderNick ? { askerName: m.senderNick } : {}),
     text,
     trigger: group ? 'mention' : 'dm',
     dedupeKey: `dingtalk:${m.msgId}`,

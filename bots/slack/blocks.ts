@@ -1,4 +1,4 @@
-import type { AnswerReply, EscalationView, ReplyCitation } from '../reply'
+import { type AnswerReply, type EscalationView, personLabel, type ReplyCitation } from '../reply'
 
 /**
  * Block Kit rendering, pure: the same input always gives the same message. Slack's limits are
@@ -187,7 +187,7 @@ export function escalationMessage(e: EscalationView): SlackMessage {
       text: {
         type: 'mrkdwn',
         text: splitText(
-          `*${who(e.asker)} asked in ${channelRef(e.channel)}:*\n>${escapeText(e.question)}`,
+          `*${who(e.asker, e.askerName)} asked in ${channelRef(e.channel)}:*\n>${escapeText(e.question)}`,
         )[0],
       },
     },
@@ -247,7 +247,7 @@ export function escalationMessage(e: EscalationView): SlackMessage {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: outcomeLine(e) }] })
   }
   return {
-    text: fallback(`Question for the policy team from ${who(e.asker)}: ${e.question}`),
+    text: fallback(`Question for the policy team from ${who(e.asker, e.askerName)}: ${e.question}`),
     blocks: capBlocks(blocks),
   }
 }
@@ -360,9 +360,9 @@ function capBlocks(blocks: Block[]): Block[] {
  * A person in Slack text: a mention for a Slack user id, the plain (escaped) name otherwise:
  * questions and decisions also come from Teams and DingTalk, whose ids Slack cannot resolve.
  */
-function who(id: string | null | undefined): string {
+function who(id: string | null | undefined, name?: string | null): string {
   if (!id) return 'someone'
-  return /^[UW][A-Z0-9]{4,}$/.test(id) ? `<@${id}>` : escapeText(id)
+  return /^[UW][A-Z0-9]{4,}$/.test(id) ? `<@${id}>` : escapeText(personLabel(id, name))
 }
 
 /** A Slack channel as a link; a Teams or DingTalk conversation (or the web page) by kind. */

@@ -17,6 +17,7 @@ describe('Teams activities', () => {
       },
       messageTs: '1764158400000',
       asker: '6b2f9d4e-1a3c-4e5b-8d7f-0a9b8c7d6e5f',
+      askerName: 'Maria Schmidt',
       text: 'How many days of annual leave do I get in my third year?',
       trigger: 'dm',
       dedupeKey: `teams:${personal.conversation.id}:1764158400000`,

@@ -73,6 +73,7 @@ export function teamsEvent(a: Activity): InboundEvent {
     place,
     messageTs: a.id,
     asker: a.from.aadObjectId ?? a.from.id,
+    ...(a.from.name ? { askerName: a.from.name } : {}),
     text,
     trigger: personal ? 'dm' : 'mention',
     dedupeKey: `teams:${a.conversation.id}:${a.id}`,
@@ -85,6 +86,8 @@ export interface CardAction {
   data: Record<string, unknown>
   /** Who pressed it (AAD object id, as questions record the asker). */
   user: string
+  /** Their display name. */
+  userName?: string
 }
 
 const InvokeValue = z.object({
@@ -100,5 +103,10 @@ export function cardAction(a: Activity): CardAction | undefined {
   if (a.type !== 'invoke' || a.name !== 'adaptiveCard/action' || !a.from) return undefined
   const v = InvokeValue.safeParse(a.value)
   if (!v.success) return undefined
-  return { verb: v.data.action.verb, data: v.data.action.data ?? {}, user: a.from.aadObjectId ?? a.from.id }
+  return {
+    verb: v.data.action.verb,
+    data: v.data.action.data ?? {},
+    user: a.from.aadObjectId ?? a.from.id,
+    ...(a.from.name ? { userName: a.from.name } : {}),
+  }
 }

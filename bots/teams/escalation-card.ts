@@ -1,4 +1,4 @@
-import type { EscalationView } from '../reply'
+import { type EscalationView, personLabel } from '../reply'
 import { type AdaptiveCard, citationText } from './cards'
 
 /**
@@ -34,7 +34,7 @@ export function escalationCard(e: EscalationView): AdaptiveCard {
     { type: 'TextBlock', text: e.question, wrap: true },
     {
       type: 'TextBlock',
-      text: `Asked by ${e.asker} · ${REASONS[e.reason] ?? e.reason}`,
+      text: `Asked by ${personLabel(e.asker, e.askerName)} · ${REASONS[e.reason] ?? e.reason}`,
       isSubtle: true,
       wrap: true,
       size: 'Small',

@@ -186,6 +186,10 @@ describe('DingTalk callbacks', () => {
     const adminPost = (await slackCalls())
       .slice(slackBefore)
       .find((c) => c.method === 'chat.postMessage' && blockText(c.body).includes(question))
+    // Slack cannot mention a DingTalk user: the admins see the asker's name and staff id.
+    expect(blockText(adminPost?.body ?? {})).toContain(
+      '*Li Wei (manager4617) asked in a chat on another platform:*',
+    )
     const escalationId = /"value":"(\d+)"/.exec(blockText(adminPost?.body ?? {}))?.[1] as string
     expect(escalationId).toMatch(/^\d+$/)
 
@@ -295,7 +299,7 @@ describe('DingTalk approvals', () => {
     })
     expect(param.text).toContain('**答案草稿**')
     expect(param.text).toContain(`> ${question}`)
-    expect(param.text).toContain('**提问人** manager4617')
+    expect(param.text).toContain('**提问人** Li Wei (manager4617)')
     // The same answer job again (a queue redelivery) posts nothing twice.
     const before = await count()
     sentJobs.push(job as never)

@@ -287,6 +287,8 @@ describe('Teams messaging endpoint', () => {
         | undefined
     )?.attachments?.[0]?.content
     expect(adminCard?.actions.map((x) => x.verb)).toEqual(['approve', 'reject'])
+    // The asker by name (and AAD id), as the activity's `from` gave it.
+    expect(JSON.stringify(adminCard)).toContain(`Asked by Maria Schmidt (${personal.from.aadObjectId})`)
     const escalationId = adminCard?.actions[0]?.data.escalationId as number
     // The asker was told in their own chat.
     const holding = sent.find((c) => c.path.includes(encodeURIComponent(personal.conversation.id)))
@@ -295,7 +297,7 @@ describe('Teams messaging endpoint', () => {
     const decide = (user: string, verb: string, data: Record<string, unknown>) =>
       post(
         activity(invoke, {
-          from: { id: `29:${user}`, name: 'Someone', aadObjectId: user },
+          from: { id: `29:${user}`, name: 'Megan Bowen', aadObjectId: user },
           conversation: {
             conversationType: 'channel',
             tenantId: invoke.conversation.tenantId,
@@ -315,7 +317,9 @@ describe('Teams messaging endpoint', () => {
     const approved = await decide(TEAMS_ADMIN, 'approve', { answer, reason: '' })
     const shown = (await approved.json()) as { statusCode: number; value: { body: Array<{ text?: string }> } }
     expect(shown.statusCode).toBe(200)
-    expect(shown.value.body.map((b) => b.text).join('\n')).toContain(`Edited and approved by ${TEAMS_ADMIN}`)
+    expect(shown.value.body.map((b) => b.text).join('\n')).toContain(
+      `Edited and approved by Megan Bowen (${TEAMS_ADMIN})`,
+    )
     expect(sentJobs).toEqual([{ type: 'deliver', escalationId }])
 
     before = (await calls()).length
@@ -326,14 +330,14 @@ describe('Teams messaging endpoint', () => {
     )
     const deliveredText = JSON.stringify(delivered?.body)
     expect(deliveredText).toContain(answer)
-    expect(deliveredText).toContain(`Answer approved by ${TEAMS_ADMIN}`)
+    expect(deliveredText).toContain(`Answer approved by Megan Bowen (${TEAMS_ADMIN})`)
     const refreshed = sent.find((c) => c.method === 'PUT' && c.path.startsWith(`${adminPath}/`))
     expect(JSON.stringify(refreshed?.body)).toContain('Edited and approved')
     expect(JSON.stringify(refreshed?.body)).not.toContain('Action.Execute')
 
     // A second admin pressing the stale card learns who decided.
     const late = await decide(TEAMS_ADMIN, 'reject', { reason: 'no' })
-    expect(JSON.stringify(await late.json())).toContain(`Edited and approved by ${TEAMS_ADMIN}`)
+    expect(JSON.stringify(await late.json())).toContain(`Edited and approved by Megan Bowen (${TEAMS_ADMIN})`)
     expect(sentJobs).toEqual([])
   })
 })

@@ -31,6 +31,7 @@ export interface NewQuestion {
   place: Place
   messageTs: string
   asker: string
+  askerName?: string | undefined
   text: string
   trigger: Trigger
 }
@@ -48,8 +49,8 @@ export async function recordQuestion(db: Db, key: string, q: NewQuestion): Promi
           INSERT INTO inbound_events (key, platform) VALUES (${key}, ${platform})
           ON CONFLICT DO NOTHING RETURNING key
         ), question AS (
-          INSERT INTO questions (platform, team, channel, thread_ts, message_ts, asker, text, trigger)
-          SELECT ${platform}, ${team}, ${channel}, ${threadTs}, ${q.messageTs}, ${q.asker}, ${q.text}, ${q.trigger}
+          INSERT INTO questions (platform, team, channel, thread_ts, message_ts, asker, asker_name, text, trigger)
+          SELECT ${platform}, ${team}, ${channel}, ${threadTs}, ${q.messageTs}, ${q.asker}, ${q.askerName ?? null}, ${q.text}, ${q.trigger}
           FROM event RETURNING id
         ), thread AS (
           INSERT INTO threads (platform, channel, thread_ts, asker)

@@ -163,6 +163,8 @@ export const questions = pgTable(
     /** The post that asked. */
     messageTs: text('message_ts').notNull(),
     asker: text('asker').notNull(),
+    /** The asker's display name where the platform sends one (Teams, DingTalk). */
+    askerName: text('asker_name'),
     text: text('text').notNull(),
     /** How it reached us: mention, dm, thread, command, assistant, web. */
     trigger: text('trigger').notNull(),

@@ -1,5 +1,5 @@
 import { escalationLanguage } from '../../bots/dingtalk/escalation-card'
-import type { EscalationView } from '../../bots/reply'
+import { type EscalationView, personLabel } from '../../bots/reply'
 
 /**
  * The DingTalk approval page: what an admin sees after pressing Approve, Edit or Reject on an
@@ -79,7 +79,7 @@ export function reviewPage(
     : ''
   const head = `<h1>${t.title} #${e.id}</h1>
 <blockquote>${esc(e.question)}</blockquote>
-<p class="meta">${t.askedBy} ${esc(e.asker)} · ${t.signedIn} ${esc(o.admin)}</p>`
+<p class="meta">${t.askedBy} ${esc(personLabel(e.asker, e.askerName))} · ${t.signedIn} ${esc(o.admin)}</p>`
   if (e.status !== 'open') {
     const status = STATUS[lang]?.[e.status] ?? e.status
     const answer = e.finalAnswer ?? (e.status === 'approved' ? e.draft : null)

@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { DingTalkApiError } from '../../bots/dingtalk/api'
+import { personLabel } from '../../bots/reply'
 import { seal, unseal } from '../../bots/signed'
 import { constantTimeEqual } from '../../bots/slack/verify'
 import { type WorkerConfig, workerConfig } from '../config'
@@ -53,7 +54,7 @@ const sessionOf = (c: Context, cfg: Console) =>
   unseal<Session>(cfg.appSecret, 'dingtalk-session', getCookie(c, SESSION_COOKIE))
 
 /** The person as decisions record them: name and staff id. */
-const byOf = (s: Session) => (s.nick && s.nick !== s.user ? `${s.nick} (${s.user})` : s.user)
+const byOf = (s: Session) => personLabel(s.user, s.nick)
 
 dingtalkConsole.get('/escalations/:id{[0-9]+}', async (c) => {
   const cfg = consoleOf(c)

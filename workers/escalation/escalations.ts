@@ -118,6 +118,7 @@ export async function escalationView(db: Db, id: number): Promise<EscalationDeta
     questionRow: r.q,
     row: r.e,
     asker: r.q.asker,
+    askerName: r.q.askerName,
     channel: r.q.channel,
     reason: r.e.reason,
     draft: r.e.draft,

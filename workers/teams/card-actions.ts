@@ -1,3 +1,4 @@
+import { personLabel } from '../../bots/reply'
 import type { CardAction } from '../../bots/teams/activities'
 import { askedCard } from '../../bots/teams/cards'
 import { escalationCard } from '../../bots/teams/escalation-card'
@@ -84,10 +85,15 @@ async function decisionResponse(svc: Services, action: CardAction): Promise<Invo
   const view = await escalationView(svc.db, escalationId)
   if (!view) return error(404, 'NotFound', 'No such escalation.')
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
-  const decision = decisionOf(view.draft, action.user, action.verb === 'reject' ? 'reject' : 'approve', {
-    answer: str(action.data.answer),
-    reason: str(action.data.reason),
-  })
+  const decision = decisionOf(
+    view.draft,
+    personLabel(action.user, action.userName),
+    action.verb === 'reject' ? 'reject' : 'approve',
+    {
+      answer: str(action.data.answer),
+      reason: str(action.data.reason),
+    },
+  )
   if (decision === 'needs_answer') return message('Write the answer in the field before approving.')
   const { won } = await decideEscalation(svc.db, escalationId, decision)
   const after = await escalationView(svc.db, escalationId)

@@ -1,0 +1,1 @@
+ALTER TABLE "questions" ADD COLUMN "asker_name" text;
