@@ -2,9 +2,9 @@ import { type EscalationView, personLabel } from '../reply'
 import { type AdaptiveCard, citationText } from './cards'
 
 /**
- * An escalation as the Teams admin channel sees it: the question, who asked, why, the draft in an
- * editable field and sources; Approve (with whatever the admin changed in the draft) and Reject
- * (with a reason) as Universal Actions. Once decided, the card shows the outcome instead, for
+ * An escalation as the Teams admin channel sees it: the question, who asked, why, the draft and
+ * sources; Approve (the draft as it is), Edit (the draft in a field, then Save and approve) and
+ * Reject (with a reason) as Universal Actions. Once decided, the card shows the outcome instead, for
  * everyone, because the bot updates the message.
  */
 const REASONS: Record<string, string> = {
@@ -63,31 +63,45 @@ export function escalationCard(e: EscalationView): AdaptiveCard {
     }
     return card(body)
   }
-  body.push(
-    {
-      type: 'Input.Text',
-      id: 'answer',
-      label: 'Answer (edit before approving)',
-      isMultiline: true,
-      value: e.draft ?? '',
-    },
-    { type: 'Input.Text', id: 'reason', label: 'Reason, if you reject', isMultiline: false },
-  )
+  if (e.draft) {
+    body.push(
+      { type: 'TextBlock', text: 'Draft answer', weight: 'Bolder', wrap: true },
+      { type: 'TextBlock', text: e.draft, wrap: true },
+    )
+  }
+  const execute = (title: string, verb: string, style?: string) => ({
+    type: 'Action.Execute',
+    title,
+    verb,
+    data: { escalationId: e.id },
+    ...(style ? { style } : {}),
+  })
+  // Approve takes the draft as it is; Edit and Reject open a form under the card (ShowCard) whose
+  // button sends the field with the action.
+  const showCard = (title: string, input: Record<string, unknown>, submit: Record<string, unknown>) => ({
+    type: 'Action.ShowCard',
+    title,
+    card: card([input], [submit]),
+  })
   return card(body, [
-    {
-      type: 'Action.Execute',
-      title: 'Approve',
-      verb: 'approve',
-      data: { escalationId: e.id },
-      style: 'positive',
-    },
-    {
-      type: 'Action.Execute',
-      title: 'Reject',
-      verb: 'reject',
-      data: { escalationId: e.id },
-      style: 'destructive',
-    },
+    ...(e.draft ? [execute('Approve', 'approve', 'positive')] : []),
+    showCard(
+      e.draft ? 'Edit' : 'Write the answer',
+      {
+        type: 'Input.Text',
+        id: 'answer',
+        label: 'Answer',
+        isMultiline: true,
+        value: e.draft ?? '',
+        isRequired: true,
+      },
+      execute('Save and approve', 'approve', 'positive'),
+    ),
+    showCard(
+      'Reject',
+      { type: 'Input.Text', id: 'reason', label: 'Reason (shown to the asker)', isMultiline: true },
+      execute('Reject', 'reject', 'destructive'),
+    ),
   ])
 }
 

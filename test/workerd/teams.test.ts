@@ -286,7 +286,15 @@ describe('Teams messaging endpoint', () => {
           }
         | undefined
     )?.attachments?.[0]?.content
-    expect(adminCard?.actions.map((x) => x.verb)).toEqual(['approve', 'reject'])
+    // Approve (the draft as it is), Edit and Reject (forms under the card, sent with the action).
+    expect(adminCard?.actions.map((x) => (x as unknown as { title: string }).title)).toEqual([
+      'Approve',
+      'Edit',
+      'Reject',
+    ])
+    const forms = JSON.stringify(adminCard?.actions.slice(1))
+    expect(forms).toMatch(/"type":"Action.ShowCard","title":"Edit".*"id":"answer".*"verb":"approve"/)
+    expect(forms).toMatch(/"title":"Reject".*"id":"reason".*"verb":"reject"/)
     // The asker by name (and AAD id), as the activity's `from` gave it.
     expect(JSON.stringify(adminCard)).toContain(`Asked by Maria Schmidt (${personal.from.aadObjectId})`)
     const escalationId = adminCard?.actions[0]?.data.escalationId as number
