@@ -27,8 +27,9 @@ export function throttledText(
     get shown() {
       return shown
     },
-    get latest() {
-      return latest
+    /** Whether any text came (what was sent is at least that). */
+    get started() {
+      return latest !== ''
     },
     update(textSoFar: string) {
       if (!textSoFar.startsWith(shown)) return

@@ -56,7 +56,7 @@ export function slackAnswerStream(
 
   return {
     get started() {
-      return mode !== 'idle' || growing.latest !== ''
+      return growing.started
     },
     update: (textSoFar) => growing.update(textSoFar),
     async finish(reply: AnswerReply) {

@@ -84,7 +84,7 @@ export function teamsAnswerStream(
 
   return {
     get started() {
-      return mode !== 'idle' || growing.latest !== ''
+      return growing.started
     },
     update: (textSoFar) => growing.update(textSoFar),
     async finish(reply: AnswerReply) {
