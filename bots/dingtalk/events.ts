@@ -34,7 +34,20 @@ export interface DingTalkSession {
   expiresAt: number
 }
 
-export type DingTalkEvent = InboundEvent & { session?: DingTalkSession }
+/**
+ * "转人工" (or "human"): the asker wants the policy team to check their last answer. DingTalk
+ * answers carry no buttons, so this is DingTalk's "Ask a human".
+ */
+export interface DingTalkHandoff {
+  kind: 'handoff'
+  place: Place
+  asker: string
+  dedupeKey: string
+}
+
+export type DingTalkEvent = (InboundEvent | DingTalkHandoff) & { session?: DingTalkSession }
+
+const HANDOFF = /^(转人工|人工|找人工|人工服务|人工客服|human|ask a human|talk to a human)$/i
 
 /** Parses a callback body; throws `MalformedPayloadError` only for malformed input. */
 export function parseDingTalkEvent(rawBody: string): DingTalkEvent {
@@ -60,6 +73,13 @@ export function parseDingTalkEvent(rawBody: string): DingTalkEvent {
     channel: group ? m.conversationId : `user:${asker}`,
     threadTs: group ? m.msgId : 'dm',
   }
+  const session =
+    m.sessionWebhook && m.sessionWebhookExpiredTime
+      ? { session: { url: m.sessionWebhook, expiresAt: m.sessionWebhookExpiredTime } }
+      : {}
+  if (HANDOFF.test(text.replace(/[\s。.!！?？]+$/u, ''))) {
+    return { kind: 'handoff', place, asker, dedupeKey: `dingtalk:${m.msgId}`, ...session }
+  }
   return {
     kind: 'question',
     place,
@@ -69,8 +89,6 @@ export function parseDingTalkEvent(rawBody: string): DingTalkEvent {
     text,
     trigger: group ? 'mention' : 'dm',
     dedupeKey: `dingtalk:${m.msgId}`,
-    ...(m.sessionWebhook && m.sessionWebhookExpiredTime
-      ? { session: { url: m.sessionWebhook, expiresAt: m.sessionWebhookExpiredTime } }
-      : {}),
+    ...session,
   }
 }

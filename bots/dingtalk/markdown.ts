@@ -21,6 +21,7 @@ const LABELS = {
     extractive: 'Quoted from the documents (no summary was generated).',
     approved: (by: string, at: string) => `Answer approved by ${by} on ${at}`,
     title: 'Policy answer',
+    handoff: '*Not what you needed? Reply "human" and the policy team will check it.*',
   },
   zh: {
     sources: '来源',
@@ -29,6 +30,7 @@ const LABELS = {
     extractive: '以下内容直接摘自公司文档（未生成摘要）。',
     approved: (by: string, at: string) => `此答案已由 ${by} 于 ${at} 审核通过`,
     title: '政策解答',
+    handoff: '*答案不对或不完整？回复「转人工」，由政策团队人工核实。*',
   },
 } as const
 
@@ -53,6 +55,8 @@ export function answerMarkdown(reply: AnswerReply): DingTalkMarkdown {
       `**${l.sources}**\n\n${reply.citations.map((c) => dingTalkCitation(c, reply.language)).join('\n')}`,
     )
   }
+  // DingTalk messages carry no buttons: "Ask a human" is a reply.
+  if (reply.actions) parts.push(l.handoff)
   let text = parts.join('\n\n')
   if (text.length > MAX_TEXT) text = `${text.slice(0, MAX_TEXT - 1)}…`
   // The title is what notifications and the chat list show.

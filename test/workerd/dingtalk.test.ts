@@ -171,6 +171,48 @@ describe('DingTalk callbacks', () => {
     expect(calls.map((c) => c.path)).toEqual(['/v1.0/robot/oToMessages/batchSend'])
   })
 
+  it('hands the asker’s last answer to the policy team on 转人工, and says when there is nothing to hand over', async () => {
+    const asker = { senderStaffId: 'staff5150', senderNick: '王芳' }
+    let before = await count()
+    await deliver(message(oneOnOne, { ...asker, text: { content: '上海办公室员工每年有多少天年假？' } }))
+    await drainJobs(5, bindings)
+    const answer = (await callsSince(before))[0]?.body as { markdown?: { text: string } }
+    expect(answer.markdown?.text).toContain('十五天')
+    expect(answer.markdown?.text).toMatch(/回复「转人工」，由政策团队人工核实。\*$/)
+
+    const slackBefore = (await slackCalls()).length
+    before = await count()
+    const handoff = await deliver(message(oneOnOne, { ...asker, text: { content: ' 转人工。' } }))
+    expect(await handoff.json()).toEqual({ ok: true, accepted: true })
+    expect(sentJobs).toMatchObject([{ type: 'escalate', reason: 'asked', by: 'staff5150' }])
+    await drainJobs(5, bindings)
+    const note = (await callsSince(before)).find((c) => c.path === '/v1.0/robot/oToMessages/batchSend')
+    expect(note?.body).toMatchObject({ userIds: ['staff5150'] })
+    expect(JSON.parse(String(note?.body.msgParam)).text).toBe(
+      '我已请政策团队核实这个答案，他们答复后我会在此回复您。',
+    )
+    const adminPost = (await slackCalls())
+      .slice(slackBefore)
+      .find(
+        (c) =>
+          c.method === 'chat.postMessage' && blockText(c.body).includes('上海办公室员工每年有多少天年假'),
+      )
+    expect(blockText(adminPost?.body ?? {})).toContain('王芳 (staff5150) asked')
+
+    // Someone with no question here is told so, through the message's own session webhook.
+    before = await count()
+    const nothing = await deliver(
+      message(oneOnOne, { senderStaffId: 'staff6160', text: { content: 'human' } }),
+    )
+    expect(await nothing.json()).toEqual({ ok: true, nothing: true })
+    const told = await callsSince(before)
+    expect(told.map((c) => c.path)).toEqual([`/robot/sendBySession?session=session-${n}`])
+    expect(JSON.stringify(told[0]?.body)).toContain(
+      'There is no question here to hand to the policy team yet',
+    )
+    expect(sentJobs).toEqual([])
+  })
+
   it('tells the asker the policy team was asked, and delivers the answer approved in Slack through the robot API', async () => {
     const question = 'Can our choir rehearse in the Shanghai rooftop garden after work?'
     const slackBefore = (await slackCalls()).length

@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, lt, sql } from 'drizzle-orm'
 import type { Place, Trigger } from '../../bots/types'
 import type { Answer } from '../answering/types'
 import { type Db, queryRows } from '../db/client'
@@ -86,6 +86,27 @@ export type QuestionRow = typeof questions.$inferSelect
 /** One question by id. */
 export async function questionById(db: Db, id: number): Promise<QuestionRow | undefined> {
   const [row] = await db.select().from(questions).where(eq(questions.id, id))
+  return row
+}
+
+/** A person's latest question in a conversation (its channel: a DM, a group). */
+export async function latestQuestionBy(
+  db: Db,
+  place: Pick<Place, 'platform' | 'channel'>,
+  asker: string,
+): Promise<QuestionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(questions)
+    .where(
+      and(
+        eq(questions.platform, place.platform),
+        eq(questions.channel, place.channel),
+        eq(questions.asker, asker),
+      ),
+    )
+    .orderBy(desc(questions.id))
+    .limit(1)
   return row
 }
 

@@ -2,10 +2,15 @@ import { Hono } from 'hono'
 import { parseDingTalkEvent } from '../../bots/dingtalk/events'
 import { verifyDingTalkSignature } from '../../bots/dingtalk/verify'
 import { workerConfig } from '../config'
-import { acceptQuestion } from '../conversations/accept'
+import { acceptEvent, acceptQuestion } from '../conversations/accept'
+import { latestQuestionBy } from '../conversations/questions'
 import type { Env } from '../env'
 import { problem } from '../http'
 import { withServices } from '../services'
+import { dingTalkOutbox } from './outbox'
+
+const NOTHING_TO_HAND_OVER =
+  '这里还没有可以转交的问题，请先提出您的问题。There is no question here to hand to the policy team yet: ask it first.'
 
 /**
  * DingTalk robot callbacks (HTTP mode): `POST /dingtalk/events`. The `timestamp` + `sign`
@@ -13,7 +18,8 @@ import { withServices } from '../services'
  * message types are acknowledged and ignored), the message is recorded once by its `msgId`
  * (redeliveries collapse) and its answer job queued with the message's session webhook, and
  * DingTalk gets its 200 at once. A queue that refuses undoes the record and answers 503, so
- * DingTalk's redelivery is accepted as new.
+ * DingTalk's redelivery is accepted as new. "转人工" / "human" hands the asker's latest question
+ * here to the policy team (DingTalk's "Ask a human").
  */
 export const dingtalkRoutes = new Hono<{ Bindings: Env }>()
 
@@ -43,12 +49,36 @@ dingtalkRoutes.post('/events', async (c) => {
   } catch (e) {
     return c.json(problem((e as Error).message, 'MALFORMED_PAYLOAD'), 400)
   }
-  if (event.kind !== 'question') {
+  if (event.kind !== 'question' && event.kind !== 'handoff') {
     return c.json({ ok: true, ignored: event.kind === 'unsupported' ? event.reason : event.kind })
   }
-  const outcome = await withServices(c.env, c.executionCtx, (svc) =>
-    acceptQuestion(svc, event.dedupeKey, event, event.session ? { dingtalkSession: event.session } : {}),
-  ).catch((e: unknown) => {
+  const outcome = await withServices(c.env, c.executionCtx, async (svc) => {
+    if (event.kind === 'question') {
+      return acceptQuestion(
+        svc,
+        event.dedupeKey,
+        event,
+        event.session ? { dingtalkSession: event.session } : {},
+      )
+    }
+    // "转人工": the asker's latest question here goes to the policy team (the escalate job checks
+    // that it is theirs and not already with the team, and tells them).
+    const q = await latestQuestionBy(svc.db, event.place, event.asker)
+    if (q) {
+      return acceptEvent(svc, event.dedupeKey, 'dingtalk', {
+        type: 'escalate',
+        questionId: q.id,
+        reason: 'asked',
+        by: event.asker,
+      })
+    }
+    if (svc.dingtalk) {
+      await dingTalkOutbox(svc.dingtalk, event.session)
+        .text(event.place, NOTHING_TO_HAND_OVER)
+        .catch((e: unknown) => console.error('could not answer a DingTalk handoff', e))
+    }
+    return 'nothing' as const
+  }).catch((e: unknown) => {
     console.error('could not accept DingTalk message', e)
     return 'unavailable' as const
   })
