@@ -36,6 +36,7 @@ const LABELS = {
     } as Record<string, string>,
     by: 'by',
     reason: 'Reason',
+    reminder: (hours: number) => `⏰ **Reminder**: this question has been waiting ${hours} hours.`,
   },
   zh: {
     heading: (id: number) => `需要政策团队审核的问题（#${id}）`,
@@ -61,6 +62,7 @@ const LABELS = {
     >,
     by: '审核人',
     reason: '理由',
+    reminder: (hours: number) => `⏰ **提醒**：此问题已等待 ${hours} 小时。`,
   },
 } as const
 
@@ -80,14 +82,17 @@ const quote = (text: string) =>
     .map((l) => `> ${l}`)
     .join('\n')
 
+/** The card; `waitingHours` makes it a reminder (posted again, so its buttons are at hand). */
 export function escalationActionCard(
   e: EscalationView,
   link: (action: 'approve' | 'edit' | 'reject') => string,
+  waitingHours?: number,
 ): DingTalkActionCard {
   const language = escalationLanguage(e)
   const l = LABELS[language]
   const why = `${l.reasons[e.reason] ?? e.reason}${e.confidence !== null ? ` (${e.confidence.toFixed(2)})` : ''}`
   const parts = [
+    ...(waitingHours !== undefined ? [l.reminder(waitingHours)] : []),
     `### ${l.heading(e.id)}`,
     quote(e.question),
     `**${l.askedBy}** ${personLabel(e.asker, e.askerName)} · **${l.why}** ${why}`,

@@ -1,6 +1,8 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 import { signDingTalk } from '../../bots/dingtalk/verify'
 import type { Env } from '../../workers/env'
+import worker from '../../workers/index'
 import picture from '../fixtures/dingtalk/picture_1on1.json'
 import oneOnOne from '../fixtures/dingtalk/text_1on1.json'
 import group from '../fixtures/dingtalk/text_group.json'
@@ -366,6 +368,29 @@ describe('DingTalk approvals', () => {
     // The asker got the holding reply once.
     const toAsker = (await callsSince(before)).filter((c) => c.path === '/v1.0/robot/oToMessages/batchSend')
     expect(toAsker).toHaveLength(1)
+  })
+
+  it('reminds the admins’ group of a waiting escalation by posting its card again', async () => {
+    const { id } = await escalate('Can the Hangzhou office keep bicycles in the server room?')
+    await new Promise((r) => setTimeout(r, 400))
+    const before = await count()
+    const ctx = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }) as never,
+      envWith({ ...approvals, ESCALATION_REMIND_HOURS: '0.0001' } as never),
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+    const reminders = (await callsSince(before))
+      .filter((c) => c.body.openConversationId === ADMIN_GROUP)
+      .map((c) => ({
+        key: c.body.msgKey,
+        param: JSON.parse(String(c.body.msgParam)) as Record<string, string>,
+      }))
+    const mine = reminders.find((r) => r.param.text?.includes(`(#${id})`))
+    expect(mine?.key).toBe('sampleActionCard3')
+    expect(mine?.param.text).toMatch(/^⏰ \*\*Reminder\*\*: this question has been waiting 0 hours\.\n\n### /)
+    expect(mine?.param.actionURL1).toContain(encodeURIComponent(`/dingtalk/escalations/${id}?action=approve`))
   })
 
   it('sends a visitor to DingTalk sign-in, and signs an admin in with the authCode DingTalk returns', async () => {

@@ -1,7 +1,9 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 import { feedback } from '../../workers/db/schema'
 import type { Env } from '../../workers/env'
+import worker from '../../workers/index'
 import { openServices } from '../../workers/services'
 import invoke from '../fixtures/teams/invoke_action_execute.json'
 import channel from '../fixtures/teams/message_channel_mention.json'
@@ -347,5 +349,32 @@ describe('Teams messaging endpoint', () => {
     const late = await decide(TEAMS_ADMIN, 'reject', { reason: 'no' })
     expect(JSON.stringify(await late.json())).toContain(`Edited and approved by Megan Bowen (${TEAMS_ADMIN})`)
     expect(sentJobs).toEqual([])
+  })
+  it('reminds the admin channel of a waiting escalation with a reply in the card’s thread', async () => {
+    const question = 'Can the chess club store its trophies in the server room?'
+    await post(activity(personal, { text: question }))
+    const before = (await calls()).length
+    await drainJobs(5, bindings)
+    const adminPath = `/v3/conversations/${encodeURIComponent(ADMIN_CHANNEL)}/activities`
+    const card = (await calls())
+      .slice(before)
+      .find((c) => c.path === adminPath && JSON.stringify(c.body).includes(question))
+    const cardId = (card?.response?.json as { id?: string } | undefined)?.id as string
+    expect(cardId).toBeTruthy()
+    await new Promise((r) => setTimeout(r, 400))
+    const mark = (await calls()).length
+    const ctx = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }) as never,
+      envWith({ ...bindings, ESCALATION_REMIND_HOURS: '0.0001' } as never),
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+    const thread = `/v3/conversations/${encodeURIComponent(`${ADMIN_CHANNEL};messageid=${cardId}`)}/activities`
+    const reminder = (await calls()).slice(mark).find((c) => c.path === thread)
+    expect(reminder?.body).toMatchObject({ type: 'message', textFormat: 'markdown' })
+    expect((reminder?.body as { text?: string } | undefined)?.text).toMatch(
+      /^⏰ Reminder: this question has been waiting 0 hours/,
+    )
   })
 })

@@ -38,6 +38,29 @@ export async function notifyDingTalkAdmins(svc: Services, escalationId: number):
     .onConflictDoNothing()
 }
 
+/** Posts the card again with a reminder line, if it was posted and is still open. */
+export async function remindDingTalkAdmins(
+  svc: Services,
+  escalationId: number,
+  hours: number,
+): Promise<boolean> {
+  const target = adminTarget(svc)
+  if (!target) return false
+  const [posted] = await svc.db
+    .select()
+    .from(dingtalkAdminPosts)
+    .where(eq(dingtalkAdminPosts.escalationId, escalationId))
+  const view = posted ? await escalationView(svc.db, escalationId) : undefined
+  if (!posted || view?.status !== 'open') return false
+  const card = escalationActionCard(
+    view,
+    (action) => consoleLink(target.consoleUrl, escalationId, action),
+    hours,
+  )
+  await target.api.sendActionCardToGroup(posted.conversationId, card)
+  return true
+}
+
 export async function postDingTalkOutcome(svc: Services, view: EscalationDetails): Promise<void> {
   const target = adminTarget(svc)
   if (!target || view.status === 'open') return

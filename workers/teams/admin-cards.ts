@@ -42,6 +42,27 @@ export async function notifyTeamsAdmins(svc: Services, escalationId: number): Pr
   }
 }
 
+/** A reminder in the admin card's thread (a channel reply: `<conversation>;messageid=<card>`). */
+export async function remindTeamsAdmins(
+  svc: Services,
+  escalationId: number,
+  hours: number,
+): Promise<boolean> {
+  const target = await adminTarget(svc)
+  if (!target) return false
+  const [posted] = await svc.db
+    .select()
+    .from(teamsAdminCards)
+    .where(eq(teamsAdminCards.escalationId, escalationId))
+  if (!posted) return false
+  await target.connector.sendText(
+    target.serviceUrl,
+    `${posted.conversationId};messageid=${posted.activityId}`,
+    `⏰ Reminder: this question has been waiting ${hours} hours. Approve, edit or reject it on the card above.`,
+  )
+  return true
+}
+
 export async function refreshTeamsAdminCard(svc: Services, view: EscalationDetails): Promise<void> {
   const target = await adminTarget(svc)
   if (!target) return
