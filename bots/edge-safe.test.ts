@@ -12,6 +12,7 @@ const NODE_ONLY = new Set([
   'bots/slack/socket-mode.ts',
   'bots/dingtalk/stream-relay.ts',
   'wiki-sync/connectors/git.ts',
+  'wiki-sync/connectors/git-blobs.ts',
   'wiki-sync/node-sources.ts',
 ])
 

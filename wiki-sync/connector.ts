@@ -63,6 +63,8 @@ export interface Connector {
    * partial list: a missing id deletes its page from the index.
    */
   liveIds(signal?: AbortSignal): Promise<Set<string>>
+  /** Frees what the connector holds (a `git cat-file` process); called at the end of each run. */
+  close?(): void | Promise<void>
 }
 
 /** Why a connector call failed: `code` is stable; `retryable` errors failed after retries. */

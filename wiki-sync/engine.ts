@@ -216,6 +216,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     report.error = e instanceof Error ? e.message : String(e)
     await state.releaseSource(db, name, { ok: false, error: report.error })
   }
+  await connector.close?.()
   report.ms = performance.now() - started
   const { status, seen, changed, deleted, failed, embeddedChunks, failures, error } = report
   await state.finishRun(db, runId, {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { parse as parseYaml } from 'yaml'
 import { type ChangePage, type Connector, ConnectorError, type Item, type ItemRef } from '../connector'
+import { BlobReader } from './git-blobs'
 
 /**
  * Handbooks-as-code: Markdown files in a git repository, a local one or a clone URL (kept as a
@@ -35,10 +36,12 @@ export function createGitConnector(o: GitOptions): Connector {
   let prepared: Promise<string> | undefined
   /** Path → [commit time, author] of the last commit that touched it, per walked range. */
   let times: Map<string, [Date, string]> | undefined
+  const gitArgs = () => (local ? ['-C', gitDir] : ['--git-dir', gitDir])
+  const reader = new BlobReader(gitArgs())
 
   const git = async (args: string[]) => {
     try {
-      const { stdout } = await run('git', local ? ['-C', gitDir, ...args] : ['--git-dir', gitDir, ...args], {
+      const { stdout } = await run('git', [...gitArgs(), ...args], {
         maxBuffer: 512 * 1024 * 1024,
         encoding: 'buffer',
       })
@@ -186,7 +189,11 @@ export function createGitConnector(o: GitOptions): Connector {
       const rev = await revision()
       const version = ref.version || (await blobs(rev, [ref.id])).get(ref.id)
       if (!version) return null
-      const text = (await git(['cat-file', 'blob', version])).toString('utf8')
+      const blob = await reader.read(version).catch((e: Error) => {
+        throw new ConnectorError('UPSTREAM', `git cat-file in ${o.repo}: ${e.message}`)
+      })
+      if (!blob) return null
+      const text = blob.toString('utf8')
       const { frontMatter, body } = splitFrontMatter(text)
       times ??= await commitTimes(rev)
       const [when, author] = times.get(ref.id) ?? [ref.updatedAt, undefined]
@@ -212,6 +219,8 @@ export function createGitConnector(o: GitOptions): Connector {
     async liveIds() {
       return new Set((await blobs(await revision())).keys())
     },
+
+    close: () => reader.close(),
   }
 }
 
