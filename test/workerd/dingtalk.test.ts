@@ -430,6 +430,7 @@ describe('DingTalk approvals', () => {
 
     const pageRes = await get(path, session)
     expect(pageRes.status).toBe(200)
+    expect(pageRes.headers.get('cache-control')).toBe('no-store')
     const html = await pageRes.text()
     expect(html).toContain('May the Hangzhou office keep a tortoise in the lobby aquarium?')
     expect(html).toContain('Signed in as Nick boss001 (boss001)')

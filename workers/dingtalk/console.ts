@@ -23,6 +23,12 @@ import { messagePage, reviewPage } from './console-page'
  */
 export const dingtalkConsole = new Hono<{ Bindings: Env }>()
 
+// Pages with drafts and sign-in redirects are never kept by browsers or proxies.
+dingtalkConsole.use('*', async (c, next) => {
+  await next()
+  c.header('cache-control', 'no-store')
+})
+
 type DingTalkConfig = NonNullable<WorkerConfig['dingtalk']>
 type Console = DingTalkConfig & { admin: NonNullable<DingTalkConfig['admin']> }
 type Session = { user: string; nick: string }
