@@ -1,14 +1,23 @@
+import type { AnswerReply } from '../bots/reply'
+import type { AnswerStream } from './outbox'
+
 /**
  * What every platform's answer stream shares: the growing text is kept, sends are serialized (one
  * at a time, in order) and throttled (at most one per interval, the caller never waits), and only
- * growth is shown (the checks at the end may still change the text). `send` gets the text to show
- * and what is already shown; `settle` waits for the sends in flight.
+ * growth is shown (the checks at the end may still change the text). A platform says how to show
+ * the text (`send`, given what is already shown) and how to end (`finish`, `abandon`), which run
+ * once the sends in flight are done.
  */
-export function throttledText(
-  send: (text: string, shown: string) => Promise<void>,
-  options: { intervalMs: number; now?: (() => number) | undefined },
-) {
-  const now = options.now ?? Date.now
+export interface ThrottledStreamOptions {
+  send(text: string, shown: string): Promise<void>
+  finish(reply: AnswerReply, shown: string): Promise<string | undefined>
+  abandon(note: string, shown: string): Promise<void>
+  intervalMs: number
+  now?: (() => number) | undefined
+}
+
+export function throttledStream(o: ThrottledStreamOptions): AnswerStream {
+  const now = o.now ?? Date.now
   let shown = ''
   let latest = ''
   let lastSend = Number.NEGATIVE_INFINITY
@@ -16,29 +25,33 @@ export function throttledText(
   const run = async () => {
     const text = latest
     if (text === shown) return
-    await send(text, shown)
+    await o.send(text, shown)
     shown = text
   }
   const enqueue = (fn: () => Promise<void>) => {
     chain = chain.then(fn, fn)
     return chain
   }
+  const settle = () => enqueue(async () => {})
   return {
-    get shown() {
-      return shown
-    },
-    /** Whether any text came (what was sent is at least that). */
     get started() {
       return latest !== ''
     },
-    update(textSoFar: string) {
+    update(textSoFar) {
       if (!textSoFar.startsWith(shown)) return
       latest = textSoFar
-      if (now() - lastSend >= options.intervalMs) {
+      if (now() - lastSend >= o.intervalMs) {
         lastSend = now()
         void enqueue(run)
       }
     },
-    settle: () => enqueue(async () => {}),
+    finish: async (reply) => {
+      await settle()
+      return o.finish(reply, shown)
+    },
+    abandon: async (note) => {
+      await settle()
+      return o.abandon(note, shown)
+    },
   }
 }

@@ -1,9 +1,8 @@
-import type { AnswerReply } from '../../bots/reply'
 import type { SlackApi } from '../../bots/slack/api'
 import { answerFooter, answerMessage } from '../../bots/slack/blocks'
 import type { Place } from '../../bots/types'
 import type { AnswerStream } from '../outbox'
-import { throttledText } from '../stream-throttle'
+import { throttledStream } from '../stream-throttle'
 
 /** Least time between two sends of a growing answer (Slack: appendStream Tier 4, update ~1/s). */
 export const STREAM_INTERVAL_MS = 500
@@ -24,8 +23,10 @@ export function slackAnswerStream(
   let ts: string | undefined
   const thread = { channel: place.channel, thread_ts: place.threadTs }
 
-  const growing = throttledText(
-    async (text, shown) => {
+  return throttledStream({
+    intervalMs: options.intervalMs ?? STREAM_INTERVAL_MS,
+    now: options.now,
+    async send(text, shown) {
       if (mode === 'idle') {
         try {
           const res = await slack.call('chat.startStream', {
@@ -51,17 +52,7 @@ export function slackAnswerStream(
         await slack.call('chat.update', { channel: place.channel, ts, text })
       }
     },
-    { intervalMs: options.intervalMs ?? STREAM_INTERVAL_MS, now: options.now },
-  )
-
-  return {
-    get started() {
-      return growing.started
-    },
-    update: (textSoFar) => growing.update(textSoFar),
-    async finish(reply: AnswerReply) {
-      await growing.settle()
-      const shown = growing.shown
+    async finish(reply, shown) {
       if (mode === 'idle') return undefined
       const final = answerMessage(reply)
       if (mode === 'stream') {
@@ -80,13 +71,11 @@ export function slackAnswerStream(
       }
       return ts
     },
-    async abandon(note: string) {
-      await growing.settle()
-      const shown = growing.shown
+    async abandon(note, shown) {
       if (mode === 'stream')
         await slack.call('chat.stopStream', { channel: place.channel, ts, markdown_text: `\n\n${note}` })
       else if (mode === 'update')
         await slack.call('chat.update', { channel: place.channel, ts, text: `${shown}\n\n${note}` })
     },
-  }
+  })
 }

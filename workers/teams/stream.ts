@@ -1,9 +1,8 @@
-import type { AnswerReply } from '../../bots/reply'
 import { answerCard } from '../../bots/teams/cards'
 import type { BotConnector } from '../../bots/teams/connector'
 import type { Place } from '../../bots/types'
 import type { AnswerStream } from '../outbox'
-import { throttledText } from '../stream-throttle'
+import { throttledStream } from '../stream-throttle'
 
 /** Least time between two updates of a growing answer (Teams allows one streaming request a second). */
 export const TEAMS_STREAM_INTERVAL_MS = 1000
@@ -43,8 +42,20 @@ export function teamsAnswerStream(
     mode = 'update'
   }
 
-  const growing = throttledText(
-    async (text) => {
+  /** The last activity: the stream's final message, or the posted message's replacement. */
+  const end = async (activity: Record<string, unknown>) => {
+    const url = await serviceUrl()
+    if (mode === 'stream') {
+      await connector.send(url, conversation, { ...activity, entities: [streamInfo('final')] })
+    } else {
+      await connector.update(url, conversation, id as string, activity)
+    }
+  }
+
+  return throttledStream({
+    intervalMs: options.intervalMs ?? TEAMS_STREAM_INTERVAL_MS,
+    now: options.now,
+    async send(text) {
       const url = await serviceUrl()
       if (mode === 'idle' && place.threadTs === 'dm') {
         try {
@@ -69,26 +80,7 @@ export function teamsAnswerStream(
         })
       }
     },
-    { intervalMs: options.intervalMs ?? TEAMS_STREAM_INTERVAL_MS, now: options.now },
-  )
-
-  /** The last activity: the stream's final message, or the posted message's replacement. */
-  const end = async (activity: Record<string, unknown>) => {
-    const url = await serviceUrl()
-    if (mode === 'stream') {
-      await connector.send(url, conversation, { ...activity, entities: [streamInfo('final')] })
-    } else {
-      await connector.update(url, conversation, id as string, activity)
-    }
-  }
-
-  return {
-    get started() {
-      return growing.started
-    },
-    update: (textSoFar) => growing.update(textSoFar),
-    async finish(reply: AnswerReply) {
-      await growing.settle()
+    async finish(reply) {
       if (mode === 'idle') return undefined
       await end({
         type: 'message',
@@ -97,10 +89,9 @@ export function teamsAnswerStream(
       })
       return id
     },
-    async abandon(note: string) {
-      await growing.settle()
+    async abandon(note, shown) {
       if (mode === 'idle') return
-      await end({ type: 'message', text: `${growing.shown}\n\n${note}`, textFormat: 'markdown' })
+      await end({ type: 'message', text: `${shown}\n\n${note}`, textFormat: 'markdown' })
     },
-  }
+  })
 }
