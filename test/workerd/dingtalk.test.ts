@@ -1,8 +1,6 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 import { signDingTalk } from '../../bots/dingtalk/verify'
 import type { Env } from '../../workers/env'
-import worker from '../../workers/index'
 import picture from '../fixtures/dingtalk/picture_1on1.json'
 import oneOnOne from '../fixtures/dingtalk/text_1on1.json'
 import group from '../fixtures/dingtalk/text_group.json'
@@ -13,6 +11,7 @@ import {
   drainJobs,
   envWith,
   postInteraction,
+  runCron,
   sentJobs,
   slackCalls,
   withFields,
@@ -374,13 +373,7 @@ describe('DingTalk approvals', () => {
     const { id } = await escalate('Can the Hangzhou office keep bicycles in the server room?')
     await new Promise((r) => setTimeout(r, 400))
     const before = await count()
-    const ctx = createExecutionContext()
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }) as never,
-      envWith({ ...approvals, ESCALATION_REMIND_HOURS: '0.0001' } as never),
-      ctx,
-    )
-    await waitOnExecutionContext(ctx)
+    await runCron(envWith({ ...approvals, ESCALATION_REMIND_HOURS: '0.0001' } as never))
     const reminders = (await callsSince(before))
       .filter((c) => c.body.openConversationId === ADMIN_GROUP)
       .map((c) => ({

@@ -1,6 +1,4 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import worker from '../../workers/index'
 import appMention from '../fixtures/slack/app_mention.json'
 import approveClick from '../fixtures/slack/block_actions_approve.json'
 import feedbackClick from '../fixtures/slack/block_actions_feedback.json'
@@ -16,6 +14,7 @@ import {
   inThread,
   postEvent,
   postInteraction,
+  runCron,
   slackCalls,
   withFields,
 } from './slack'
@@ -227,13 +226,7 @@ describe('jobs that keep failing, and reminders', () => {
     const { adminPost } = await askUnanswerable('Can I keep a horse in the parking garage?')
     await new Promise((r) => setTimeout(r, 400))
     const before = (await slackCalls()).length
-    const ctx = createExecutionContext()
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }) as never,
-      envWith({ ESCALATION_REMIND_HOURS: '0.0001' }),
-      ctx,
-    )
-    await waitOnExecutionContext(ctx)
+    await runCron(envWith({ ESCALATION_REMIND_HOURS: '0.0001' }))
     const reminder = (await newCalls(before)).find(
       (c) => c.method === 'chat.postMessage' && c.body.thread_ts === adminPost?.response?.ts,
     )

@@ -1,6 +1,7 @@
 import {
   createExecutionContext,
   createMessageBatch,
+  createScheduledController,
   env,
   getQueueResult,
   waitOnExecutionContext,
@@ -90,6 +91,17 @@ export async function drainJobs(
     }
   }
   return { delivered, retried, deadLettered }
+}
+
+/** Runs the Worker's Cron Trigger (reminders, wiki sync jobs) once, waiting for its work. */
+export async function runCron(bindings: Env = testEnv): Promise<void> {
+  const ctx = createExecutionContext()
+  await worker.scheduled(
+    createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }) as never,
+    bindings,
+    ctx,
+  )
+  await waitOnExecutionContext(ctx)
 }
 
 /** Helpers for driving the Worker as Slack would, and reading what it sent to Slack. */

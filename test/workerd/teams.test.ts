@@ -1,16 +1,14 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 import { feedback } from '../../workers/db/schema'
 import type { Env } from '../../workers/env'
-import worker from '../../workers/index'
 import { openServices } from '../../workers/services'
 import invoke from '../fixtures/teams/invoke_action_execute.json'
 import channel from '../fixtures/teams/message_channel_mention.json'
 import personal from '../fixtures/teams/message_personal.json'
 import type { ConnectorCall } from '../helpers/bot-connector'
 import { STREAMED_ANSWER } from './constants'
-import { blockText, drainJobs, envWith, sentJobs, slackCalls, workerFetch } from './slack'
+import { blockText, drainJobs, envWith, runCron, sentJobs, slackCalls, workerFetch } from './slack'
 
 /**
  * Teams on the Worker in workerd: the Bot Connector's JWT (keys from a local OpenID metadata
@@ -363,13 +361,7 @@ describe('Teams messaging endpoint', () => {
     expect(cardId).toBeTruthy()
     await new Promise((r) => setTimeout(r, 400))
     const mark = (await calls()).length
-    const ctx = createExecutionContext()
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }) as never,
-      envWith({ ...bindings, ESCALATION_REMIND_HOURS: '0.0001' } as never),
-      ctx,
-    )
-    await waitOnExecutionContext(ctx)
+    await runCron(envWith({ ...bindings, ESCALATION_REMIND_HOURS: '0.0001' } as never))
     const thread = `/v3/conversations/${encodeURIComponent(`${ADMIN_CHANNEL};messageid=${cardId}`)}/activities`
     const reminder = (await calls()).slice(mark).find((c) => c.path === thread)
     expect(reminder?.body).toMatchObject({ type: 'message', textFormat: 'markdown' })

@@ -1,13 +1,11 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { and, eq, isNull } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { documents, syncRuns, syncSources } from '../../workers/db/schema'
 import type { Env } from '../../workers/env'
-import worker from '../../workers/index'
 import { search } from '../../workers/knowledge/search/search'
 import { openServices, type Services } from '../../workers/services'
 import type { MockPage } from '../helpers/confluence-api'
-import { drainJobs, envWith, sentJobs } from './slack'
+import { drainJobs, envWith, runCron, sentJobs } from './slack'
 
 /**
  * Wiki sync on the Worker: the Cron Trigger enqueues a job per Confluence source, the queue
@@ -26,15 +24,7 @@ describe('wiki sync in the Worker', () => {
       path: string
       authorization?: string
     }>
-  const cron = async (env: Env) => {
-    const ctx = createExecutionContext()
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }) as never,
-      env,
-      ctx,
-    )
-    await waitOnExecutionContext(ctx)
-  }
+  const cron = runCron
   const liveConfluence = () =>
     svc.db
       .select({ path: documents.sourcePath, title: documents.title, url: documents.url })
