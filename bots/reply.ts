@@ -32,6 +32,8 @@ export interface EscalationView {
   asker: string
   /** The asker's display name, where the platform gave one. */
   askerName?: string | null
+  /** The question's language (`zh`, `en`, …): admins' cards use it for their labels. */
+  language?: string
   /** Where the asker asked (channel id), for context. */
   channel: string
   reason: string

@@ -68,7 +68,8 @@ const LABELS = {
 
 const MAX_DRAFT = 3000
 
-export const escalationLanguage = (e: EscalationView) => (/[\u4e00-\u9fff]/.test(e.question) ? 'zh' : 'en')
+/** Chinese labels for Chinese questions, English for the rest. */
+export const escalationLanguage = (e: EscalationView) => (e.language === 'zh' ? 'zh' : 'en')
 
 /** A link that DingTalk opens inside the client (the PC sidebar; full screen on phones). */
 export function inDingTalk(url: string): string {

@@ -2,6 +2,7 @@ import type { DingTalkApi } from '../../bots/dingtalk/api'
 import type { DingTalkSession } from '../../bots/dingtalk/events'
 import { answerMarkdown, noteMarkdown } from '../../bots/dingtalk/markdown'
 import type { Place } from '../../bots/types'
+import { detectLanguage } from '../knowledge/text/script'
 import type { Outbox } from '../outbox'
 
 /**
@@ -20,6 +21,6 @@ export function dingTalkOutbox(api: DingTalkApi, session?: DingTalkSession): Out
   }
   return {
     answer: (place, reply) => send(place, answerMarkdown(reply)),
-    text: (place, text) => send(place, noteMarkdown(text, /[\u4e00-\u9fff]/.test(text) ? 'zh' : 'en')),
+    text: (place, text) => send(place, noteMarkdown(text, detectLanguage(text))),
   }
 }

@@ -1,5 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import type { EscalationView, ReplyCitation } from '../../bots/reply'
+import { questionLanguage } from '../answering/answer'
 import type { Citation } from '../answering/types'
 import type { Db } from '../db/client'
 import { escalations, questions } from '../db/schema'
@@ -119,6 +120,7 @@ export async function escalationView(db: Db, id: number): Promise<EscalationDeta
     row: r.e,
     asker: r.q.asker,
     askerName: r.q.askerName,
+    language: questionLanguage(r.q.text),
     channel: r.q.channel,
     reason: r.e.reason,
     draft: r.e.draft,
