@@ -43,6 +43,8 @@ const NotionSource = z.strictObject({
   baseUrl: z.url().optional(),
   databaseIds: z.array(z.string()).optional(),
   tokenEnv: z.string().default('NOTION_TOKEN'),
+  /** Every this many hours a run lists every page, not only recent edits (search lags). */
+  fullListingHours: z.number().positive().default(24),
 })
 
 export const SourceSchema = z.discriminatedUnion('kind', [GitSource, ConfluenceSource, NotionSource])
@@ -123,6 +125,7 @@ export function createRemoteConnector(source: SourceConfig, deps: ConnectorDeps)
         ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),
         ...(source.databaseIds ? { databaseIds: source.databaseIds } : {}),
         ...(source.audience.length ? { audience: source.audience } : {}),
+        fullListingMs: source.fullListingHours * 3600_000,
         ...f,
       })
     case 'git':

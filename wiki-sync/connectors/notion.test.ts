@@ -199,6 +199,39 @@ describe('the Notion change feed', () => {
     ])
   })
 
+  it('lists every page again once a day when asked, finding edits search indexed too late', async () => {
+    const handler = () => ({
+      json: pageList([
+        notionPage({ id: id(1), edited: '2024-05-02T14:40:00.000Z' }),
+        // Edited before the cursor's look-back, but indexed by search only after the last run.
+        notionPage({ id: id(2), edited: '2024-04-01T09:00:00.000Z' }),
+      ]),
+    })
+    const day = { fullListingMs: 24 * 3600_000 }
+    // The last full listing was 12 hours ago (now is 2024-06-01T00:00Z): incremental.
+    let c = await connect(handler, day)
+    expect(await collect(c.changes('2024-05-02T14:37:00.000Z full:2024-05-31T12:00:00.000Z'))).toEqual([
+      {
+        items: [ref(id(1), '2024-05-02T14:40:00.000Z')],
+        cursor: '2024-05-02T14:40:00.000Z full:2024-05-31T12:00:00.000Z',
+      },
+    ])
+    // 36 hours ago, or never (an older cursor): everything, and the full listing's time is noted.
+    for (const cursor of [
+      '2024-05-02T14:37:00.000Z full:2024-05-30T12:00:00.000Z',
+      '2024-05-02T14:37:00.000Z',
+    ]) {
+      await server?.close()
+      c = await connect(handler, day)
+      expect(await collect(c.changes(cursor))).toEqual([
+        {
+          items: [ref(id(1), '2024-05-02T14:40:00.000Z'), ref(id(2), '2024-04-01T09:00:00.000Z')],
+          cursor: '2024-05-02T14:40:00.000Z full:2024-06-01T00:00:00.000Z',
+        },
+      ])
+    }
+  })
+
   it('keeps the previous cursor when nothing changed', async () => {
     const c = await connect(() => ({ json: pageList([notionPage({ edited: '2024-04-01T09:00:00.000Z' })]) }))
     expect(await collect(c.changes('2024-05-02T14:37:00.000Z'))).toEqual([

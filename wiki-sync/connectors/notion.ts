@@ -33,6 +33,13 @@ export interface NotionOptions {
    * whose version is unchanged cost the engine nothing.
    */
   lookbackMs?: number
+  /**
+   * List every page again once this long after the last full listing (off by default; sources
+   * set a day). An edit that search indexed later than the look-back is then still found: search
+   * is documented as neither instant nor exhaustive. The time of the last full listing travels in
+   * the cursor (`<newest edit> full:<time>`).
+   */
+  fullListingMs?: number
   /** The clock, for deciding whether a page's edit minute is over (see `fetch`). */
   now?: () => Date
 }
@@ -175,12 +182,18 @@ export function createNotionConnector(options: NotionOptions): Connector {
      * intermediate checkpoint, so only the final page carries the cursor: the newest time seen.
      */
     async *changes(cursor, signal): AsyncIterable<ChangePage> {
-      const since = cursor === undefined ? undefined : Date.parse(cursor)
-      if (Number.isNaN(since))
+      const [edited, fullPart] = cursor?.split(' full:') ?? []
+      const lastFull = fullPart === undefined ? Number.NaN : Date.parse(fullPart)
+      const full =
+        options.fullListingMs !== undefined && !(now().getTime() - lastFull < options.fullListingMs) // also when never listed in full
+      const since = edited === undefined || full ? undefined : Date.parse(edited)
+      if (Number.isNaN(since) || (edited !== undefined && Number.isNaN(Date.parse(edited))))
         throw new ConnectorError('CONFIG', `Notion: cursor ${cursor} is not a timestamp`)
       const stopBefore = since === undefined ? undefined : since - lookbackMs
-      let newest = cursor
-      let newestMs = since ?? Number.NEGATIVE_INFINITY
+      let newest = edited
+      const withFull = (c: string) =>
+        options.fullListingMs === undefined ? c : `${c} full:${full ? now().toISOString() : fullPart}`
+      let newestMs = edited === undefined ? Number.NEGATIVE_INFINITY : Date.parse(edited)
       let pending: ItemRef[] = []
       for (const source of sources) {
         for await (const pages of listPages(source, 'descending', signal)) {
@@ -200,7 +213,7 @@ export function createNotionConnector(options: NotionOptions): Connector {
           if (older) break
         }
       }
-      yield newest === undefined ? { items: pending } : { items: pending, cursor: newest }
+      yield newest === undefined ? { items: pending } : { items: pending, cursor: withFull(newest) }
     },
 
     /**
