@@ -77,15 +77,13 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
       }
     },
 
-    async sendBySession(
-      session: DingTalkSession,
-      md: DingTalkMarkdown,
-      atUserIds: string[] = [],
-    ): Promise<void> {
+    /** A reply through the session webhook; in a group it @mentions the asker (the text must name them too). */
+    async sendBySession(session: DingTalkSession, md: DingTalkMarkdown): Promise<void> {
+      const at = session.atUserId
       await post(session.url, {
         msgtype: 'markdown',
-        markdown: md,
-        at: { atUserIds, isAtAll: false },
+        markdown: at ? { ...md, text: `@${at}\n\n${md.text}` } : md,
+        at: { atUserIds: at ? [at] : [], isAtAll: false },
       })
     },
 

@@ -32,6 +32,8 @@ const Message = z.object({
 export interface DingTalkSession {
   url: string
   expiresAt: number
+  /** In a group, the asker: replies through the session @mention them so they are notified. */
+  atUserId?: string
 }
 
 /**
@@ -75,7 +77,13 @@ export function parseDingTalkEvent(rawBody: string): DingTalkEvent {
   }
   const session =
     m.sessionWebhook && m.sessionWebhookExpiredTime
-      ? { session: { url: m.sessionWebhook, expiresAt: m.sessionWebhookExpiredTime } }
+      ? {
+          session: {
+            url: m.sessionWebhook,
+            expiresAt: m.sessionWebhookExpiredTime,
+            ...(group && m.senderStaffId ? { atUserId: m.senderStaffId } : {}),
+          },
+        }
       : {}
   if (HANDOFF.test(text.replace(/[\s。.!！?？]+$/u, ''))) {
     return { kind: 'handoff', place, asker, dedupeKey: `dingtalk:${m.msgId}`, ...session }

@@ -125,6 +125,9 @@ describe('DingTalk callbacks', () => {
     await drainJobs(5, bindings)
     const [call] = await callsSince(before)
     const text = (call?.body as { markdown?: { text: string } } | undefined)?.markdown?.text ?? ''
+    // In a group the asker is @mentioned, so DingTalk notifies them.
+    expect(call?.body).toMatchObject({ at: { atUserIds: ['staff0932'], isAtAll: false } })
+    expect(text).toMatch(/^@staff0932\n\n/)
     expect(text).toContain('十五天')
     expect(text).toContain('**来源**')
     expect(text).toMatch(/更新于/)
