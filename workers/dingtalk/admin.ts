@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import { escalationActionCard, outcomeMarkdown } from '../../bots/dingtalk/escalation-card'
 import { dingtalkAdminPosts } from '../db/schema'
 import type { EscalationDetails } from '../escalation/escalations'
@@ -20,13 +20,19 @@ function adminTarget(svc: Services) {
 export const consoleLink = (consoleUrl: string, escalationId: number, action: string) =>
   `${consoleUrl}/dingtalk/escalations/${escalationId}?action=${action}`
 
-export async function notifyDingTalkAdmins(svc: Services, escalationId: number): Promise<void> {
-  const target = adminTarget(svc)
-  if (!target) return
-  const [posted] = await svc.db
+/** The group notice an escalation was posted as, if it was. */
+async function postedNotice(svc: Services, escalationId: number) {
+  const [row] = await svc.db
     .select()
     .from(dingtalkAdminPosts)
     .where(eq(dingtalkAdminPosts.escalationId, escalationId))
+  return row
+}
+
+export async function notifyDingTalkAdmins(svc: Services, escalationId: number): Promise<void> {
+  const target = adminTarget(svc)
+  if (!target) return
+  const posted = await postedNotice(svc, escalationId)
   if (posted) return
   const view = await escalationView(svc.db, escalationId)
   if (view?.status !== 'open') return
@@ -46,10 +52,7 @@ export async function remindDingTalkAdmins(
 ): Promise<boolean> {
   const target = adminTarget(svc)
   if (!target) return false
-  const [posted] = await svc.db
-    .select()
-    .from(dingtalkAdminPosts)
-    .where(eq(dingtalkAdminPosts.escalationId, escalationId))
+  const posted = await postedNotice(svc, escalationId)
   const view = posted ? await escalationView(svc.db, escalationId) : undefined
   if (!posted || view?.status !== 'open') return false
   const card = escalationActionCard(
@@ -64,11 +67,8 @@ export async function remindDingTalkAdmins(
 export async function postDingTalkOutcome(svc: Services, view: EscalationDetails): Promise<void> {
   const target = adminTarget(svc)
   if (!target || view.status === 'open') return
-  const [posted] = await svc.db
-    .select()
-    .from(dingtalkAdminPosts)
-    .where(and(eq(dingtalkAdminPosts.escalationId, view.id), isNull(dingtalkAdminPosts.outcomePostedAt)))
-  if (!posted) return
+  const posted = await postedNotice(svc, view.id)
+  if (!posted || posted.outcomePostedAt) return
   await target.api.sendToGroup(posted.conversationId, outcomeMarkdown(view))
   await svc.db
     .update(dingtalkAdminPosts)

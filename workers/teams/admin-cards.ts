@@ -18,13 +18,19 @@ async function adminTarget(svc: Services) {
   return { connector: svc.teams, conversation: teams.adminConversation, serviceUrl }
 }
 
-export async function notifyTeamsAdmins(svc: Services, escalationId: number): Promise<void> {
-  const target = await adminTarget(svc)
-  if (!target) return
-  const [posted] = await svc.db
+/** The card an escalation was posted as, if it was. */
+async function postedCard(svc: Services, escalationId: number) {
+  const [row] = await svc.db
     .select()
     .from(teamsAdminCards)
     .where(eq(teamsAdminCards.escalationId, escalationId))
+  return row
+}
+
+export async function notifyTeamsAdmins(svc: Services, escalationId: number): Promise<void> {
+  const target = await adminTarget(svc)
+  if (!target) return
+  const posted = await postedCard(svc, escalationId)
   if (posted) return
   const view = await escalationView(svc.db, escalationId)
   if (view?.status !== 'open') return
@@ -50,10 +56,7 @@ export async function remindTeamsAdmins(
 ): Promise<boolean> {
   const target = await adminTarget(svc)
   if (!target) return false
-  const [posted] = await svc.db
-    .select()
-    .from(teamsAdminCards)
-    .where(eq(teamsAdminCards.escalationId, escalationId))
+  const posted = await postedCard(svc, escalationId)
   if (!posted) return false
   await target.connector.sendText(
     target.serviceUrl,
@@ -66,10 +69,7 @@ export async function remindTeamsAdmins(
 export async function refreshTeamsAdminCard(svc: Services, view: EscalationDetails): Promise<void> {
   const target = await adminTarget(svc)
   if (!target) return
-  const [posted] = await svc.db
-    .select()
-    .from(teamsAdminCards)
-    .where(eq(teamsAdminCards.escalationId, view.id))
+  const posted = await postedCard(svc, view.id)
   if (!posted) return
   await target.connector.update(target.serviceUrl, posted.conversationId, posted.activityId, {
     type: 'message',
