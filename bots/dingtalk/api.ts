@@ -36,12 +36,18 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
   const doFetch = o.fetch ?? fetch
   const now = o.now ?? Date.now
 
-  const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await doFetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    })
+  /** One DingTalk call: a JSON POST (or a GET without a body); DingTalk's errors thrown. */
+  const call = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await doFetch(
+      url,
+      body === undefined
+        ? { headers }
+        : {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify(body),
+          },
+    )
     const text = await res.text()
     let json: Record<string, unknown> = {}
     try {
@@ -58,7 +64,7 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
   const accessToken = async (): Promise<string> => {
     const cached = tokens.get(o.appKey)
     if (cached && cached.expiresAt > now()) return cached.value
-    const json = await post(`${api}/v1.0/oauth2/accessToken`, { appKey: o.appKey, appSecret: o.appSecret })
+    const json = await call(`${api}/v1.0/oauth2/accessToken`, { appKey: o.appKey, appSecret: o.appSecret })
     const value = String(json.accessToken ?? '')
     if (!value) throw new DingTalkApiError('DingTalk accessToken: no token in the response')
     // Renewed five minutes early (DingTalk tokens last 7,200 s).
@@ -80,7 +86,7 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
     /** A reply through the session webhook; in a group it @mentions the asker (the text must name them too). */
     async sendBySession(session: DingTalkSession, md: DingTalkMarkdown): Promise<void> {
       const at = session.atUserId
-      await post(session.url, {
+      await call(session.url, {
         msgtype: 'markdown',
         markdown: at ? { ...md, text: `@${at}\n\n${md.text}` } : md,
         at: { atUserIds: at ? [at] : [], isAtAll: false },
@@ -106,7 +112,7 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
      * outside the organisation has no staff id: `DingTalkApiError`.
      */
     async userByAuthCode(authCode: string): Promise<{ userId: string; nick: string }> {
-      const grant = await post(`${api}/v1.0/oauth2/userAccessToken`, {
+      const grant = await call(`${api}/v1.0/oauth2/userAccessToken`, {
         clientId: o.appKey,
         clientSecret: o.appSecret,
         code: authCode,
@@ -114,18 +120,14 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
       })
       const userToken = String(grant.accessToken ?? '')
       if (!userToken) throw new DingTalkApiError('DingTalk userAccessToken: no token in the response')
-      const res = await doFetch(`${api}/v1.0/contact/users/me`, {
-        headers: { 'x-acs-dingtalk-access-token': userToken },
-      })
-      const me = (await res.json().catch(() => ({}))) as { nick?: string; unionId?: string; message?: string }
-      if (!res.ok || !me.unionId) {
-        throw new DingTalkApiError(
-          `DingTalk /v1.0/contact/users/me failed: ${res.status} ${me.message ?? ''}`,
-        )
-      }
+      const me = (await call(`${api}/v1.0/contact/users/me`, undefined, {
+        'x-acs-dingtalk-access-token': userToken,
+      })) as { nick?: string; unionId?: string }
+      if (!me.unionId)
+        throw new DingTalkApiError('DingTalk /v1.0/contact/users/me: no unionId in the response')
       const notMember = (why: string) =>
         new DingTalkApiError(`${me.nick ?? me.unionId} is not a member of this organisation (${why})`)
-      const found = await post(
+      const found = await call(
         `${sessionOrigin}/topapi/user/getbyunionid?access_token=${encodeURIComponent(await accessToken())}`,
         { unionid: me.unionId },
       ).catch((e: unknown) => {
@@ -145,7 +147,7 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
     msgParam: object,
   ): Promise<string | undefined> {
     const path = 'userIds' in to ? 'oToMessages/batchSend' : 'groupMessages/send'
-    const json = await post(
+    const json = await call(
       `${api}/v1.0/robot/${path}`,
       { robotCode: o.robotCode, ...to, msgKey, msgParam: JSON.stringify(msgParam) },
       { 'x-acs-dingtalk-access-token': await accessToken() },
