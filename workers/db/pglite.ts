@@ -6,6 +6,8 @@ import { vector } from '@electric-sql/pglite-pgvector'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
 import { PolicybotError } from '../errors'
+import { refreshLexicalIndex } from '../knowledge/lexical-index'
+import { installResources } from '../knowledge/resources/install'
 import type { Database, Db } from './client'
 import { MIGRATIONS_FOLDER } from './migrations-folder'
 import * as schema from './schema'
@@ -30,6 +32,8 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
     })
     const db = drizzle({ client, schema }) as unknown as Db
     await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_FOLDER })
+    await installResources(db)
+    await refreshLexicalIndex(db)
     // Recall over speed on the approximate index: the result lists are short (k ≤ 100).
     await client.exec('SET hnsw.ef_search = 100')
     return {

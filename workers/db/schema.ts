@@ -76,7 +76,11 @@ export const documents = pgTable(
   ],
 )
 
-/** Retrievable passages. `search_text` is the title, heading path and text, segmented for full-text search. */
+/**
+ * Retrievable passages. `search_text` is the nearest heading and the text, `context_text` the
+ * document title and the outer headings, both segmented for full-text search: a passage is
+ * ranked on what it says, its context only breaks ties (siblings share it).
+ */
 export const chunks = pgTable(
   'chunks',
   {
@@ -91,6 +95,10 @@ export const chunks = pgTable(
     text: text('text').notNull(),
     searchText: text('search_text').notNull(),
     tsv: tsvector('tsv').notNull().generatedAlwaysAs(sql`to_tsvector('english'::regconfig, search_text)`),
+    contextText: text('context_text').notNull().default(''),
+    contextTsv: tsvector('context_tsv')
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('english'::regconfig, context_text)`),
     embedding: vector('embedding'),
     embedderId: integer('embedder_id').references(() => embedders.id),
   },
@@ -99,6 +107,7 @@ export const chunks = pgTable(
     // No GIN pending list: PGlite has no autovacuum to merge it, and an unmerged list makes the
     // planner fall back to sequential scans.
     index('chunks_tsv').using('gin', t.tsv).with({ fastupdate: false }),
+    index('chunks_context_tsv').using('gin', t.contextTsv).with({ fastupdate: false }),
     index('chunks_embedder').on(t.embedderId),
   ],
 )
@@ -120,6 +129,19 @@ export const terms = pgTable(
 export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
   value: jsonb('value').notNull(),
+  updatedAt: timestamp('updated_at', tz).notNull().defaultNow(),
+})
+
+/**
+ * Language resources built from registry packages on Node and read at question time (the Worker
+ * cannot bundle them): one row each, `data` base64, replaced when `version` changes.
+ */
+export const resources = pgTable('resources', {
+  name: text('name').primaryKey(),
+  version: text('version').notNull(),
+  /** Entries it holds (words of a lexicon). */
+  size: integer('size').notNull(),
+  data: text('data').notNull(),
   updatedAt: timestamp('updated_at', tz).notNull().defaultNow(),
 })
 

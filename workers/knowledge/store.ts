@@ -34,9 +34,21 @@ export function passageText(title: string, headingPath: readonly string[], text:
   return [title, headingPath.join(' › '), text].filter(Boolean).join('\n')
 }
 
-/** The text the full-text index sees for a chunk, CJK segmented. */
-export function searchText(title: string, headingPath: readonly string[], text: string): string {
-  return segmentForSearch(normalizeAcronyms(passageText(title, headingPath, text)))
+/**
+ * What the full-text index sees of a chunk, CJK segmented: `body` is the nearest heading and the
+ * text, `context` the title and the outer headings. Sibling passages share their context, so
+ * ranking them on it let a passage that repeats the title's words crowd out the one that answers.
+ */
+export function searchFields(
+  title: string,
+  headingPath: readonly string[],
+  text: string,
+): { body: string; context: string } {
+  const field = (s: string) => segmentForSearch(normalizeAcronyms(s))
+  return {
+    body: field([headingPath.at(-1) ?? '', text].filter(Boolean).join('\n')),
+    context: field([title, ...headingPath.slice(0, -1)].filter(Boolean).join('\n')),
+  }
 }
 
 const embedderIds = new WeakMap<object, Map<string, number>>()
@@ -174,16 +186,20 @@ export async function storeDocument(db: Db, embedder: Embedder, input: StoreInpu
       })
       .returning({ id: documents.id, version: documents.version })
     if (!created) throw new PolicybotError('DB_ERROR', `Could not store ${input.sourcePath}`)
-    const rows = input.chunks.map((c, i) => ({
-      documentId: created.id,
-      ordinal: c.ordinal,
-      headingPath: c.headingPath,
-      page: c.page ?? null,
-      text: c.text,
-      searchText: searchText(doc.title, c.headingPath, c.text),
-      embedding: vectors[i] ?? null,
-      embedderId,
-    }))
+    const rows = input.chunks.map((c, i) => {
+      const fields = searchFields(doc.title, c.headingPath, c.text)
+      return {
+        documentId: created.id,
+        ordinal: c.ordinal,
+        headingPath: c.headingPath,
+        page: c.page ?? null,
+        text: c.text,
+        searchText: fields.body,
+        contextText: fields.context,
+        embedding: vectors[i] ?? null,
+        embedderId,
+      }
+    })
     for (let i = 0; i < rows.length; i += 200) await tx.insert(chunks).values(rows.slice(i, i + 200))
     await addTermStats(tx as unknown as Db, created.id, 1)
     return {
@@ -218,13 +234,17 @@ async function retireDocument(db: Db, documentId: number, why: 'replaced' | 'del
   await db.update(documents).set({ deletedAt: new Date() }).where(eq(documents.id, documentId))
 }
 
-/** Adds (+1) or removes (-1) a document's chunks from the vocabulary statistics. */
+/**
+ * Adds (+1) or removes (-1) a document's chunks from the vocabulary statistics. A term's
+ * frequency counts the chunks whose body or context holds it: a title word is in every chunk of
+ * its document, so it weighs little, as it should.
+ */
 async function addTermStats(db: Db, documentId: number, sign: 1 | -1): Promise<void> {
   if (sign === 1) {
     await queryRows(
       db,
       sql`INSERT INTO terms (term, df)
-          SELECT t, count(*)::int FROM chunks, unnest(tsvector_to_array(tsv)) AS t
+          SELECT t, count(*)::int FROM chunks, unnest(tsvector_to_array(tsv || context_tsv)) AS t
           WHERE document_id = ${documentId} GROUP BY t
           ON CONFLICT (term) DO UPDATE SET df = terms.df + excluded.df`,
       'update term statistics',
@@ -233,7 +253,7 @@ async function addTermStats(db: Db, documentId: number, sign: 1 | -1): Promise<v
     await queryRows(
       db,
       sql`UPDATE terms SET df = terms.df - x.n
-          FROM (SELECT t, count(*)::int AS n FROM chunks, unnest(tsvector_to_array(tsv)) AS t
+          FROM (SELECT t, count(*)::int AS n FROM chunks, unnest(tsvector_to_array(tsv || context_tsv)) AS t
                 WHERE document_id = ${documentId} GROUP BY t) AS x
           WHERE terms.term = x.t`,
       'update term statistics',

@@ -1,11 +1,14 @@
 import { sql } from 'drizzle-orm'
 import stem from 'wink-porter2-stemmer'
 import { type Db, queryRows } from '../../db/client'
+import { loadLexicon } from '../resources/lexicon-store'
 import { analyze, QUESTION_FILLER, type Term } from '../text/analyze'
+import type { Lexicon } from '../text/lexicon'
 import { otherForms } from '../text/irregular'
 import { CJK_CHAR } from '../text/script'
 import { conceptPhrases, conceptsOf } from '../text/thesaurus'
 import { type ChatTurn, isFollowUp, previousTopic } from './follow-up'
+import { correctSpelling } from './spelling'
 import type { QueryPlan, QueryTerm } from './types'
 
 /** Weights of a term by where it came from, relative to a word of the question itself. */
@@ -48,14 +51,13 @@ export async function planQuery(
 
   const variants = own.flatMap((t) => otherForms(t.surface).map((f) => ({ of: t.stem, stem: stem(f) })))
   const lexemes = [...new Set([...own, ...borrowed].map((t) => t.stem).concat(variants.map((v) => v.stem)))]
-  const stats = await termStats(db, lexemes)
+  const [stats, lexicon] = await Promise.all([termStats(db, lexemes), loadLexicon(db)])
+  // Only a token that is not a word of the language is a typo: "took" or "summer" the handbook
+  // happens not to use must not become "tool" or "suffer".
   const unknown = own.filter(
     (t) => !t.cjk && t.surface.length >= 4 && !/\d/.test(t.surface) && !stats.df.has(t.stem),
   )
-  const corrections = await correctSpelling(
-    db,
-    unknown.map((t) => t.stem),
-  )
+  const corrections = await correctSpelling(db, unknown, lexicon)
   for (const [, c] of corrections) if (!stats.df.has(c.term)) stats.df.set(c.term, c.df)
 
   const terms: QueryTerm[] = []
@@ -64,11 +66,16 @@ export async function planQuery(
     lexemes: string[],
     origin: QueryTerm['origin'],
     extra: { correctedFrom?: string; variantOf?: string } = {},
+    term?: Term,
   ) => {
     const key = lexemes.join(' ')
     if (seen.has(key) || lexemes.length === 0) return
     seen.add(key)
-    let rarity = lexemes.reduce((s, l) => s + idf(stats, l), 0) / lexemes.length
+    let rarity =
+      term && !stats.df.has(term.stem)
+        ? outOfCorpusRarity(term, lexicon)
+        : lexemes.reduce((s, l) => s + idf(stats, l), 0) / lexemes.length
+    if (term?.joint) rarity *= JOINT_WEIGHT
     // A variant stands in for the question's word: it may not weigh more than that word does.
     if (extra.variantOf) rarity = Math.min(rarity, idf(stats, extra.variantOf))
     const weight = ORIGIN_WEIGHT[origin] * rarity
@@ -84,10 +91,10 @@ export async function planQuery(
   for (const t of own) {
     const fix = corrections.get(t.stem)
     if (fix) push([fix.term], 'correction', { correctedFrom: t.surface })
-    else push([t.stem], 'question')
+    else push([t.stem], 'question', {}, t)
   }
   for (const v of variants) if (stats.df.has(v.stem)) push([v.stem], 'variant', { variantOf: v.of })
-  for (const t of borrowed) push([t.stem], 'history')
+  for (const t of borrowed) push([t.stem], 'history', {}, t)
 
   // Synonyms of the concepts the question (with its corrections) mentions.
   const questionStems = own.map((t) => corrections.get(t.stem)?.term ?? t.stem)
@@ -111,7 +118,24 @@ export async function planQuery(
 
 /** The content terms of a question: analysed, question filler ("how many", "can I get") dropped. */
 export function queryTerms(text: string): Term[] {
-  return analyze(text).filter((t) => !QUESTION_FILLER.has(t.surface))
+  return analyze(text, 'query').filter((t) => !QUESTION_FILLER.has(t.surface))
+}
+
+/** A CJK bigram made across the question's word boundaries counts this much of a word. */
+const JOINT_WEIGHT = 0.5
+
+/**
+ * The weight of a question word the index has never seen, on the idf scale: the corpus cannot
+ * tell how specific it is, so the general language does. "tho" or "guys" say little; "softball"
+ * says a lot (and that the documents lack it). A token that is no English word (an acronym, a
+ * product name, an uncorrected typo) weighs as a fairly rare word; a CJK term as a word.
+ */
+export function outOfCorpusRarity(term: Term, lexicon: Lexicon): number {
+  if (term.cjk) return 3.5
+  if (/^\d/.test(term.surface)) return 2
+  const zipf = lexicon.zipf(term.surface)
+  if (zipf === undefined) return lexicon.size > 0 ? 4 : 5
+  return Math.min(5, Math.max(0.8, (6.5 - zipf) * 1.1))
 }
 
 /** Chunk count and the chunk frequency of the given lexemes. */
@@ -131,71 +155,13 @@ export async function termStats(db: Db, lexemes: string[]): Promise<TermStats> {
 }
 
 /** The chunk frequency of each lexeme the index knows. */
-async function documentFrequencies(db: Db, lexemes: string[]): Promise<Map<string, number>> {
+export async function documentFrequencies(db: Db, lexemes: string[]): Promise<Map<string, number>> {
   const rows = await queryRows<{ term: string; df: number }>(
     db,
     sql`SELECT term, df FROM terms WHERE term = ANY(${toTextArray(lexemes)}::text[])`,
     'read term statistics',
   )
   return new Map(rows.map((r) => [r.term, r.df]))
-}
-
-/**
- * For each unknown stem, the indexed term it most likely misspells: candidates share its first
- * letter and a similar length, or many trigrams (for a wrong first letter); the winner is the
- * closest by Damerau–Levenshtein distance (a swap like "crad"/"card" costs 1), within 1 edit
- * for short words and 2 for longer ones, the more frequent term on a tie.
- */
-async function correctSpelling(db: Db, stems: string[]): Promise<Map<string, { term: string; df: number }>> {
-  const out = new Map<string, { term: string; df: number }>()
-  if (stems.length === 0) return out
-  const rows = await queryRows<{ typo: string; term: string; df: number }>(
-    db,
-    sql`SELECT u.typo, c.term, c.df
-        FROM unnest(${toTextArray(stems)}::text[]) AS u(typo)
-        CROSS JOIN LATERAL (
-          (SELECT term, df FROM terms
-           WHERE term >= left(u.typo, 1) AND term < left(u.typo, 1) || chr(1114111)
-             AND length(term) BETWEEN length(u.typo) - 2 AND length(u.typo) + 2
-           ORDER BY df DESC LIMIT 2000)
-          UNION
-          (SELECT term, df FROM terms WHERE term % u.typo ORDER BY similarity(term, u.typo) DESC LIMIT 20)
-        ) AS c`,
-    'correct spelling',
-  )
-  const best = new Map<string, { term: string; df: number; distance: number }>()
-  for (const r of rows) {
-    const limit = r.typo.length <= 4 ? 1 : 2
-    const distance = editDistance(r.typo, r.term, limit)
-    if (distance > limit) continue
-    const cur = best.get(r.typo)
-    if (!cur || distance < cur.distance || (distance === cur.distance && r.df > cur.df)) {
-      best.set(r.typo, { term: r.term, df: r.df, distance })
-    }
-  }
-  for (const [typo, b] of best) out.set(typo, { term: b.term, df: b.df })
-  return out
-}
-
-/** Optimal-string-alignment (Damerau–Levenshtein) distance, stopping early past `limit`. */
-export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1
-  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)]
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    let rowMin = i
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      let d = Math.min((rows[i - 1]?.[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (rows[i - 1]?.[j - 1] ?? 0) + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d = Math.min(d, (rows[i - 2]?.[j - 2] ?? 0) + 1)
-      row.push(d)
-      rowMin = Math.min(rowMin, d)
-    }
-    if (rowMin > limit) return limit + 1
-    rows.push(row)
-  }
-  return rows[a.length]?.[b.length] ?? limit + 1
 }
 
 /** A lexeme as a tsquery operand. Lexemes are letters and digits only, but quote them anyway. */

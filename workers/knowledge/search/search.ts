@@ -33,7 +33,7 @@ export interface SearchResult {
  * over its candidates. Chosen on the dev set, where 0.3–0.5 were best and reciprocal rank fusion
  * (equal votes) ranked worse: the full-text channel is the more precise of the two.
  */
-const VECTOR_WEIGHT = 0.4
+const VECTOR_WEIGHT = Number(process.env.VW ?? 0.4)
 
 /**
  * Hybrid retrieval: full-text (Postgres tsvector and GIN, scored with BM25 over idf-weighted query
@@ -116,6 +116,13 @@ function idfWeight(stats: TermStats, stem: string): number {
   return Math.min(2.5, Math.max(0.2, idf(stats, stem) / 3))
 }
 
+/**
+ * What a query term found in a passage's context (document title, outer headings) is worth,
+ * against the same term in its body: once per term, however often, so the context decides
+ * between documents and never between the sibling passages that share it.
+ */
+const CONTEXT_WEIGHT = 0.3
+
 /** BM25 parameters (Robertson/Zaragoza defaults). */
 const K1 = 1.2
 const B = 0.75
@@ -164,18 +171,27 @@ async function lexicalSearch(
     sql`WITH q AS (SELECT * FROM unnest(${tq}::text[], ${lex}::text[], ${w}::float8[]) AS q(tq, lex, w)),
         pre AS (
           SELECT c.id FROM chunks c ${audience.join}
-          WHERE c.tsv @@ ${candidates}::tsquery ${audience.and}
-          ORDER BY ts_rank(c.tsv, ${candidates}::tsquery) DESC, c.id LIMIT ${PRE_RANK}
+          WHERE (c.tsv @@ ${candidates}::tsquery OR c.context_tsv @@ ${candidates}::tsquery) ${audience.and}
+          ORDER BY ts_rank(c.tsv || c.context_tsv, ${candidates}::tsquery) DESC, c.id LIMIT ${PRE_RANK}
         ),
-        cand AS (SELECT c.id, c.tsv, length(c.tsv)::float8 / ${avg}::float8 AS rel FROM chunks c JOIN pre USING (id)),
+        cand AS (
+          SELECT c.id, c.tsv, c.context_tsv AS ctx, length(c.tsv)::float8 / ${avg}::float8 AS rel
+          FROM chunks c JOIN pre USING (id)
+        ),
         tf AS (
           SELECT cand.id, cand.rel, q.w, coalesce(array_length(u.positions, 1), 1)::float8 AS n
           FROM cand CROSS JOIN LATERAL unnest(cand.tsv) AS u JOIN q ON q.lex = u.lexeme
           UNION ALL
           SELECT cand.id, cand.rel, q.w, 1 FROM cand JOIN q ON q.lex = '' AND cand.tsv @@ q.tq::tsquery
-        )
-        SELECT id, sum(w * n * ${K1 + 1}::float8 / (n + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * rel)))::float8 AS score
-        FROM tf GROUP BY id ORDER BY score DESC, id LIMIT ${limit}`,
+        ),
+        body AS (
+          SELECT id, sum(w * n * ${K1 + 1}::float8 / (n + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * rel)))::float8 AS s
+          FROM tf GROUP BY id
+        ),
+        context AS (SELECT cand.id, sum(q.w)::float8 AS s FROM cand JOIN q ON cand.ctx @@ q.tq::tsquery GROUP BY cand.id)
+        SELECT cand.id, (coalesce(body.s, 0) + ${CONTEXT_WEIGHT}::float8 * coalesce(context.s, 0))::float8 AS score
+        FROM cand LEFT JOIN body USING (id) LEFT JOIN context USING (id)
+        ORDER BY score DESC, cand.id LIMIT ${limit}`,
     'full-text search',
   )
 }

@@ -1,6 +1,6 @@
 import stem from 'wink-porter2-stemmer'
 import { CJK_CHAR } from './script'
-import { segmentCjkRun } from './segment'
+import { cjkIndexTerms, cjkQueryTerms } from './segment'
 
 /**
  * The Snowball English stop words, the list Postgres's `english` configuration uses, so what we
@@ -23,7 +23,8 @@ export const QUESTION_FILLER = new Set(
   `get gets got getting many much would could might may must need needs want wants know tell please thanks thank
 hi hello hey anyone someone somebody let us also ok okay something anything way ways sure question wondering
 really actually exactly im ive id dont doesnt didnt cant wont isnt arent wasnt whats thats theres youre
-pls plz thx vs versus etc 有 几 几天 几号 多少 多少钱 吗 能 能否 可以 需要 是否 怎样 哪里 谁 这边 那边 除了 以外 给 应该
+pls plz thx vs versus etc tho though btw fyi asap lol quick guys folks hiya quickly
+basically currently supposed allowed ask asking wonder 有 几 几天 几号 多少 多少钱 吗 能 能否 可以 需要 是否 怎样 哪里 谁 这边 那边 除了 以外 给 应该
 写 看 想 说 要 有没有 是不是 可不可以 要不要 哪个 什么时候 怎么办`.split(/\s+/),
 )
 
@@ -42,6 +43,11 @@ const ABBREVIATIONS: Record<string, string> = {
   approx: 'approximately',
   info: 'information',
   w: 'with',
+  incl: 'including',
+  mgmt: 'management',
+  reqs: 'requirements',
+  req: 'request',
+  govt: 'government',
 }
 
 /**
@@ -58,15 +64,18 @@ export interface Term {
   surface: string
   stem: string
   cjk: boolean
+  /** A CJK bigram made across a word boundary of the question (weaker evidence than a word). */
+  joint?: boolean
 }
 
 const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu
 
 /**
  * Content terms of a text in reading order: Latin-script words lower-cased, stop words dropped and
- * stemmed with Porter2 (as Postgres's `english` config does); CJK runs segmented into words.
+ * stemmed with Porter2 (as Postgres's `english` config does); CJK runs as the index sees them
+ * (character bigrams and long words), or for a `query`, as its meaningful spans' bigrams.
  */
-export function analyze(text: string): Term[] {
+export function analyze(text: string, mode: 'index' | 'query' = 'index'): Term[] {
   const out: Term[] = []
   for (const m of normalizeAcronyms(text.normalize('NFKC')).toLowerCase().matchAll(TOKEN)) {
     const tok = m[0]
@@ -76,9 +85,12 @@ export function analyze(text: string): Term[] {
         /([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+)/u,
       )) {
         if (!piece) continue
-        if (CJK_CHAR.test(piece))
-          for (const w of segmentCjkRun(piece)) out.push({ surface: w, stem: w, cjk: true })
-        else out.push({ surface: piece, stem: piece, cjk: false })
+        if (!CJK_CHAR.test(piece)) {
+          out.push({ surface: piece, stem: piece, cjk: false })
+        } else if (mode === 'query') {
+          for (const { term, joint } of cjkQueryTerms(piece, (w) => QUESTION_FILLER.has(w)))
+            out.push({ surface: term, stem: term, cjk: true, ...(joint ? { joint } : {}) })
+        } else for (const w of cjkIndexTerms(piece)) out.push({ surface: w, stem: w, cjk: true })
       }
       continue
     }
