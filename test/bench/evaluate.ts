@@ -79,7 +79,11 @@ export async function evaluateSet(set: LabelledSet): Promise<QuestionOutcome[]> 
     )
     for (const q of set.questions) {
       const started = performance.now()
-      const a = await answer({ db, embedder, k: 10, abstainBelow: 0 }, q.question, historyOf(q, byId, answers))
+      const a = await answer(
+        { db, embedder, k: 10, abstainBelow: 0 },
+        q.question,
+        historyOf(q, byId, answers),
+      )
       const ms = performance.now() - started
       answers.set(q.id, a.text)
       const first = a.text.split(/\s\[\d+\]/)[0] ?? ''

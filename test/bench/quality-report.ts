@@ -17,6 +17,13 @@ export interface QualityFigures {
   unanswerable: number
   /** Answerable, answered questions whose answer's first quotation holds the evidence. */
   firstQuote: number
+  /**
+   * Of the questions answered (not escalated), the share answered right: answerable, with the
+   * answering passage first. What an employee who gets an answer can trust.
+   */
+  answeredRight: number
+  /** Share of questions answered (not escalated). */
+  answered: number
 }
 
 function ranks(retrieved: { path: string; text: string }[], o: QuestionOutcome) {
@@ -47,6 +54,12 @@ export function figures(outcomes: QuestionOutcome[], threshold = DEFAULT_ABSTAIN
     wronglyRefused: mean(ans.map((o) => (o.confidence < threshold ? 1 : 0))),
     unanswerable: un.length,
     firstQuote: mean(answered.map((o) => (o.firstQuoteHit ? 1 : 0))),
+    answeredRight: mean(
+      outcomes
+        .filter((o) => o.confidence >= threshold)
+        .map((o) => (o.q.answerable && ranks(o.retrieved, o).hit1 ? 1 : 0)),
+    ),
+    answered: mean(outcomes.map((o) => (o.confidence >= threshold ? 1 : 0))),
   }
 }
 
@@ -66,12 +79,23 @@ export function printQuality(title: string, outcomes: QuestionOutcome[], print: 
     )
   }
   row('all', outcomes)
-  for (const kind of [...new Set(outcomes.map((o) => o.q.kind))]) row(`kind: ${kind}`, outcomes.filter((o) => o.q.kind === kind))
-  for (const lang of ['en', 'zh']) row(`language: ${lang}`, outcomes.filter((o) => o.language === lang))
+  for (const kind of [...new Set(outcomes.map((o) => o.q.kind))])
+    row(
+      `kind: ${kind}`,
+      outcomes.filter((o) => o.q.kind === kind),
+    )
+  for (const lang of ['en', 'zh'])
+    row(
+      `language: ${lang}`,
+      outcomes.filter((o) => o.language === lang),
+    )
   print(
     `Abstention at ${DEFAULT_ABSTAIN_BELOW}: unanswerable caught ${pct(f.caught)} (of ${f.unanswerable}), answerable wrongly refused ${pct(f.wronglyRefused)} (of ${f.answerable}); extractive first quote holds the evidence ${pct(f.firstQuote)} of answered`,
   )
-  const sweep = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7].map((t) => {
+  print(
+    `Answered ${pct(f.answered)} of all questions; of those answered, ${pct(f.answeredRight)} were answerable and answered from the right passage (BM25 alone, answering all: ${pct(f.bm25.hit1 * (f.answerable / Math.max(1, f.questions)))})`,
+  )
+  const sweep = [0.3, 0.35, 0.4, 0.42, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7].map((t) => {
     const s = figures(outcomes, t)
     return `${t.toFixed(2)}: ${pct(s.caught)}/${pct(s.wronglyRefused)}`
   })

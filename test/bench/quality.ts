@@ -10,7 +10,9 @@ const print = (s = '') => process.stdout.write(`${s}\n`)
 
 /** Evaluates the sample and the out-of-domain sets and prints their tables. */
 export async function qualityBench(only?: string[]): Promise<Map<string, QuestionOutcome[]>> {
-  const names = ['sample', ...OOD_SPLITS.dev, ...OOD_SPLITS.untouched].filter((n) => !only || only.includes(n))
+  const names = ['sample', ...OOD_SPLITS.dev, ...OOD_SPLITS.untouched].filter(
+    (n) => !only || only.includes(n),
+  )
   const results = new Map<string, QuestionOutcome[]>()
   for (const name of names) {
     const started = performance.now()

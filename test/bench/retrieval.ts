@@ -1,14 +1,12 @@
 /**
- * `npm run bench:retrieval`: retrieval quality of the hybrid search against a BM25 baseline on the
- * sample handbook's dev set, abstention precision/recall (with a threshold sweep for calibration),
- * query latency at 10k and 100k chunks on the embedded database, and ingestion throughput.
- * Everything runs in one process on one in-memory PGlite, so the figures are comparable.
+ * `npm run bench:retrieval`: quality on the sample handbook and the out-of-domain handbooks (dev
+ * and untouched splits, against a BM25 baseline, with abstention and quotation figures; see
+ * quality.ts), then the sample handbook's channel ablations, ingestion throughput and query
+ * latency at 10k and 100k chunks on the embedded database. One process, so figures compare.
  */
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
-import { answer } from '../../workers/answering/answer'
-import { DEFAULT_ABSTAIN_BELOW } from '../../workers/answering/confidence'
 import { queryRows } from '../../workers/db/client'
 import { openPglite } from '../../workers/db/pglite'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
@@ -21,14 +19,8 @@ import {
 } from '../../workers/knowledge/store'
 import { filesUnder, ingestFiles } from '../helpers/db'
 import { baselineResults, indexedChunks } from './bm25'
-import {
-  abstentionMetrics,
-  answerQuotes,
-  type DevQuestion,
-  historyOf,
-  loadDevSet,
-  rankingMetrics,
-} from './dev-set'
+import { type DevQuestion, historyOf, loadDevSet, rankingMetrics } from './dev-set'
+import { qualityBench } from './quality'
 import { createFillerWriter } from './synthetic'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/handbook/', import.meta.url))
@@ -41,6 +33,12 @@ const quantile = (xs: number[], q: number) => {
 }
 
 async function main() {
+  // 0. Quality on the sample and the out-of-domain handbooks (each in its own database).
+  print('## Quality (extractive answers, no chat model)')
+  await qualityBench()
+  print()
+  print('## Ingestion, channels and latency (sample handbook, then filler to 10k and 100k chunks)')
+
   const database = await openPglite()
   const db = database.db
   const embedder = createLocalEmbedder()
@@ -62,109 +60,33 @@ async function main() {
     `Ingestion (parse + chunk + embed + store, HNSW maintained): ${ingestSeconds.toFixed(2)} s = ${(docs.length / ingestSeconds).toFixed(1)} files/s, ${(handbookChunks / ingestSeconds).toFixed(0)} chunks/s, ${(bytes / 2 ** 20 / ingestSeconds).toFixed(2)} MiB/s`,
   )
 
-  // 2. The dev set through the hybrid retrieval (answer() with chat history, no chat model) and BM25.
+  // 2. Channel ablations on the sample handbook (the quality tables of every set come first).
   const questions = loadDevSet(join(FIXTURE, 'questions.jsonl'))
   const byId = new Map(questions.map((q) => [q.id, q]))
-  const runDevSet = async () => {
-    const answers = new Map<string, string>()
-    const out: {
-      q: DevQuestion
-      retrieved: { path: string; text: string }[]
-      confidence: number
-      ms: number
-      quoted: boolean
-    }[] = []
-    for (const q of questions) {
-      const started = performance.now()
-      const a = await answer(
-        { db, embedder, k: 10, abstainBelow: 0 },
-        q.question,
-        historyOf(q, byId, answers),
-      )
-      const ms = performance.now() - started
-      answers.set(q.id, a.text)
-      out.push({
-        q,
-        retrieved: a.passages.map((p) => ({ path: p.sourcePath, text: p.text })),
-        confidence: a.confidence,
-        ms,
-        quoted: answerQuotes(a.text, q.expect),
-      })
-    }
-    return out
-  }
-  const hybrid = await runDevSet()
-
   const chunkRows = await indexedChunks(db)
-  const baseline = baselineResults(chunkRows, questions)
-
-  const ablation = async (channel: 'lexical' | 'vector') => {
-    const answers = new Map(hybrid.map((r) => [r.q.id, '']))
+  const ablation = async (channels: ('lexical' | 'vector')[]) => {
     const out: { q: DevQuestion; retrieved: { path: string; text: string }[] }[] = []
     for (const q of questions) {
       const r = await search(db, embedder, q.question, {
         k: 10,
-        history: historyOf(q, byId, answers),
-        channels: [channel],
+        history: historyOf(q, byId, new Map()),
+        channels,
       })
       out.push({ q, retrieved: r.passages.map((p) => ({ path: p.sourcePath, text: p.text })) })
     }
     return rankingMetrics(out)
   }
-  const lexOnly = await ablation('lexical')
-  const vecOnly = await ablation('vector')
-  const h = rankingMetrics(hybrid)
-  const b = rankingMetrics(baseline)
   print()
-  print(
-    `Dev set: ${questions.length} questions (${h.questions} answerable, ${questions.length - h.questions} not answerable)`,
-  )
+  print('Sample handbook, by channel (answerable questions):')
   print('| retrieval | hit@1 | hit@5 | MRR@10 | multi-passage all@5 |')
   print('|---|---|---|---|---|')
-  print(`| hybrid (policybot) | ${pct(h.hit1)} | ${pct(h.hit5)} | ${h.mrr.toFixed(3)} | ${pct(h.all5)} |`)
-  print(
-    `| BM25 (wink-bm25-text-search) | ${pct(b.hit1)} | ${pct(b.hit5)} | ${b.mrr.toFixed(3)} | ${pct(b.all5)} |`,
-  )
   for (const [name, m] of [
-    ['ablation: full-text channel only', lexOnly],
-    ['ablation: vector channel only', vecOnly],
+    ['hybrid (both channels)', await ablation(['lexical', 'vector'])],
+    ['full-text channel only', await ablation(['lexical'])],
+    ['vector channel only', await ablation(['vector'])],
+    ['BM25 (wink-bm25-text-search)', rankingMetrics(baselineResults(chunkRows, questions))],
   ] as const) {
     print(`| ${name} | ${pct(m.hit1)} | ${pct(m.hit5)} | ${m.mrr.toFixed(3)} | ${pct(m.all5)} |`)
-  }
-  const kinds = [...new Set(questions.filter((q) => q.answerable).map((q) => q.kind))]
-  print()
-  print('| kind | n | hybrid hit@1 | hybrid hit@5 | BM25 hit@1 | BM25 hit@5 |')
-  print('|---|---|---|---|---|---|')
-  for (const kind of kinds) {
-    const hk = rankingMetrics(hybrid.filter((r) => r.q.kind === kind))
-    const bk = rankingMetrics(baseline.filter((r) => r.q.kind === kind))
-    print(
-      `| ${kind} | ${hk.questions} | ${pct(hk.hit1)} | ${pct(hk.hit5)} | ${pct(bk.hit1)} | ${pct(bk.hit5)} |`,
-    )
-  }
-  const answerable = hybrid.filter((r) => r.q.answerable)
-  print(
-    `\nExtractive answers that quote the labelled passage text: ${pct(answerable.filter((r) => r.quoted).length / answerable.length)}`,
-  )
-  const misses = hybrid.filter((r) => r.q.answerable && !(rankingMetrics([r]).hit5 > 0))
-  if (misses.length > 0) print(`\nHybrid misses at 5: ${misses.map((m) => m.q.id).join(', ')}`)
-
-  // 3. Abstention: the calibrated threshold, and a sweep to show the trade-off.
-  print()
-  const at = (t: number) => abstentionMetrics(hybrid.map((r) => ({ q: r.q, abstained: r.confidence < t })))
-  const chosen = at(DEFAULT_ABSTAIN_BELOW)
-  print(
-    `Abstention at the default threshold ${DEFAULT_ABSTAIN_BELOW}: precision ${pct(chosen.precision)}, recall ${pct(chosen.recall)} (abstained correctly ${chosen.tp}, wrongly ${chosen.fp}, missed ${chosen.fn})`,
-  )
-  print('| threshold | precision | recall | F1 |')
-  print('|---|---|---|---|')
-  for (let t = 0.3; t <= 0.701; t += 0.05) {
-    const m = at(t)
-    print(`| ${t.toFixed(2)} | ${pct(m.precision)} | ${pct(m.recall)} | ${m.f1.toFixed(3)} |`)
-  }
-  if (process.env.BENCH_VERBOSE) {
-    for (const r of hybrid)
-      print(`${r.q.id}\t${r.q.answerable ? 'A' : 'U'}\t${r.confidence.toFixed(3)}\t${r.q.question}`)
   }
 
   // 4. Latency at scale: filler passages written from the handbook's own vocabulary.

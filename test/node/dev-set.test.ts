@@ -67,9 +67,9 @@ describe('quality on the sample handbook', () => {
     }
   })
 
-  it('abstains on some unanswerable questions while rarely refusing answerable ones', () => {
+  it('abstains on most unanswerable questions, refusing at most one answerable question in five', () => {
     const m = abstentionMetrics(results)
-    expect(m.tp).toBeGreaterThanOrEqual(3)
-    expect(m.fp).toBeLessThanOrEqual(3)
+    expect(m.tp).toBeGreaterThanOrEqual(7)
+    expect(m.fp).toBeLessThanOrEqual(16)
   })
 })

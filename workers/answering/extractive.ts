@@ -1,5 +1,6 @@
-import type { Passage, QueryPlan } from '../knowledge/search/types'
+import type { Passage, QueryPlan, QueryTerm } from '../knowledge/search/types'
 import { analyze } from '../knowledge/text/analyze'
+import { asksForNumber, statesNumber } from '../knowledge/text/question-type'
 import { splitSentences } from '../knowledge/text/segment'
 import { citationOf } from './citations'
 import type { Citation } from './types'
@@ -10,6 +11,8 @@ interface Unit {
   order: number
   text: string
   score: number
+  /** It states one of the question's own words, not only words borrowed from the thread. */
+  own: boolean
 }
 
 const LABEL: Record<string, string> = {
@@ -25,21 +28,22 @@ const LABEL: Record<string, string> = {
 const QUOTE_FROM = 5
 const RANK_PENALTY = 0.2
 
-/**
- * "How many days…", "how much…", "what is the limit…": the answer is a number, so sentences with
- * one are preferred.
- */
-const ASKS_FOR_A_NUMBER =
-  /\b(how (many|much|long|often|soon|far)|what is the (maximum|minimum|max|min|limit|rate|amount|cap|budget|deadline)|what's the (max|min|limit|rate|amount|cap|budget|deadline)|by when|how early)\b|多少|几|多久|多长/i
+/** A sentence with a number answers "how many…", "what is the limit…" better. */
 const NUMBER_BONUS = 1.5
+
+/** How much a sentence naming the place or team a follow-up inherited (Berlin) gains. */
+const NAMED_BOOST = 2
 
 /** Most characters quoted in one extractive answer. */
 const MAX_QUOTE = 700
 
 /**
- * An answer made only of quotations: the sentences (or list items, or table rows) of the best
- * passages that carry most of the question's weighted terms, in document order, each followed
- * by the number of its source, under a label that says what it is.
+ * An answer made only of quotations, led by the sentence (or list item, or table row) that best
+ * answers the question: the one carrying most of its weighted terms, one of the kind of answer it
+ * asks for (a number for "how many"), from a high-ranked passage. At most three quotes; each
+ * further one must come close to the first and share the question's own words (no unrelated
+ * quote), is kept with its neighbours from the same passage in document order, and is followed
+ * by the number of its source; a label says what the answer is.
  */
 export function extractiveAnswer(
   plan: QueryPlan,
@@ -47,51 +51,55 @@ export function extractiveAnswer(
   language: string,
 ): { text: string; citations: Citation[] } {
   const units: Unit[] = []
-  const wantsNumber = ASKS_FOR_A_NUMBER.test(plan.text)
+  const wantsNumber = asksForNumber(plan.text)
   passages.slice(0, QUOTE_FROM).forEach((p, i) => {
     const headingStems = new Set(analyze(p.headingPath.join(' ')).map((t) => t.stem))
     // Retrieval's order still counts: a lower passage needs a clearly better sentence to win.
     const rank = 1 - RANK_PENALTY * i
     let order = 0
     for (const text of quotableUnits(p.text, p.language)) {
-      const numberBonus = wantsNumber && /\d/.test(text) ? NUMBER_BONUS : 1
-      units.push({
-        passage: i,
-        order: order++,
-        text,
-        score: unitScore(plan, text, headingStems) * rank * numberBonus,
-      })
+      const numberBonus = wantsNumber && statesNumber(text) ? NUMBER_BONUS : 1
+      const { score, own } = unitScore(plan, text, headingStems)
+      units.push({ passage: i, order: order++, text, score: score * rank * numberBonus, own })
     }
   })
   if (units.length === 0) return { text: '', citations: [] }
-  const best = Math.max(...units.map((u) => u.score))
+  const ranked = [...units].sort((a, b) => b.score - a.score)
+  const best = ranked[0]?.score ?? 0
   const chosen: Unit[] = []
   let length = 0
-  for (const u of [...units].sort((a, b) => b.score - a.score)) {
+  for (const u of ranked) {
     if (chosen.length >= 3 || length + u.text.length > MAX_QUOTE) continue
-    if (chosen.length > 0 && u.score < best * 0.6) break
+    if (chosen.length > 0 && (u.score < best * 0.6 || !u.own)) break
     chosen.push(u)
     length += u.text.length
   }
   // A very short best quote ("Yes.") gets the sentence after it for context.
   const top = chosen[0]
-  if (top && top.text.length < 60) {
+  if (top && top.text.length < 60 && chosen.length < 3) {
     const next = units.find((u) => u.passage === top.passage && u.order === top.order + 1)
     if (next && !chosen.includes(next)) chosen.push(next)
   }
+  // Quotes of one passage stay together in document order; passages in the order of their best
+  // quote, so the answer opens with the best one.
   const byPassage = new Map<number, Unit[]>()
   for (const u of chosen) byPassage.set(u.passage, [...(byPassage.get(u.passage) ?? []), u])
   const citations: Citation[] = []
   const quotes: string[] = []
-  for (const [i, list] of [...byPassage.entries()].sort((a, b) => a[0] - b[0])) {
+  for (const [i, list] of byPassage) {
     const p = passages[i]
     if (!p) continue
     const n = citations.length + 1
     citations.push(citationOf(n, p))
-    const body = list
-      .sort((a, b) => a.order - b.order)
+    // The leading quote of the answer stays first; the others follow in document order.
+    const [lead, ...rest] = list
+    const ordered =
+      i === top?.passage && lead
+        ? [lead, ...rest.sort((a, b) => a.order - b.order)]
+        : list.sort((a, b) => a.order - b.order)
+    const body = ordered
       .map((u) => u.text)
-      .join(list.some((u) => u.text.startsWith('|') || u.text.startsWith('- ')) ? '\n' : ' ')
+      .join(ordered.some((u) => u.text.startsWith('|') || u.text.startsWith('- ')) ? '\n' : ' ')
     quotes.push(
       `${body
         .split('\n')
@@ -125,12 +133,36 @@ function quotableUnits(text: string, language: string): string[] {
   return out
 }
 
-function unitScore(plan: QueryPlan, text: string, headingStems: Set<string>): number {
+/**
+ * What a unit says of the question: each group of terms (a word with its other forms and its
+ * concept's phrases) counts once, at its first term's weight, when the unit states it (30% when
+ * only the passage's headings do). `own` is true when the unit states one of the question's own
+ * words (or their concept), not only words borrowed from earlier in the thread.
+ */
+function unitScore(
+  plan: QueryPlan,
+  text: string,
+  headingStems: Set<string>,
+): { score: number; own: boolean } {
   const stems = new Set(analyze(text).map((t) => t.stem))
-  let score = 0
+  const head = new Map<number, QueryTerm>()
+  for (const t of plan.terms) if (!head.has(t.group)) head.set(t.group, t)
+  const inText = new Set<number>()
+  const inHeading = new Set<number>()
   for (const t of plan.terms) {
-    if (t.lexemes.every((l) => stems.has(l))) score += t.weight
-    else if (t.lexemes.every((l) => headingStems.has(l))) score += t.weight * 0.3
+    if (t.lexemes.every((l) => stems.has(l))) inText.add(t.group)
+    else if (t.lexemes.every((l) => headingStems.has(l))) inHeading.add(t.group)
   }
-  return score
+  let score = 0
+  let own = false
+  for (const [g, t] of head) {
+    if (inText.has(g)) {
+      score += t.weight
+      if (t.origin !== 'history' && !t.auxiliary) own = true
+    } else if (inHeading.has(g)) score += t.weight * 0.3
+  }
+  // A follow-up about Berlin's rule wants Berlin's sentence, not Seattle's beside it.
+  const names = plan.terms.filter((t) => t.entity)
+  if (names.some((t) => t.lexemes.every((l) => stems.has(l) || headingStems.has(l)))) score *= NAMED_BOOST
+  return { score, own }
 }

@@ -7,6 +7,7 @@ import { openPglite } from '../db/pglite'
 import { createLocalEmbedder } from '../knowledge/embed/local'
 import { createOpenAIEmbedder } from '../knowledge/embed/openai'
 import type { Embedder } from '../knowledge/embed/types'
+import { reindex } from '../knowledge/reindex'
 import type { Config } from './config'
 
 /** What a command works with: the database, the embedder, the chat model if configured. */
@@ -41,6 +42,10 @@ export async function openContext(config: Readonly<Config>): Promise<Context> {
   } else {
     database = await openPglite({ dataDir: config.dataDir })
   }
+  // The local embedder is cheap: after an upgrade that changed it, the index is re-embedded here
+  // (one count query when it is current) instead of leaving the vector channel empty until
+  // someone runs `policybot reindex`. A remote model's reindex stays an explicit command.
+  if (!config.embeddings) await reindex(database.db, embedder)
   const chat = config.chat
     ? createOpenAIChat({
         baseURL: config.chat.baseURL,

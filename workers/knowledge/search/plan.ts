@@ -3,10 +3,12 @@ import stem from 'wink-porter2-stemmer'
 import { type Db, queryRows } from '../../db/client'
 import { loadLexicon } from '../resources/lexicon-store'
 import { analyze, QUESTION_FILLER, type Term } from '../text/analyze'
-import type { Lexicon } from '../text/lexicon'
+import { segmentByDictionary } from '../text/cjk-words'
 import { otherForms } from '../text/irregular'
-import { CJK_CHAR } from '../text/script'
-import { conceptPhrases, conceptsOf } from '../text/thesaurus'
+import { EMPTY_LEXICON, type Lexicon } from '../text/lexicon'
+import { CJK_CHAR, CJK_RUN } from '../text/script'
+import { isCjkFunctionWord } from '../text/segment'
+import { conceptPhrases, conceptSpans, conceptsOf, isSynonymConcept } from '../text/thesaurus'
 import { type ChatTurn, isFollowUp, previousTopic } from './follow-up'
 import { correctSpelling } from './spelling'
 import type { QueryPlan, QueryTerm } from './types'
@@ -18,6 +20,9 @@ import type { QueryPlan, QueryTerm } from './types'
  * found paraphrases (the vector channel carries concepts at full strength).
  */
 const ORIGIN_WEIGHT = { question: 1, correction: 0.9, variant: 0.8, history: 0.5, synonym: 0.2 } as const
+
+/** Share of the history weight an earlier question's words get when nothing cues a follow-up. */
+const UNCUED_HISTORY = 0.5
 
 /** Corpus statistics for idf: chunk count and each lexeme's chunk frequency. */
 export interface TermStats {
@@ -44,14 +49,26 @@ export async function planQuery(
   question: string,
   history: readonly ChatTurn[] = [],
 ): Promise<{ plan: QueryPlan; stats: TermStats }> {
-  const followUp = isFollowUp(question, history)
-  const topic = followUp ? previousTopic(history) : undefined
-  const own = queryTerms(question)
-  const borrowed = topic ? queryTerms(topic).filter((t) => !own.some((o) => o.stem === t.stem)) : []
+  // In a thread every question may lean on the one before ("is it paid?" after a Berlin
+  // question): the earlier topic is always carried, at full history weight when the question
+  // shows it follows up (a pronoun, a connective, too short to stand alone), else at less.
+  const cue = isFollowUp(question, history)
+  const topic = history.some((t) => t.role === 'user') ? previousTopic(history) : undefined
+  const historyWeight = cue ? 1 : UNCUED_HISTORY
+  const asked = queryTerms(question)
+  const borrowed = topic ? queryTerms(topic).filter((t) => !asked.some((o) => o.stem === t.stem)) : []
 
-  const variants = own.flatMap((t) => otherForms(t.surface).map((f) => ({ of: t.stem, stem: stem(f) })))
-  const lexemes = [...new Set([...own, ...borrowed].map((t) => t.stem).concat(variants.map((v) => v.stem)))]
-  const [stats, lexicon] = await Promise.all([termStats(db, lexemes), loadLexicon(db)])
+  const variants = asked.flatMap((t) => otherForms(t.surface).map((f) => ({ of: t.stem, stem: stem(f) })))
+  const lexemes = [...new Set([...asked, ...borrowed].map((t) => t.stem).concat(variants.map((v) => v.stem)))]
+  const cjkQuestion = asked.some((t) => t.cjk)
+  const [stats, lexicon, zh] = await Promise.all([
+    termStats(db, lexemes),
+    loadLexicon(db, 'en'),
+    cjkQuestion ? loadLexicon(db, 'zh') : EMPTY_LEXICON,
+  ])
+  if (zh.size > 0) markAskedCjk(question, asked, zh, stats)
+  // A CJK character or bridging bigram the documents never use is an artefact of segmentation.
+  const own = asked.filter((t) => !(t.auxiliary && !stats.df.has(t.stem)))
   // Only a token that is not a word of the language is a typo: "took" or "summer" the handbook
   // happens not to use must not become "tool" or "suffer".
   const unknown = own.filter(
@@ -65,73 +82,132 @@ export async function planQuery(
   const push = (
     lexemes: string[],
     origin: QueryTerm['origin'],
-    extra: { correctedFrom?: string; variantOf?: string } = {},
+    extra: { correctedFrom?: string; variantOf?: string; entity?: boolean } = {},
     term?: Term,
+    group = terms.length,
   ) => {
     const key = lexemes.join(' ')
     if (seen.has(key) || lexemes.length === 0) return
     seen.add(key)
     let rarity =
       term && !stats.df.has(term.stem)
-        ? outOfCorpusRarity(term, lexicon)
+        ? (term.rarity ?? generalRarity(term, lexicon))
         : lexemes.reduce((s, l) => s + idf(stats, l), 0) / lexemes.length
-    if (term?.joint) rarity *= JOINT_WEIGHT
     // A variant stands in for the question's word: it may not weigh more than that word does.
     if (extra.variantOf) rarity = Math.min(rarity, idf(stats, extra.variantOf))
-    const weight = ORIGIN_WEIGHT[origin] * rarity
+    const weight = ORIGIN_WEIGHT[origin] * rarity * (origin === 'history' ? historyWeight : 1)
     terms.push({
       tsquery: lexemes.map(quoteLexeme).join(' <-> '),
       lexemes,
       weight,
       origin,
-      known: lexemes.every((l) => (stats.df.get(l) ?? 0) > 0),
+      // Chinese and Japanese are judged at the character level: 年假 is known when 年 and 假 are.
+      known:
+        lexemes.every((l) => (stats.df.get(l) ?? 0) > 0) ||
+        (term?.cjk === true && [...term.stem].every((c) => (stats.df.get(c) ?? 0) > 0)),
+      specificity: term
+        ? term.cjk
+          ? (term.rarity ?? generalRarity(term, zh))
+          : generalRarity(term, lexicon)
+        : rarity,
+      ...(term?.auxiliary ? { auxiliary: true } : {}),
+      group,
       ...extra,
     })
   }
+  const groupOf = (lexeme: string) =>
+    terms.find((t) => t.lexemes.length === 1 && t.lexemes[0] === lexeme)?.group
   for (const t of own) {
     const fix = corrections.get(t.stem)
     if (fix) push([fix.term], 'correction', { correctedFrom: t.surface })
     else push([t.stem], 'question', {}, t)
   }
-  for (const v of variants) if (stats.df.has(v.stem)) push([v.stem], 'variant', { variantOf: v.of })
-  for (const t of borrowed) push([t.stem], 'history', {}, t)
+  for (const v of variants)
+    if (stats.df.has(v.stem)) push([v.stem], 'variant', { variantOf: v.of }, undefined, groupOf(v.of))
+  // The earlier question's names (Berlin, Seattle, the Sales team) still hold in a follow-up that
+  // names none of its own: "and do unused days carry over?" asks about Berlin's days.
+  const ownNames = namesIn(question)
+  const topicNames = topic && ownNames.size === 0 ? namesIn(topic) : new Set<string>()
+  for (const t of borrowed) {
+    push([t.stem], 'history', topicNames.has(t.surface) ? { entity: true } : {}, t)
+    const pushed = terms.at(-1)
+    if (pushed?.entity) pushed.weight *= ENTITY_WEIGHT
+  }
 
   // Synonyms of the concepts the question (with its corrections) mentions.
   const questionStems = own.map((t) => corrections.get(t.stem)?.term ?? t.stem)
-  const concepts = conceptsOf([...questionStems, ...borrowed.map((t) => t.stem)])
+  const sequence = [...questionStems, ...borrowed.map((t) => t.stem)]
+  const concepts = conceptsOf(sequence)
+  // Each concept's phrases count as the question's own word for it ("annual leave" as "vacation").
+  const conceptGroup = new Map<string, number | undefined>()
+  for (const span of conceptSpans(sequence))
+    if (!conceptGroup.has(span.concept) && isSynonymConcept(span.concept))
+      conceptGroup.set(span.concept, groupOf(sequence[span.start] ?? ''))
   // Synonyms in the question's own script: an English question wants English passages first.
-  const cjkQuestion = own.some((t) => t.cjk)
   const synonymLexemes = [...concepts.keys()]
-    .flatMap(conceptPhrases)
-    .filter((p) => p.length <= 3 && (cjkQuestion || !p.some((l) => CJK_CHAR.test(l))))
-  const missing = synonymLexemes.flat().filter((l) => !stats.df.has(l))
+    .flatMap((c) => conceptPhrases(c).map((p) => ({ p, group: conceptGroup.get(c) })))
+    .filter(({ p }) => p.length <= 3 && (cjkQuestion || !p.some((l) => CJK_CHAR.test(l))))
+  const missing = synonymLexemes.flatMap(({ p }) => p).filter((l) => !stats.df.has(l))
   if (missing.length > 0) {
     for (const [k, v] of await documentFrequencies(db, missing)) stats.df.set(k, v)
   }
-  for (const phrase of synonymLexemes) {
-    if (phrase.every((l) => stats.df.has(l))) push(phrase, 'synonym')
+  for (const { p, group } of synonymLexemes) {
+    if (p.every((l) => stats.df.has(l))) push(p, 'synonym', {}, undefined, group)
+  }
+  // A question word the documents never use is still known when they name its concept: "minimum"
+  // where they say "at least".
+  const expressed = new Set(
+    [...concepts.keys()].filter((c) =>
+      conceptPhrases(c).some((p) => p.every((l) => (stats.df.get(l) ?? 0) > 0)),
+    ),
+  )
+  for (const span of conceptSpans(questionStems)) {
+    if (!expressed.has(span.concept)) continue
+    for (let i = span.start; i < span.end; i++) {
+      const lexeme = questionStems[i]
+      const t = terms.find((x) => x.lexemes.length === 1 && x.lexemes[0] === lexeme)
+      if (t && (t.origin === 'question' || t.origin === 'correction')) t.known = true
+    }
   }
 
-  const standalone = topic ? `${question} (${topic})` : question
-  return { plan: { text: standalone, followUp, terms, embedText: standalone }, stats }
+  // "How many days do I get?" asks what one is entitled to: handbooks say "receive", "are
+  // entitled to", "享受"; the question's "get" was filler. One group, weighed as a middling word.
+  if (ENTITLEMENT_QUESTION.test(question)) {
+    const words = cjkQuestion ? ENTITLEMENT_WORDS.zh : ENTITLEMENT_WORDS.en
+    const found = await documentFrequencies(db, words)
+    const group = terms.length
+    for (const [l, df] of found) {
+      stats.df.set(l, df)
+      push([l], 'synonym', {}, undefined, group)
+    }
+    const head = terms.find((t) => t.group === group)
+    if (head) head.weight = ENTITLEMENT_WEIGHT
+  }
+
+  // The vector channel sees the earlier question only when this one shows it follows up: an
+  // unrelated new question in a long chat must not borrow the old topic's passages wholesale.
+  const standalone = topic && cue ? `${question} (${topic})` : question
+  return { plan: { text: standalone, followUp: topic !== undefined, terms, embedText: standalone }, stats }
 }
 
 /** The content terms of a question: analysed, question filler ("how many", "can I get") dropped. */
 export function queryTerms(text: string): Term[] {
-  return analyze(text, 'query').filter((t) => !QUESTION_FILLER.has(t.surface))
+  return analyze(text.replace(QUESTION_WORD, '$1'), 'query').filter((t) => !QUESTION_FILLER.has(t.surface))
 }
 
-/** A CJK bigram made across the question's word boundaries counts this much of a word. */
-const JOINT_WEIGHT = 0.5
+/** "how long", "how soon", "how often": the adverb asks for a number, it is not the topic. */
+const QUESTION_WORD = /\b(how) (long|soon|often|far|old|early|late)\b/gi
 
 /**
- * The weight of a question word the index has never seen, on the idf scale: the corpus cannot
- * tell how specific it is, so the general language does. "tho" or "guys" say little; "softball"
- * says a lot (and that the documents lack it). A token that is no English word (an acronym, a
- * product name, an uncorrected typo) weighs as a fairly rare word; a CJK term as a word.
+ * A term's rarity in the general language on the idf scale, from the lexicon's Zipf frequency:
+ * "take" 1.1, "summer" 2.2, "softball" 3.3, "stipend" 4.4. A CJK term counts as a word (3.5), a
+ * It weighs a question word the index has never
+ * seen, where the corpus cannot tell how specific it is: "tho" says little, "softball" a lot (and
+ * that the documents lack it); a token that is no English word (an acronym, a product name, an
+ * uncorrected typo) weighs as a fairly rare word.
  */
-export function outOfCorpusRarity(term: Term, lexicon: Lexicon): number {
-  if (term.cjk) return 3.5
+export function generalRarity(term: Term, lexicon: Lexicon): number {
+  if (term.cjk) return term.auxiliary ? 1.5 : 3.5
   if (/^\d/.test(term.surface)) return 2
   const zipf = lexicon.zipf(term.surface)
   if (zipf === undefined) return lexicon.size > 0 ? 4 : 5
@@ -168,6 +244,68 @@ export async function documentFrequencies(db: Db, lexemes: string[]): Promise<Ma
 function quoteLexeme(l: string): string {
   return `'${l.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`
 }
+
+/**
+ * Which of a Chinese question's terms are what it asks about: its runs are segmented with the
+ * general dictionary (and the corpus's long words), and the bigrams inside its content words
+ * (not function words, not question filler) are asked, each as rare as its word; characters and
+ * bigrams across words only rank.
+ */
+function markAskedCjk(question: string, terms: Term[], zh: Lexicon, stats: TermStats): void {
+  const asked = new Map<string, number>()
+  for (const [run] of question.normalize('NFKC').matchAll(CJK_RUN)) {
+    const words = segmentByDictionary(
+      run,
+      (w) => zh.zipf(w),
+      (w) => stats.df.has(w),
+    )
+    for (const w of words) {
+      const chars = [...w]
+      if (chars.length < 2 || isCjkFunctionWord(w) || QUESTION_FILLER.has(w)) continue
+      const z = zh.zipf(w)
+      const rarity = z === undefined ? 4 : Math.min(5, Math.max(0.8, (6.5 - z) * 1.1))
+      for (let i = 0; i + 1 < chars.length; i++)
+        asked.set((chars[i] as string) + (chars[i + 1] as string), rarity)
+      if (chars.length >= 3) asked.set(w, rarity)
+    }
+  }
+  for (const t of terms) {
+    if (!t.cjk) continue
+    const rarity = asked.get(t.stem)
+    if (rarity === undefined) t.auxiliary = true
+    else {
+      delete t.auxiliary
+      t.rarity = rarity
+    }
+  }
+}
+
+/** A name carried over from the earlier question weighs as a word of the question itself. */
+const ENTITY_WEIGHT = 2
+
+/**
+ * The names in a text, lower-cased: capitalised words not at the start of a sentence ("Berlin",
+ * "Seattle", "GitLab"), and all-capital acronyms of two or more letters ("UK", "PTO").
+ */
+export function namesIn(text: string): Set<string> {
+  const out = new Set<string>()
+  for (const m of text.matchAll(/(^|[.!?]\s+|\s|\()([A-Z][\p{L}]+|[A-Z]{2,})\b/gu)) {
+    const word = m[2] ?? ''
+    const sentenceStart = m.index === 0 || /[.!?]\s+$/.test(m[1] ?? '') || m[1] === ''
+    if (!sentenceStart || /^[A-Z]{2,}$/.test(word)) out.add(word.toLowerCase())
+  }
+  return out
+}
+
+/** A question about what one gets ("how many days do I get", "am I entitled to", "能休几天"). */
+const ENTITLEMENT_QUESTION =
+  /\b(do|does|will|would|can|could|should|shall)\s+(i|we|you|employees?|they|staff|people)\s+(get|receive|have)\b|\b(am i|are we|is one) (entitled|eligible)\b|\bentitled to\b|能(休|拿|有|享受|请)|可以(休|拿|有|享受|请)|有几天|有多少天/i
+
+/** How the documents word an entitlement (stems; CJK bigrams). */
+const ENTITLEMENT_WORDS = { en: ['receiv', 'entitl', 'elig', 'allow'], zh: ['享受', '享有', '有权'] }
+
+/** The weight of the entitlement group: a middling word's (idf about 2). */
+const ENTITLEMENT_WEIGHT = 2
 
 /** A JS string array as a Postgres array literal, for drivers that do not bind arrays. */
 export function toTextArray(values: readonly string[]): string {

@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm'
 import { type Db, queryRows } from '../../db/client'
 import type { Embedder } from '../embed/types'
 import { ensureEmbedder } from '../store'
-import { analyze, QUESTION_FILLER } from '../text/analyze'
-import { conceptSpans, conceptsOf } from '../text/thesaurus'
+import { QUESTION_FILLER } from '../text/analyze'
+import { asksForNumber, numberMentions } from '../text/question-type'
+import { coverage } from './evidence'
 import type { ChatTurn } from './follow-up'
 import { idf, planQuery, type TermStats, toTextArray } from './plan'
 import type { Passage, QueryPlan } from './types'
@@ -64,11 +65,21 @@ export async function search(
   ])
 
   const fused = fuse(lexical, semantic)
-  const top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, k)
+  const wantsNumber = asksForNumber(plan.text)
+  // A question asking "how many" is reranked among more candidates: the answer-type evidence
+  // needs their text.
+  let top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, wantsNumber ? k * 3 : k)
   const details = await passageDetails(
     db,
     top.map(([id]) => id),
   )
+  if (wantsNumber) {
+    for (const [id, s] of top) {
+      const text = details.get(id)?.text ?? ''
+      s.score += NUMBER_WEIGHT * Math.min(1, numberMentions(text, plan.text) / 3)
+    }
+    top = top.sort((a, b) => b[1].score - a[1].score).slice(0, k)
+  }
   const passages: Passage[] = []
   for (const [id, s] of top) {
     const d = details.get(id)
@@ -80,7 +91,7 @@ export async function search(
       ...(s.similarity !== undefined ? { similarity: s.similarity } : {}),
     })
   }
-  return { plan, passages, coverage: coverage(plan, passages[0]?.text, passages[0]) }
+  return { plan, passages, coverage: coverage(plan, passages[0]) }
 }
 
 /**
@@ -117,6 +128,12 @@ function idfWeight(stats: TermStats, stem: string): number {
 }
 
 /**
+ * For a question asking for a number, what a passage stating three or more numbers of the asked
+ * thing ("20 days", "23 days", "26 days") gains on the fused scale (the best lexical match is 1).
+ */
+const NUMBER_WEIGHT = Number(process.env.NW ?? 0.2)
+
+/**
  * What a query term found in a passage's context (document title, outer headings) is worth,
  * against the same term in its body: once per term, however often, so the context decides
  * between documents and never between the sibling passages that share it.
@@ -137,7 +154,9 @@ const CANDIDATE_BUDGET = 2000
  *    rarest up while their chunk frequencies sum below CANDIDATE_BUDGET), pre-ranked by `ts_rank`;
  * 2. the best PRE_RANK of them scored with BM25 proper over every query term: idf-weighted (the
  *    plan's weights), term frequency from the tsvector's positions, saturating (k1) and
- *    length-normalised (b). Phrase terms (synonym phrases) count once when present.
+ *    length-normalised (b). A phrase term (a synonym phrase) present in a passage counts as
+ *    often as its rarest word occurs there; a group of terms (a word and its synonyms) counts as
+ *    one term whose frequency is the sum of theirs.
  */
 async function lexicalSearch(
   db: Db,
@@ -164,11 +183,20 @@ async function lexicalSearch(
   const candidates = chosen.join(' | ')
   const tq = toTextArray(plan.terms.map((t) => t.tsquery))
   const lex = toTextArray(plan.terms.map((t) => (t.lexemes.length === 1 ? (t.lexemes[0] as string) : '')))
+  const phrase = toTextArray(plan.terms.map((t) => (t.lexemes.length > 1 ? t.lexemes.join(' ') : '')))
   const w = `{${plan.terms.map((t) => t.weight.toFixed(6)).join(',')}}`
+  const g = `{${plan.terms.map((t) => t.group).join(',')}}`
+  // A group weighs what its first term (the question's own word) weighs.
+  const head = new Map<number, number>()
+  for (const t of plan.terms) if (!head.has(t.group)) head.set(t.group, t.weight)
+  const gw = `{${plan.terms.map((t) => (head.get(t.group) ?? t.weight).toFixed(6)).join(',')}}`
   const avg = Math.max(1, stats.avgLength)
   return queryRows<{ id: number; score: number }>(
     db,
-    sql`WITH q AS (SELECT * FROM unnest(${tq}::text[], ${lex}::text[], ${w}::float8[]) AS q(tq, lex, w)),
+    sql`WITH q AS (
+          SELECT * FROM unnest(${tq}::text[], ${lex}::text[], ${phrase}::text[], ${w}::float8[], ${g}::int[], ${gw}::float8[])
+            AS q(tq, lex, phrase, w, g, gw)
+        ),
         pre AS (
           SELECT c.id FROM chunks c ${audience.join}
           WHERE (c.tsv @@ ${candidates}::tsquery OR c.context_tsv @@ ${candidates}::tsquery) ${audience.and}
@@ -179,14 +207,19 @@ async function lexicalSearch(
           FROM chunks c JOIN pre USING (id)
         ),
         tf AS (
-          SELECT cand.id, cand.rel, q.w, coalesce(array_length(u.positions, 1), 1)::float8 AS n
+          SELECT cand.id, cand.rel, q.g, q.gw, coalesce(array_length(u.positions, 1), 1)::float8 AS n
           FROM cand CROSS JOIN LATERAL unnest(cand.tsv) AS u JOIN q ON q.lex = u.lexeme
           UNION ALL
-          SELECT cand.id, cand.rel, q.w, 1 FROM cand JOIN q ON q.lex = '' AND cand.tsv @@ q.tq::tsquery
+          SELECT cand.id, cand.rel, q.g, q.gw, (
+            SELECT coalesce(min(coalesce(array_length(u.positions, 1), 1)), 1) FROM unnest(cand.tsv) AS u
+            WHERE u.lexeme = ANY(string_to_array(q.phrase, ' '))
+          )::float8
+          FROM cand JOIN q ON q.lex = '' AND cand.tsv @@ q.tq::tsquery
         ),
+        grouped AS (SELECT id, rel, g, max(gw) AS w, sum(n) AS n FROM tf GROUP BY id, rel, g),
         body AS (
           SELECT id, sum(w * n * ${K1 + 1}::float8 / (n + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * rel)))::float8 AS s
-          FROM tf GROUP BY id
+          FROM grouped GROUP BY id
         ),
         context AS (SELECT cand.id, sum(q.w)::float8 AS s FROM cand JOIN q ON cand.ctx @@ q.tq::tsquery GROUP BY cand.id)
         SELECT cand.id, (coalesce(body.s, 0) + ${CONTEXT_WEIGHT}::float8 * coalesce(context.s, 0))::float8 AS score
@@ -278,28 +311,4 @@ function parseTextArray(v: string[] | string): string[] {
     .slice(1, -1)
     .match(/"((?:[^"\\]|\\.)*)"|[^,]+/g)!
     .map((s) => (s.startsWith('"') ? s.slice(1, -1).replace(/\\(.)/g, '$1') : s))
-}
-
-/**
- * The share of the question's own terms (idf-weighted) that a passage expresses: the term itself,
- * or a concept the term names in the question (a question about "PTO" is covered by a passage
- * about "annual leave").
- */
-function coverage(plan: QueryPlan, text: string | undefined, passage: Passage | undefined): number {
-  if (!text || !passage) return 0
-  const passageStems = analyze(`${passage.title} ${passage.headingPath.join(' ')} ${text}`).map((t) => t.stem)
-  const present = new Set(passageStems)
-  const passageConcepts = conceptsOf(passageStems)
-  const own = plan.terms.filter((t) => t.origin === 'question' || t.origin === 'correction')
-  const total = own.reduce((s, t) => s + t.weight, 0)
-  if (total === 0) return 0
-  const sequence = own.map((t) => t.lexemes[0] ?? '')
-  const spans = conceptSpans(sequence)
-  let found = 0
-  own.forEach((t, i) => {
-    const direct = t.lexemes.every((l) => present.has(l))
-    const viaConcept = spans.some((s) => s.start <= i && i < s.end && passageConcepts.has(s.concept))
-    if (direct || viaConcept) found += t.weight
-  })
-  return Math.min(1, found / total)
 }

@@ -54,7 +54,8 @@ export async function correctSpelling(
     const found = near.map((w) => ({ token: t, word: w, stem: stem(w), edits: 1 }))
     if (found.length === 0 && zipf === undefined && t.surface.length >= 7) {
       const two = new Set<string>()
-      for (const e of edits1(t.surface)) for (const w of edits1(e)) if (lexicon.zipf(w) !== undefined) two.add(w)
+      for (const e of edits1(t.surface))
+        for (const w of edits1(e)) if (lexicon.zipf(w) !== undefined) two.add(w)
       for (const w of two) found.push({ token: t, word: w, stem: stem(w), edits: 2 })
     }
     proposals.push(...found)
@@ -141,4 +142,3 @@ export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFIN
   }
   return rows[a.length]?.[b.length] ?? limit + 1
 }
-

@@ -29,8 +29,23 @@ export interface QueryTerm {
   origin: 'question' | 'history' | 'synonym' | 'correction' | 'variant'
   /** Whether the index contains it at all. */
   known: boolean
+  /**
+   * Terms of one group count as one word in ranking: the question's word, its other forms and
+   * the phrases of the concept it names. A passage's term frequency is summed over the group and
+   * weighed as the group's first term (BM25 with synonyms as one term).
+   */
+  group: number
+  /** A CJK character or bridging bigram: it ranks, but it is not what the question asks about. */
+  auxiliary?: boolean
+  /**
+   * How specific the term is in the general language, on the idf scale (about 1 for "take", 5
+   * for a rare word): what its absence from a passage says, whatever the corpus's statistics.
+   */
+  specificity: number
   /** For a variant ("lost" of "lose"), the lexeme of the question term it stands for. */
   variantOf?: string
+  /** A name borrowed from the earlier question (Berlin): a follow-up that names none keeps it. */
+  entity?: boolean
   /** The word as typed, when this term is a spelling correction of it. */
   correctedFrom?: string
 }

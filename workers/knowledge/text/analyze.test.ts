@@ -27,12 +27,38 @@ describe('analyze', () => {
     ])
   })
 
-  it('segments Chinese into words, dropping function words', () => {
-    expect(analyze('上海的年假有几天').map((t) => [t.surface, t.cjk])).toEqual([
-      ['上海', true],
-      ['年假', true],
-      ['有', true],
-      ['几天', true],
+  it('indexes Chinese as characters and character bigrams, none across a particle', () => {
+    expect(analyze('上海的年假有几天').map((t) => t.surface)).toEqual([
+      '上',
+      '海',
+      '年',
+      '假',
+      '有',
+      '几',
+      '天',
+      '上海',
+      '年假',
+      '假有',
+      '有几',
+      '几天',
     ])
+  })
+
+  it('keeps two-character words that ICU splits into characters (病假 → 病 假)', () => {
+    expect(analyze('病假工资怎么算', 'query').map((t) => t.surface)).toContain('病假')
+    expect(analyze('病假工资', 'index').map((t) => t.surface)).toEqual([
+      '病',
+      '假',
+      '工',
+      '资',
+      '病假',
+      '假工',
+      '工资',
+    ])
+  })
+
+  it('asks Chinese questions by their meaningful words; characters and bridging bigrams only rank', () => {
+    const asked = analyze('上海的年假有几天', 'query').filter((t) => !t.auxiliary)
+    expect(asked.map((t) => t.surface)).toEqual(['上海', '年假'])
   })
 })

@@ -64,11 +64,18 @@ export interface Term {
   surface: string
   stem: string
   cjk: boolean
-  /** A CJK bigram made across a word boundary of the question (weaker evidence than a word). */
-  joint?: boolean
+  /**
+   * A CJK character, or a bigram across two of the question's words: it helps ranking, but it is
+   * not something the question asks about.
+   */
+  auxiliary?: boolean
+  /** For a CJK term the question asks about: how rare its word is in the general language. */
+  rarity?: number
 }
 
 const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu
+/** A hyphenated compound of Latin letters ("wi-fi", "full-time"). */
+const COMPOUND = /^[a-z]+(?:-[a-z]+)+$/
 
 /**
  * Content terms of a text in reading order: Latin-script words lower-cased, stop words dropped and
@@ -77,8 +84,17 @@ const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu
  */
 export function analyze(text: string, mode: 'index' | 'query' = 'index'): Term[] {
   const out: Term[] = []
-  for (const m of normalizeAcronyms(text.normalize('NFKC')).toLowerCase().matchAll(TOKEN)) {
+  const lower = normalizeAcronyms(text.normalize('NFKC')).toLowerCase()
+  for (const m of lower.matchAll(TOKEN)) {
     const tok = m[0]
+    // Postgres indexes a hyphenated compound as a whole and as its parts ("wi-fi", "wi", "fi"):
+    // so does this, so that a question's "wifi" (corrected to "wi-fi") is found in a passage.
+    if (m.index > 0 && lower[m.index - 1] === '-') {
+      const start = lower.slice(0, m.index).search(/[a-z]+(?:-[a-z]+)*-$/)
+      const compound = start >= 0 ? lower.slice(start, m.index) + tok : ''
+      if (COMPOUND.test(compound) && !lower.slice(m.index + tok.length).startsWith('-'))
+        out.push({ surface: compound, stem: stem(compound), cjk: false })
+    }
     if (CJK_CHAR.test(tok)) {
       // A token can mix scripts ("15天"); split the CJK runs out and segment them.
       for (const piece of tok.split(
@@ -88,8 +104,8 @@ export function analyze(text: string, mode: 'index' | 'query' = 'index'): Term[]
         if (!CJK_CHAR.test(piece)) {
           out.push({ surface: piece, stem: piece, cjk: false })
         } else if (mode === 'query') {
-          for (const { term, joint } of cjkQueryTerms(piece, (w) => QUESTION_FILLER.has(w)))
-            out.push({ surface: term, stem: term, cjk: true, ...(joint ? { joint } : {}) })
+          for (const { term, auxiliary } of cjkQueryTerms(piece, (w) => QUESTION_FILLER.has(w)))
+            out.push({ surface: term, stem: term, cjk: true, ...(auxiliary ? { auxiliary } : {}) })
         } else for (const w of cjkIndexTerms(piece)) out.push({ surface: w, stem: w, cjk: true })
       }
       continue

@@ -1,10 +1,10 @@
 /**
- * A general English lexicon: which tokens are words of the language, and how common each is in
- * everyday (spoken) English. It answers two questions retrieval cannot answer from the corpus
+ * A general lexicon of English (and one of Chinese): which tokens are words of the language, and
+ * how common each is in everyday use. It answers two questions retrieval cannot answer from the corpus
  * alone: is an unknown token a typo or a real word the handbook does not use ("took", "summer"),
  * and how much an out-of-corpus word says about the question ("tho" little, "softball" much).
  *
- * It is built on Node from two registry packages (see lexicon-build.ts), stored once in the
+ * It is built on Node from registry packages (see resources/install.ts), stored once in the
  * database (`resources`), and read here: edge-safe, so the Worker uses it at question time. The
  * representation is a Bloom filter over `band:word` keys (about 0.5 MB for 290k words): a lookup
  * tries each frequency band from the commonest down.
@@ -21,8 +21,13 @@ export const BANDS = [
 
 export type Band = (typeof BANDS)[number]['band']
 
-/** The lexicon's format version: stored data of another version is ignored (and rebuilt). */
-export const LEXICON_VERSION = 'en-subtlex-words-v1'
+/** The lexicons and their format versions: stored data of another version is ignored (and rebuilt). */
+export const LEXICONS = {
+  en: { resource: 'lexicon-en', version: 'en-subtlex-words-v1' },
+  zh: { resource: 'lexicon-zh', version: 'zh-jieba-big-v1' },
+} as const
+
+export type LexiconLanguage = keyof typeof LEXICONS
 
 /** A lexicon lookup: the word's Zipf frequency, or undefined when it is not an English word. */
 export interface Lexicon {

@@ -17,7 +17,7 @@ function wordSegmenter(locale: string): Intl.Segmenter {
 
 /** Function words that carry no meaning for retrieval in Chinese questions and passages. */
 const CJK_STOP = new Set(
-  '的 了 是 在 和 与 或 吗 呢 吧 啊 呀 我 你 您 他 她 它 我们 你们 他们 这 那 这个 那个 个 之 其 及 于 被 把 就 都 也 还 很 请 问 一下 怎么 什么 如何 哪些 多少 吗？'.split(
+  '的 了 是 在 和 与 或 吗 呢 吧 啊 呀 我 你 您 他 她 它 我们 你们 他们 这 那 这个 那个 个 之 其 及 于 被 把 就 都 也 还 很 请 问 一下 怎么 什么 如何 哪些 多少 吗？ 啥 咋 咋办 咋算 为啥 多久 多长 嘛 哦 呗 啦 么 能不能 会不会 可不可以 请问 怎样 怎么样 怎么办'.split(
     ' ',
   ),
 )
@@ -35,20 +35,27 @@ export function segmentCjkRun(run: string): string[] {
   return icuWords(run).filter((w) => !CJK_STOP.has(w))
 }
 
+/** Whether a CJK word is a function word (的, 我们, 怎么): never what a question asks about. */
+export function isCjkFunctionWord(word: string): boolean {
+  return CJK_STOP.has(word)
+}
+
 /** Particles that never start or end a word worth matching: no bigram is made across them. */
 const PARTICLE = /[的了吗呢吧啊呀么]/u
 
 /**
- * The index terms of a run of CJK characters: every overlapping character bigram, plus the
- * longer words ICU finds. ICU's dictionary splits many two-character policy words into single
- * characters (病假 → 病 假), and a question's words then never meet the document's; bigrams
- * match whatever the segmenter did, and a word of three or more characters (劳动合同) still
- * counts as a whole. A one-character run is its own term.
+ * The index terms of a run of CJK characters: every overlapping character bigram, every
+ * character, and the longer words ICU finds. ICU's dictionary splits many two-character policy
+ * words into single characters (病假 → 病 假), and a question's words then never meet the
+ * document's; bigrams match whatever the segmenter did, a word of three or more characters
+ * (劳动合同) still counts as a whole, and characters let a question's word the documents write
+ * otherwise (年假 for 年休假) fall back on its characters. Particles and function words are not
+ * indexed as characters.
  */
 export function cjkIndexTerms(run: string): string[] {
   const chars = [...run]
-  if (chars.length === 1) return CJK_STOP.has(run) ? [] : [run]
   const out: string[] = []
+  for (const c of chars) if (!PARTICLE.test(c) && !CJK_STOP.has(c)) out.push(c)
   for (let i = 0; i + 1 < chars.length; i++) {
     const a = chars[i] as string
     const b = chars[i + 1] as string
@@ -59,33 +66,24 @@ export function cjkIndexTerms(run: string): string[] {
 }
 
 /**
- * The query terms of a run of CJK characters: the words that carry meaning (not `skip`ped) form
- * spans; each span gives its bigrams (those made across an ICU word boundary marked `joint`,
- * since a segmentation artefact is weaker evidence) and its words of three or more characters.
+ * The query terms of a run of CJK characters: the index's terms of it (so ranking sees what the
+ * index saw), each marked by what it is worth as evidence of what the question asks: a bigram
+ * inside one of its meaningful words (not `skip`ped) or a long word is asked about; a single
+ * character, or a bigram across two words, is `auxiliary`: it ranks, it does not decide.
  */
-export function cjkQueryTerms(run: string, skip: (word: string) => boolean): { term: string; joint: boolean }[] {
-  const out: { term: string; joint: boolean }[] = []
-  let span: string[] = []
-  const flush = () => {
-    const text = span.join('')
-    const chars = [...text]
-    if (chars.length === 1) out.push({ term: text, joint: false })
-    let boundary = 0
-    const ends = new Set<number>()
-    for (const w of span) ends.add((boundary += [...w].length))
-    for (let i = 0; i + 1 < chars.length; i++) {
-      if (PARTICLE.test(chars[i] as string) || PARTICLE.test(chars[i + 1] as string)) continue
-      out.push({ term: (chars[i] as string) + (chars[i + 1] as string), joint: ends.has(i + 1) })
-    }
-    for (const w of span) if ([...w].length >= 3) out.push({ term: w, joint: false })
-    span = []
-  }
+export function cjkQueryTerms(
+  run: string,
+  skip: (word: string) => boolean,
+): { term: string; auxiliary: boolean }[] {
+  const inside = new Set<string>()
   for (const w of icuWords(run)) {
-    if (CJK_STOP.has(w) || skip(w)) flush()
-    else span.push(w)
+    if (CJK_STOP.has(w) || skip(w)) continue
+    const chars = [...w]
+    if (chars.length === 1) inside.add(w)
+    for (let i = 0; i + 1 < chars.length; i++) inside.add((chars[i] as string) + (chars[i + 1] as string))
+    if (chars.length >= 3) inside.add(w)
   }
-  flush()
-  return out
+  return cjkIndexTerms(run).map((term) => ({ term, auxiliary: !inside.has(term) }))
 }
 
 /**

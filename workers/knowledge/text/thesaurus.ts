@@ -1,4 +1,5 @@
 import { analyze } from './analyze'
+import { CJK_CHAR } from './script'
 
 /**
  * A thesaurus of workplace-policy vocabulary: the ways employees and handbooks name the same
@@ -219,7 +220,14 @@ const CONCEPTS: Record<string, string[]> = {
     '绩效',
     '考核',
   ],
-  probation: ['probation', 'probationary period', 'trial period', 'probation period', '试用期'],
+  probation: [
+    'probation',
+    'probationary period',
+    'trial period',
+    'probation period',
+    'introductory period',
+    '试用期',
+  ],
   leaving: [
     'resign',
     'resignation',
@@ -350,6 +358,42 @@ const CONCEPTS: Record<string, string[]> = {
   ],
 }
 
+/**
+ * Concepts that are topics rather than synonyms: their phrases are related ("password", "VPN",
+ * "phishing" are all security) but none stands for another, so a question's word is never
+ * matched by them as if it were that word; they only widen the search a little.
+ */
+const TOPICS = new Set([
+  'travel',
+  'benefits',
+  'health_benefits',
+  'learning',
+  'performance',
+  'leaving',
+  'harassment',
+  'reporting',
+  'conduct',
+  'equipment',
+  'security',
+  'privacy',
+  'onboarding',
+  'contractor',
+  'commute',
+  'safety',
+  'social_media',
+  'bonus',
+  'raise',
+  'parental_leave',
+])
+
+/** Whether a concept's phrases are synonyms of each other (not only a shared topic). */
+export function isSynonymConcept(concept: string): boolean {
+  return !TOPICS.has(concept)
+}
+
+/** Everyday words that never stand for a concept alone. */
+const GENERIC = new Set(['time', 'day', 'more', 'long', 'soon'])
+
 /** A concept phrase as a stem sequence. */
 interface Phrase {
   concept: string
@@ -364,7 +408,11 @@ function phraseIndex(): Map<string, Phrase[]> {
   index = new Map()
   for (const [concept, phrases] of Object.entries(CONCEPTS)) {
     for (const p of phrases) {
-      const stems = analyze(p).map((t) => t.stem)
+      // A CJK phrase is one token: the index holds it as a bigram or a long word.
+      const stems = CJK_CHAR.test(p) ? [p] : analyze(p).map((t) => t.stem)
+      // "time off" without its stop word would be "time", "how long" would be "long": a phrase
+      // reduced by its stop words to one everyday word would name the concept everywhere.
+      if (stems.length === 1 && p.includes(' ') && GENERIC.has(stems[0] as string)) continue
       const first = stems[0]
       if (!first) continue
       const list = index.get(first) ?? []
