@@ -5,6 +5,7 @@ import type { Answer, Citation } from '../answering/types'
 import { storeApproved } from '../approved/store'
 import { markAnswered, setQuestionStatus } from '../conversations/questions'
 import { escalations } from '../db/schema'
+import { citationsForEdit } from '../escalation/edit-citations'
 import { escalationView } from '../escalation/escalations'
 import type { Services } from '../services'
 import { replyOf } from './answer-question'
@@ -24,8 +25,11 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
   const language = questionLanguage(q.text)
   if (!view.row.deliveredAt) {
     if (view.status === 'approved' || view.status === 'edited') {
-      const text = view.finalAnswer ?? view.draft ?? ''
-      const citations = view.citations as Citation[]
+      // An edit keeps only the sources that support what the admin wrote.
+      const { text, citations } =
+        view.status === 'edited'
+          ? await citationsForEdit(svc.db, view.finalAnswer ?? '', view.citations as Citation[])
+          : { text: view.finalAnswer ?? view.draft ?? '', citations: view.citations as Citation[] }
       const approvedId = await storeApproved(svc.db, svc.embedder, {
         escalationId,
         question: q.text,
