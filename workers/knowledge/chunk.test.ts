@@ -105,4 +105,28 @@ describe('chunkDocument', () => {
     )
     expect(chunks.map((c) => c.page)).toEqual([1, 2])
   })
+
+  it('cuts a list item longer than a chunk between its nested items, repeating its lead', () => {
+    const nested = Array.from(
+      { length: 40 },
+      (_, i) => `  - Office ${i}: staff get ${i + 10} days of leave a year.`,
+    )
+    const item = ['- Leave by office:', ...nested].join('\n')
+    const chunks = chunkDocument({
+      title: 'T',
+      format: 'markdown',
+      language: 'en',
+      metadata: {},
+      blocks: [
+        { kind: 'heading', level: 2, text: 'Offices' },
+        { kind: 'list', items: [item] },
+      ],
+    })
+    expect(chunks.length).toBeGreaterThan(1)
+    for (const c of chunks) {
+      expect(textSize(c.text)).toBeLessThanOrEqual(1600)
+      expect(c.text.startsWith('- Leave by office:')).toBe(true)
+    }
+    expect(chunks.map((c) => c.text).join('\n')).toContain('Office 39: staff get 49 days')
+  })
 })

@@ -99,7 +99,7 @@ function units(block: Exclude<Block, { kind: 'heading' }>, language: string): st
     case 'paragraph':
       return splitSentences(block.text, language).flatMap(hardSplit)
     case 'list':
-      return block.items
+      return block.items.flatMap((item) => (textSize(item) <= MAX_UNIT ? [item] : splitItem(item, language)))
     case 'table': {
       // Rows grouped so each part is a table of its own with the header on top.
       const groups: string[] = []
@@ -120,6 +120,38 @@ function units(block: Exclude<Block, { kind: 'heading' }>, language: string): st
     case 'code':
       return block.text.split(/\n{2,}/)
   }
+}
+
+/** Largest single unit (a list item) kept whole; a longer one is cut (see `splitItem`). */
+const MAX_UNIT = 1600
+
+/**
+ * A list item too long for one chunk (a long nested list, a paragraph-sized item) is cut between
+ * its nested items and then between sentences, into pieces of about a chunk's target size; every
+ * piece after the first starts with the item's lead (its first line, shortened), so a passage
+ * about "Berlin office: … 5 days" still says what it lists.
+ */
+function splitItem(item: string, language: string): string[] {
+  const lines = item.split('\n')
+  const lead = (lines[0] ?? '').trim()
+  const shortLead = lead.length > 120 ? `${lead.slice(0, 117)}…` : lead
+  const units = lines.flatMap((l) =>
+    textSize(l) <= 900 ? [l] : splitSentences(l, language).flatMap(hardSplit),
+  )
+  const pieces: string[] = []
+  let cur: string[] = []
+  let size = 0
+  for (const u of units) {
+    if (cur.length > 0 && size + textSize(u) > 900) {
+      pieces.push(cur.join('\n'))
+      cur = [shortLead]
+      size = textSize(shortLead)
+    }
+    cur.push(u)
+    size += textSize(u) + 1
+  }
+  if (cur.length > 0) pieces.push(cur.join('\n'))
+  return pieces
 }
 
 /** A single "sentence" longer than any chunk (no punctuation at all) is cut at word boundaries. */
