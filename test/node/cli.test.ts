@@ -21,6 +21,8 @@ describe('the policybot CLI', () => {
     )
     writeFileSync(join(hb, 'broken.pdf'), 'this is not a pdf')
     writeFileSync(join(hb, 'empty.md'), '')
+    // A static-site section page: front matter only, nothing to index.
+    writeFileSync(join(hb, 'index.md'), '---\ntitle: Handbook\nlayout: section\n---\n')
     writeFileSync(join(hb, 'photo.png'), 'png')
     writeFileSync(join(hb, 'big.txt'), 'x'.repeat(2 * 1024 * 1024))
   })
@@ -31,14 +33,15 @@ describe('the policybot CLI', () => {
   it('ingests a directory, reporting bad files by name and exiting non-zero', async () => {
     const r = await cli(['ingest', 'handbooks', '--max-file-mb', '1'], work)
     expect(r.code).toBe(1)
-    expect(r.stdout).toContain('Ingested 9 files')
-    expect(r.stdout).toContain('6 new, 0 replaced, 0 unchanged, 3 failed')
+    expect(r.stdout).toContain('Ingested 8 files')
+    expect(r.stdout).toContain('6 new, 0 replaced, 0 unchanged, 2 failed')
     expect(r.stdout).toContain('Skipped 1 files of unsupported types: photo.png')
+    expect(r.stdout).toContain('Skipped 2 pages with nothing to index: empty.md, index.md')
     expect(r.stdout).toContain('big.txt: 2.0 MB is over the 1.0 MB limit')
     expect(r.stdout).toContain('broken.pdf: not a PDF file (no %PDF- header).')
-    expect(r.stdout).toContain('empty.md: the file is empty.')
+    expect(r.stdout).not.toContain('index.md: the file contains no text')
     expect(r.stderr).toMatch(
-      /\[\d\/9\] leave\/annual-leave\.md: created "Annual leave" \(markdown, 2 sections, 2 chunks\)/,
+      /\[\d+\/10\] leave\/annual-leave\.md: created "Annual leave" \(markdown, 2 sections, 2 chunks\)/,
     )
     expect(r.stderr).toMatch(/travel\.pdf: created "Travel" \(pdf, 1 pages/)
   })
@@ -46,7 +49,7 @@ describe('the policybot CLI', () => {
   it('leaves unchanged files alone on a second run', async () => {
     const r = await cli(['ingest', 'handbooks', '--max-file-mb', '1'], work)
     expect(r.code).toBe(1)
-    expect(r.stdout).toContain('0 new, 0 replaced, 6 unchanged, 3 failed')
+    expect(r.stdout).toContain('0 new, 0 replaced, 6 unchanged, 2 failed')
   })
 
   it('answers a question as JSON with citations and retrieved passages', async () => {

@@ -113,6 +113,10 @@ export async function main(
           out.result(
             `Skipped ${s.skipped.length} files of unsupported types: ${s.skipped.slice(0, 5).join(', ')}${s.skipped.length > 5 ? ', …' : ''}`,
           )
+        if (s.empty.length > 0)
+          out.result(
+            `Skipped ${s.empty.length} pages with nothing to index: ${s.empty.slice(0, 5).join(', ')}${s.empty.length > 5 ? ', …' : ''}`,
+          )
         if (s.failed.length > 0) {
           out.result('Failed:')
           for (const f of s.failed) out.result(`  ${f.message}`)

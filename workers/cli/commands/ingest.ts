@@ -14,6 +14,11 @@ export interface IngestSummary {
   results: IngestResult[]
   failed: { sourcePath: string; code: string; message: string }[]
   skipped: string[]
+  /**
+   * Pages with nothing to index (a static site's front-matter-only `index.md`, an empty file):
+   * listed, not failed.
+   */
+  empty: string[]
   seconds: number
 }
 
@@ -27,6 +32,7 @@ export async function ingestCommand(ctx: Context, paths: string[], out: Output):
   const { files, skipped } = await collectFiles(paths)
   const results: IngestResult[] = []
   const failed: IngestSummary['failed'] = []
+  const empty: string[] = []
   // A first large load into the embedded database (one process, no concurrent readers) inserts
   // without the HNSW index and builds it once at the end, several times faster than maintaining
   // it row by row. A big existing index is kept: rebuilding it would cost more than it saves.
@@ -52,7 +58,7 @@ export async function ingestCommand(ctx: Context, paths: string[], out: Output):
       })
   }
   if (results.some((r) => r.status !== 'unchanged')) await ctx.database.maintain()
-  return { results, failed, skipped, seconds: (performance.now() - started) / 1000 }
+  return { results, failed, skipped, empty, seconds: (performance.now() - started) / 1000 }
 
   async function ingestAll() {
     for (const [i, f] of files.entries()) {
@@ -71,6 +77,11 @@ export async function ingestCommand(ctx: Context, paths: string[], out: Output):
         results.push(r)
         out.progress(`${prefix}: ${describe(r)}`)
       } catch (e) {
+        if (e instanceof PolicybotError && e.code === 'FILE_EMPTY') {
+          empty.push(f.sourcePath)
+          out.progress(`${prefix}: nothing to index (${e.message})`)
+          continue
+        }
         const code = e instanceof PolicybotError ? e.code : 'INTERNAL'
         const message = messageOf(e)
         failed.push({ sourcePath: f.sourcePath, code, message })
