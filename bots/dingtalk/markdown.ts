@@ -1,10 +1,11 @@
 import type { AnswerReply, ReplyCitation } from '../reply'
+import { flattenTables } from '../tables'
 
 /**
  * An answer as a DingTalk Markdown message (`msgtype: markdown`, the `sampleMarkdown` template of
  * the robot API): the text with its `[n]` markers, then the numbered, linked sources, in the
  * asker's language (Chinese labels for Chinese questions). DingTalk's Markdown has headings,
- * bold, links, lists and quotes, no tables; a message is at most 20,000 characters.
+ * bold, links, lists and quotes, no tables (rows become `Header: value` lines); a message is at most 20,000 characters.
  */
 export interface DingTalkMarkdown {
   title: string
@@ -49,7 +50,7 @@ export function answerMarkdown(reply: AnswerReply): DingTalkMarkdown {
   if (reply.mode === 'approved' && reply.approval)
     parts.push(`> ✅ ${l.approved(reply.approval.by, reply.approval.at.slice(0, 10))}`)
   if (reply.mode === 'extractive') parts.push(`> ${l.extractive}`)
-  parts.push(reply.text.trim())
+  parts.push(flattenTables(reply.text.trim()))
   if (reply.citations.length) {
     parts.push(
       `**${l.sources}**\n\n${reply.citations.map((c) => dingTalkCitation(c, reply.language)).join('\n')}`,

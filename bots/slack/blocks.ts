@@ -1,4 +1,5 @@
 import { type AnswerReply, type EscalationView, personLabel, type ReplyCitation } from '../reply'
+import { flattenTables } from '../tables'
 
 /**
  * Block Kit rendering, pure: the same input always gives the same message. Slack's limits are
@@ -25,9 +26,9 @@ export const ACTIONS = {
 
 export const VIEWS = { edit: 'escalation_edit', reject: 'escalation_reject' } as const
 
-/** Markdown (as the model writes it) to Slack mrkdwn, with `<`, `>`, `&` escaped. */
+/** Markdown (as the model writes it) to Slack mrkdwn, with `<`, `>`, `&` escaped; tables as lines. */
 export function toMrkdwn(markdown: string): string {
-  return markdown
+  return flattenTables(markdown)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

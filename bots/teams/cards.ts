@@ -1,4 +1,5 @@
 import type { AnswerReply, ReplyCitation } from '../reply'
+import { flattenTables } from '../tables'
 
 /**
  * Answers as Adaptive Cards (schema 1.5, what Teams renders): the answer text, then the
@@ -58,7 +59,8 @@ export function answerCard(reply: AnswerReply): AdaptiveCard {
   }
   if (reply.mode === 'extractive')
     body.push({ type: 'TextBlock', text: l.extractive, isSubtle: true, wrap: true, size: 'Small' })
-  body.push({ type: 'TextBlock', text: reply.text.trim(), wrap: true })
+  // TextBlock Markdown has no tables: rows become `Header: value` lines.
+  body.push({ type: 'TextBlock', text: flattenTables(reply.text.trim()), wrap: true })
   if (reply.citations.length) {
     body.push({ type: 'TextBlock', text: l.sources, weight: 'Bolder', spacing: 'Medium', wrap: true })
     body.push({

@@ -186,6 +186,10 @@ describe('policybot start (npm start)', () => {
       await escalation.locator('button.approve').click()
       await turn.locator('.meta', { hasText: 'approved by web-admin' }).waitFor()
       await escalation.waitFor({ state: 'detached' })
+      // A quoted table is shown as a table, its cells as text.
+      await page.fill('#q', 'How many days of annual leave do Seattle employees get after 4 years?')
+      await page.click('#ask-btn')
+      await page.locator('.turn').first().locator('blockquote table td', { hasText: '23 days' }).waitFor()
     } finally {
       await browser.close()
     }

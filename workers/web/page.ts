@@ -9,7 +9,7 @@ export const WEB_PAGE = `<!doctype html>
 <style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}
 form{display:flex;gap:.5rem}input,textarea{flex:1;padding:.6rem;font:inherit}button{padding:.5rem .9rem;font:inherit;cursor:pointer}
-.answer{white-space:pre-wrap;margin:.5rem 0}.meta{color:#666;font-size:.9rem}ol{padding-left:1.2rem}
+.answer{margin:.5rem 0}.answer p{margin:.3rem 0;white-space:pre-wrap}blockquote{margin:.4rem 0;padding-left:.8rem;border-left:3px solid #cfd8e3;color:#333}table{border-collapse:collapse;margin:.3rem 0}th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}.meta{color:#666;font-size:.9rem}ol{padding-left:1.2rem}
 .turn{border-left:3px solid #ddd;padding-left:1rem;margin:1.2rem 0}.q{font-weight:600}
 .esc{border:1px solid #ddd;border-radius:6px;padding:1rem;margin:1rem 0}h2{margin-top:2.5rem}
 </style></head><body>
@@ -35,10 +35,38 @@ function sourceList(citations) {
   }
   return ol;
 }
+// Answers are Markdown: quotes, lists and tables are built as elements, every piece of text
+// through textContent (an answer quotes documents, and documents are not trusted HTML).
+function markdownBlock(text) {
+  const box = el('div', { className: 'answer' });
+  let quote = null, list = null, table = null, header = null;
+  const close = () => { list = null; table = null; header = null; };
+  for (const raw of text.split('\\n')) {
+    const quoted = /^>\\s?/.test(raw);
+    const line = raw.replace(/^>\\s?/, '');
+    if (!quoted) quote = null;
+    const parent = quoted ? (quote = quote || box.appendChild(el('blockquote'))) : box;
+    const row = /^\\s*\\|(.*)\\|\\s*(\\[\\d+\\])?\\s*$/.exec(line);
+    if (row) {
+      const cells = row[1].split('|').map((c) => c.trim());
+      if (cells.every((c) => /^:?-{2,}:?$/.test(c))) continue;
+      if (header && cells.join('|') === header) continue;
+      if (!table || table.parentNode !== parent) { close(); table = parent.appendChild(el('table')); header = cells.join('|'); const tr = table.appendChild(el('tr')); for (const c of cells) tr.appendChild(el('th', {}, c)); continue; }
+      const tr = table.appendChild(el('tr')); for (const c of cells) tr.appendChild(el('td', {}, c));
+      if (row[2]) tr.lastChild.appendChild(document.createTextNode(' ' + row[2]));
+      continue;
+    }
+    const item = /^\\s*(?:[-*]|\\d+\\.)\\s+(.*)$/.exec(line);
+    if (item) { if (!list || list.parentNode !== parent) { close(); list = parent.appendChild(el('ul')); } list.appendChild(el('li', {}, item[1])); continue; }
+    close();
+    if (line.trim()) parent.appendChild(el('p', {}, line));
+  }
+  return box;
+}
 function renderTurn(turn, q) {
   turn.innerHTML = '';
   turn.appendChild(el('div', { className: 'q' }, q.question));
-  turn.appendChild(el('div', { className: 'answer' }, q.answer || 'Looking…'));
+  turn.appendChild(q.answer ? markdownBlock(q.answer) : el('div', { className: 'answer' }, 'Looking…'));
   if (q.citations && q.citations.length) turn.appendChild(sourceList(q.citations));
   const meta = [q.mode ? q.mode + ' answer' : '', q.approval ? 'approved by ' + q.approval.by + ' on ' + q.approval.at.slice(0, 10) : '', q.status === 'escalated' ? 'waiting for the policy team' : '', typeof q.confidence === 'number' ? 'confidence ' + q.confidence.toFixed(2) : ''].filter(Boolean).join(' · ');
   turn.appendChild(el('p', { className: 'meta' }, meta));
