@@ -35,7 +35,7 @@ const quantile = (xs: number[], q: number) => {
 async function main() {
   // 0. Quality on the sample and the out-of-domain handbooks (each in its own database).
   print('## Quality (extractive answers, no chat model)')
-  await qualityBench()
+  await qualityBench(process.env.BENCH_SETS?.split(','))
   print()
   print('## Ingestion, channels and latency (sample handbook, then filler to 10k and 100k chunks)')
 

@@ -1,6 +1,6 @@
 import { analyze } from '../text/analyze'
 import { CJK_CHAR } from '../text/script'
-import { conceptSpans, conceptsOf } from '../text/thesaurus'
+import { conceptSpans, conceptsOf, isSynonymConcept } from '../text/thesaurus'
 import type { Passage, QueryPlan, QueryTerm } from './types'
 
 /** The question's own terms (not borrowed, expanded or varied, nor CJK auxiliaries): what it asks about. */
@@ -10,8 +10,8 @@ export function ownTerms(plan: QueryPlan): QueryTerm[] {
 
 /**
  * For each of the question's own terms, whether a passage expresses it: the term itself (in the
- * text, the title or the headings), or a concept the term names in the question (a question
- * about "PTO" is covered by a passage about "annual leave").
+ * text, the title or the headings), or a synonym concept the term names in the question (a
+ * question about "PTO" is covered by a passage about "annual leave"; a broad topic is not enough).
  */
 export function termsPresent(plan: QueryPlan, passage: Passage | undefined): boolean[] {
   const own = ownTerms(plan)
@@ -21,7 +21,8 @@ export function termsPresent(plan: QueryPlan, passage: Passage | undefined): boo
   )
   const present = new Set(passageStems)
   const passageConcepts = conceptsOf(passageStems)
-  const spans = conceptSpans(own.map((t) => t.lexemes[0] ?? ''))
+  // Only a synonym concept stands for the word: a passage on phishing does not speak of passwords.
+  const spans = conceptSpans(own.map((t) => t.lexemes[0] ?? '')).filter((s) => isSynonymConcept(s.concept))
   return own.map(
     (t, i) =>
       t.lexemes.every((l) => present.has(l)) ||
@@ -57,7 +58,7 @@ export function pairsNear(plan: QueryPlan, passage: Passage | undefined): number
     at.set(s, [...(at.get(s) ?? []), i])
   })
   const concepts = conceptsOf(stems)
-  const spans = conceptSpans(own.map((t) => t.lexemes[0] ?? ''))
+  const spans = conceptSpans(own.map((t) => t.lexemes[0] ?? '')).filter((s) => isSynonymConcept(s.concept))
   let total = 0
   let found = 0
   for (let i = 0; i + 1 < own.length; i++) {

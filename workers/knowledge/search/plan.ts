@@ -232,6 +232,7 @@ export async function termStats(db: Db, lexemes: string[]): Promise<TermStats> {
 
 /** The chunk frequency of each lexeme the index knows. */
 export async function documentFrequencies(db: Db, lexemes: string[]): Promise<Map<string, number>> {
+  if (lexemes.length === 0) return new Map()
   const rows = await queryRows<{ term: string; df: number }>(
     db,
     sql`SELECT term, df FROM terms WHERE term = ANY(${toTextArray(lexemes)}::text[])`,
