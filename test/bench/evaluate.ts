@@ -1,8 +1,6 @@
-import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { answer } from '../../workers/answering/answer'
-import { DEFAULT_ABSTAIN_BELOW } from '../../workers/answering/confidence'
 import type { Database } from '../../workers/db/client'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
 import { detectLanguage } from '../../workers/knowledge/text/script'
@@ -33,13 +31,6 @@ export interface LabelledSet {
 export function labelledSet(name: string): LabelledSet {
   const root = name === 'sample' ? join(FIXTURES, 'handbook') : join(FIXTURES, 'ood', name)
   return { name, docs: join(root, 'docs'), questions: loadDevSet(join(root, 'questions.jsonl')) }
-}
-
-/** Names of the out-of-domain sets on disk. */
-export function oodSetNames(): string[] {
-  return readdirSync(join(FIXTURES, 'ood'), { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
 }
 
 /** What happened to one question. */
@@ -105,6 +96,3 @@ export async function evaluateSet(set: LabelledSet): Promise<QuestionOutcome[]> 
     await database.close()
   }
 }
-
-/** Whether a question counts as abstained at a threshold. */
-export const abstainedAt = (o: QuestionOutcome, threshold = DEFAULT_ABSTAIN_BELOW) => o.confidence < threshold

@@ -69,7 +69,7 @@ describe('quality on the sample handbook', () => {
 
   it('abstains on most unanswerable questions, refusing at most one answerable question in five', () => {
     const m = abstentionMetrics(results)
-    expect(m.tp).toBeGreaterThanOrEqual(7)
-    expect(m.fp).toBeLessThanOrEqual(16)
+    expect(m.tp).toBeGreaterThanOrEqual(6)
+    expect(m.fp).toBeLessThanOrEqual(15)
   })
 })

@@ -30,15 +30,6 @@ export function termsPresent(plan: QueryPlan, passage: Passage | undefined): boo
   )
 }
 
-/** The share of the question's own terms (idf-weighted) that a passage expresses, 0..1. */
-export function coverage(plan: QueryPlan, passage: Passage | undefined): number {
-  const own = ownTerms(plan)
-  const total = own.reduce((s, t) => s + t.weight, 0)
-  if (total === 0 || !passage) return 0
-  const present = termsPresent(plan, passage)
-  return Math.min(1, own.reduce((s, t, i) => s + (present[i] ? t.weight : 0), 0) / total)
-}
-
 /** Words apart (in content words) that two of the question's neighbouring words may stand. */
 const NEAR = 3
 

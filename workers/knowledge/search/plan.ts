@@ -40,9 +40,11 @@ export function idf(stats: TermStats, lexeme: string): number {
 
 /**
  * Turns a question (and the conversation before it) into a weighted full-text query and the
- * text to embed: follow-ups borrow the previous question's words at half weight; unknown words
- * are corrected to the closest indexed word by trigram similarity ("reimbursment", "expence");
- * policy synonyms are added at lower weight ("PTO" also searches "vacation", "annual leave").
+ * text to embed: the thread's earlier question lends its words (and its names: Berlin); tokens
+ * that are no words are corrected ("reimbursment", "vaction"); words the index lacks weigh by
+ * their general rarity; a synonym concept's phrases join the question word's group ("PTO" also
+ * finds "annual leave"), topic clusters come in at low weight; entitlement questions add the
+ * documents' wording for it. Chinese questions are read with the dictionary segmenter.
  */
 export async function planQuery(
   db: Db,

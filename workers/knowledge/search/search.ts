@@ -4,7 +4,6 @@ import type { Embedder } from '../embed/types'
 import { ensureEmbedder } from '../store'
 import { QUESTION_FILLER } from '../text/analyze'
 import { asksForNumber, numberMentions } from '../text/question-type'
-import { coverage } from './evidence'
 import type { ChatTurn } from './follow-up'
 import { idf, planQuery, type TermStats, toTextArray } from './plan'
 import type { Passage, QueryPlan } from './types'
@@ -25,8 +24,6 @@ export interface SearchOptions {
 export interface SearchResult {
   plan: QueryPlan
   passages: Passage[]
-  /** Share of the question's idf weight found in the best passage, 0..1 (an answerability signal). */
-  coverage: number
 }
 
 /**
@@ -91,7 +88,7 @@ export async function search(
       ...(s.similarity !== undefined ? { similarity: s.similarity } : {}),
     })
   }
-  return { plan, passages, coverage: coverage(plan, passages[0]) }
+  return { plan, passages }
 }
 
 /**
