@@ -325,7 +325,7 @@ export function editModal(e: EscalationView): Block {
       type: 'section',
       text: { type: 'mrkdwn', text: `*Question:* ${escapeText(e.question).slice(0, 2900)}` },
     },
-    textInput('answer', 'Answer (keep the [n] source markers)', 3000, {
+    textInput('answer', 'Answer (its [n] markers pick the sources it cites)', 3000, {
       initialValue: e.draft?.slice(0, 3000),
     }),
   ])
