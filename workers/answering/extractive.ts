@@ -1,4 +1,5 @@
-import type { Passage, QueryPlan, QueryTerm } from '../knowledge/search/types'
+import { groupHeads } from '../knowledge/search/evidence'
+import type { Passage, QueryPlan } from '../knowledge/search/types'
 import { analyze } from '../knowledge/text/analyze'
 import { asksForNumber, statesNumber } from '../knowledge/text/question-type'
 import { splitSentences } from '../knowledge/text/segment'
@@ -145,8 +146,7 @@ function unitScore(
   headingStems: Set<string>,
 ): { score: number; own: boolean } {
   const stems = new Set(analyze(text).map((t) => t.stem))
-  const head = new Map<number, QueryTerm>()
-  for (const t of plan.terms) if (!head.has(t.group)) head.set(t.group, t)
+  const head = groupHeads(plan)
   const inText = new Set<number>()
   const inHeading = new Set<number>()
   for (const t of plan.terms) {

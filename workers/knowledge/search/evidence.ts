@@ -9,6 +9,16 @@ export function ownTerms(plan: QueryPlan): QueryTerm[] {
 }
 
 /**
+ * The first term of each group (the question's own word, before its forms and synonyms): what
+ * the group weighs, in ranking and in choosing quotes.
+ */
+export function groupHeads(plan: QueryPlan): Map<number, QueryTerm> {
+  const heads = new Map<number, QueryTerm>()
+  for (const t of plan.terms) if (!heads.has(t.group)) heads.set(t.group, t)
+  return heads
+}
+
+/**
  * For each of the question's own terms, whether a passage expresses it: the term itself (in the
  * text, the title or the headings), or a synonym concept the term names in the question (a
  * question about "PTO" is covered by a passage about "annual leave"; a broad topic is not enough).

@@ -97,7 +97,11 @@ export async function planQuery(
         : lexemes.reduce((s, l) => s + idf(stats, l), 0) / lexemes.length
     // A variant stands in for the question's word: it may not weigh more than that word does.
     if (extra.variantOf) rarity = Math.min(rarity, idf(stats, extra.variantOf))
-    const weight = ORIGIN_WEIGHT[origin] * rarity * (origin === 'history' ? historyWeight : 1)
+    const weight =
+      ORIGIN_WEIGHT[origin] *
+      rarity *
+      (origin === 'history' ? historyWeight : 1) *
+      (extra.entity ? ENTITY_WEIGHT : 1)
     terms.push({
       tsquery: lexemes.map(quoteLexeme).join(' <-> '),
       lexemes,
@@ -130,11 +134,7 @@ export async function planQuery(
   // names none of its own: "and do unused days carry over?" asks about Berlin's days.
   const ownNames = namesIn(question)
   const topicNames = topic && ownNames.size === 0 ? namesIn(topic) : new Set<string>()
-  for (const t of borrowed) {
-    push([t.stem], 'history', topicNames.has(t.surface) ? { entity: true } : {}, t)
-    const pushed = terms.at(-1)
-    if (pushed?.entity) pushed.weight *= ENTITY_WEIGHT
-  }
+  for (const t of borrowed) push([t.stem], 'history', topicNames.has(t.surface) ? { entity: true } : {}, t)
 
   // Synonyms of the concepts the question (with its corrections) mentions.
   const questionStems = own.map((t) => corrections.get(t.stem)?.term ?? t.stem)

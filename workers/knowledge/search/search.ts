@@ -3,7 +3,8 @@ import { type Db, queryRows } from '../../db/client'
 import type { Embedder } from '../embed/types'
 import { ensureEmbedder } from '../store'
 import { QUESTION_FILLER } from '../text/analyze'
-import { asksForNumber, numberMentions } from '../text/question-type'
+import { asksForNumber, numberMentionCounter } from '../text/question-type'
+import { groupHeads } from './evidence'
 import type { ChatTurn } from './follow-up'
 import { idf, planQuery, type TermStats, toTextArray } from './plan'
 import type { Passage, QueryPlan } from './types'
@@ -71,10 +72,9 @@ export async function search(
     top.map(([id]) => id),
   )
   if (wantsNumber) {
-    for (const [id, s] of top) {
-      const text = details.get(id)?.text ?? ''
-      s.score += NUMBER_WEIGHT * Math.min(1, numberMentions(text, plan.text) / 3)
-    }
+    const mentions = numberMentionCounter(plan.text)
+    for (const [id, s] of top)
+      s.score += NUMBER_WEIGHT * Math.min(1, mentions(details.get(id)?.text ?? '') / 3)
     top = top.sort((a, b) => b[1].score - a[1].score).slice(0, k)
   }
   const passages: Passage[] = []
@@ -186,9 +186,8 @@ async function lexicalSearch(
   const w = `{${plan.terms.map((t) => t.weight.toFixed(6)).join(',')}}`
   const g = `{${plan.terms.map((t) => t.group).join(',')}}`
   // A group weighs what its first term (the question's own word) weighs.
-  const head = new Map<number, number>()
-  for (const t of plan.terms) if (!head.has(t.group)) head.set(t.group, t.weight)
-  const gw = `{${plan.terms.map((t) => (head.get(t.group) ?? t.weight).toFixed(6)).join(',')}}`
+  const heads = groupHeads(plan)
+  const gw = `{${plan.terms.map((t) => (heads.get(t.group) ?? t).weight.toFixed(6)).join(',')}}`
   const avg = Math.max(1, stats.avgLength)
   return queryRows<{ id: number; score: number }>(
     db,

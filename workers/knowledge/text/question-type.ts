@@ -27,16 +27,21 @@ const NUMBER_WORD =
 const CJK_NUMBER_UNIT = /(?:[0-9]+|[一二三四五六七八九十百千两半]+)个?([\u4e00-\u9fff])/gu
 
 /**
- * How often a passage states a number of something the question asks about: "20 days" for "how
- * many vacation days", "30 days of notice" for "how much notice", 十五天 for 几天. A passage that
- * answers "how many" usually says so more than once (a table, a rule and its exceptions).
+ * A counter of how often a passage states a number of something the question asks about: "20
+ * days" for "how many vacation days", "30 days of notice" for "how much notice", 十五天 for 几天. A
+ * passage that answers "how many" usually says so more than once (a table, a rule and its
+ * exceptions). The question is analysed once, the passages as they come.
  */
-export function numberMentions(text: string, question: string): number {
+export function numberMentionCounter(question: string): (text: string) => number {
   const asked = new Set(
     analyze(question)
       .filter((t) => !t.cjk && !/^\d/.test(t.stem))
       .map((t) => t.stem),
   )
+  return (text) => countMentions(text, question, asked)
+}
+
+function countMentions(text: string, question: string, asked: Set<string>): number {
   let n = 0
   const tokens = analyze(text)
     .filter((t) => !t.cjk)
