@@ -40,6 +40,17 @@ describe('parseFile checks every file before parsing it', () => {
     })
   })
 
+  it('drops a stray NUL in a real page instead of refusing the page', async () => {
+    const bytes = text(
+      '# PTO\n\nTake the time you need for your mental health.\u0000\n\n## Then what?\n\nTell your manager.\n',
+    )
+    const doc = await parseFile({ name: 'pto-guide.md', bytes, maxBytes: MB })
+    const all = JSON.stringify(doc)
+    expect(all).toContain('mental health.')
+    expect(all).toContain('Tell your manager.')
+    expect(all).not.toContain('\\u0000')
+  })
+
   it('rejects a .pdf that is not a PDF and a .docx that is not a DOCX', async () => {
     await expect(
       parseFile({ name: 'fake.pdf', bytes: text('<html>hello</html>'), maxBytes: MB }),

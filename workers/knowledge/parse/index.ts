@@ -133,24 +133,34 @@ function checkDocxContainer(name: string, bytes: Uint8Array): void {
 
 /**
  * Text of a file with a text extension: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252
- * for legacy files. NUL bytes or many control characters mean a binary file with a text name.
+ * for legacy files. Several NUL bytes or many control characters mean a binary file with a text
+ * name; a stray NUL or control character in a real page (the RocketChat handbook's PTO guide has
+ * one) is dropped, as Postgres text cannot hold a NUL.
  */
 export function decodeText(name: string, bytes: Uint8Array): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2))
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2))
   const head = bytes.subarray(0, 64 * 1024)
   let control = 0
+  let nul = 0
   for (const b of head) {
-    if (b === 0) throw binary(name)
+    if (b === 0) nul++
     if (b < 9 || (b > 13 && b < 32)) control++
   }
-  if (control > head.byteLength * 0.02) throw binary(name)
+  if (nul > MAX_STRAY_NUL || control > head.byteLength * 0.02) throw binary(name)
+  let text: string
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
   } catch {
-    return new TextDecoder('windows-1252').decode(bytes)
+    text = new TextDecoder('windows-1252').decode(bytes)
   }
+  return control > 0 ? text.replace(STRAY_CONTROL, '') : text
 }
+
+/** NUL bytes a text file may carry by accident; a PNG's first 16 bytes already hold three. */
+const MAX_STRAY_NUL = 2
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters removed
+const STRAY_CONTROL = /[\u0000-\u0008\u000e-\u001f]/g
 
 function binary(name: string): PolicybotError {
   return new PolicybotError(
