@@ -65,6 +65,30 @@ describe('hybrid retrieval over the embedded database', () => {
     expect(r.passages[0]?.headingPath).toEqual(['Carry-over'])
   })
 
+  it('returns one copy of a passage a handbook keeps in two trees, and gives the place of the copy to another passage', async () => {
+    const page = (s: string) => new TextEncoder().encode(s)
+    const copy = '# Corporate card\n\n## Limits\n\nCard purchases are limited to USD 200 per item.\n'
+    const { database: twin } = await openIndexedDb([
+      { path: 'company/finance/card.md', bytes: page(copy) },
+      { path: 'departments/finance/card.md', bytes: page(copy) },
+      {
+        path: 'finance/card-requests.md',
+        bytes: page(
+          '# Card requests\n\nAsk finance for a corporate card; the limit per item is set by finance.\n',
+        ),
+      },
+    ])
+    try {
+      const r = await search(twin.db, embedder, 'what is the corporate card limit per item?', { k: 2 })
+      expect(r.passages.map((p) => p.sourcePath).sort()).toEqual([
+        expect.stringMatching(/^(company|departments)\/finance\/card\.md$/),
+        'finance/card-requests.md',
+      ])
+    } finally {
+      await twin.close()
+    }
+  })
+
   it('searches restricted documents only for their audience', async () => {
     expect(
       await top('How many requisitions can a team lead open?', { audiences: ['employees'] }),

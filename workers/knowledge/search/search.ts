@@ -65,8 +65,10 @@ export async function search(
   const fused = fuse(lexical, semantic)
   const wantsNumber = asksForNumber(plan.text)
   // A question asking "how many" is reranked among more candidates: the answer-type evidence
-  // needs their text.
-  let top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, wantsNumber ? k * 3 : k)
+  // needs their text. Copies of a passage (a handbook that keeps an old and a new tree of the same
+  // page) are read too, so that each copy after the first gives its place to another passage.
+  const ranked = [...fused.entries()].sort((a, b) => b[1].score - a[1].score)
+  let top = ranked.slice(0, k * READ_AHEAD)
   const details = await passageDetails(
     db,
     top.map(([id]) => id),
@@ -75,18 +77,23 @@ export async function search(
     const mentions = numberMentionCounter(plan.text)
     for (const [id, s] of top)
       s.score += NUMBER_WEIGHT * Math.min(1, mentions(details.get(id)?.text ?? '') / 3)
-    top = top.sort((a, b) => b[1].score - a[1].score).slice(0, k)
+    top = top.sort((a, b) => b[1].score - a[1].score)
   }
   const passages: Passage[] = []
+  const seenText = new Set<string>()
   for (const [id, s] of top) {
     const d = details.get(id)
     if (!d) continue // deleted between the two queries
+    const key = d.text.toLowerCase().replace(/\s+/g, ' ').trim()
+    if (seenText.has(key)) continue
+    seenText.add(key)
     passages.push({
       ...d,
       score: s.score,
       ...(s.lexical !== undefined ? { lexical: s.lexical } : {}),
       ...(s.similarity !== undefined ? { similarity: s.similarity } : {}),
     })
+    if (passages.length === k) break
   }
   return { plan, passages }
 }
@@ -123,6 +130,9 @@ function idfWeight(stats: TermStats, stem: string): number {
   if (!stats.df.has(stem)) return 0.5
   return Math.min(2.5, Math.max(0.2, idf(stats, stem) / 3))
 }
+
+/** Candidates read per passage returned: room for the number prior and for dropping copies. */
+const READ_AHEAD = 3
 
 /**
  * For a question asking for a number, what a passage stating three or more numbers of the asked
