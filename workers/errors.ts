@@ -24,15 +24,73 @@ export type ErrorCode =
   | 'PORT_IN_USE'
   | 'WORKER_EXITED'
   | 'WORKER_TIMEOUT'
+  /** A chat platform's API refused or failed a call (Slack, Bot Connector, DingTalk). */
+  | 'PLATFORM_ERROR'
+
+/** Codes whose failures pass by themselves (a retry later may succeed) unless the thrower says otherwise. */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set([
+  'DB_ERROR',
+  'EMBEDDER_ERROR',
+  'CHAT_ERROR',
+  'WORKER_TIMEOUT',
+])
+
+export interface PolicybotErrorOptions {
+  cause?: unknown
+  /** HTTP status to answer with where the error reaches a client (default 500). */
+  status?: number
+  /** Whether trying again later can help (default: by code, see TRANSIENT). */
+  retryable?: boolean
+  /** How long the other side asked us to wait before trying again (`Retry-After`). */
+  retryAfterSeconds?: number
+}
 
 export class PolicybotError extends Error {
   override readonly name = 'PolicybotError' as const
   readonly code: ErrorCode
+  readonly status: number
+  readonly retryable: boolean
+  readonly retryAfterSeconds: number | undefined
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: ErrorCode, message: string, options: PolicybotErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
+    this.status = options.status ?? 500
+    this.retryable = options.retryable ?? TRANSIENT.has(code)
+    this.retryAfterSeconds = options.retryAfterSeconds
   }
+}
+
+/** Whether a failed job may be tried again, and how long the other side asked us to wait. */
+export interface RetryAdvice {
+  retryable: boolean
+  retryAfterSeconds?: number
+}
+
+/**
+ * What a failure means for the job that met it, decided here once for every job and platform: a
+ * policybot error says so itself (a platform's 429 or 5xx is retryable, with its `Retry-After`;
+ * `channel_not_found` or a 403 is not); any other error (a dropped database connection, a reset
+ * socket) is taken as passing, since dropping a question over a hiccup is the worse mistake.
+ */
+export function retryAdvice(e: unknown): RetryAdvice {
+  if (!isPolicybotError(e)) return { retryable: true }
+  const err = e as PolicybotError
+  return {
+    retryable: err.retryable !== false,
+    ...(typeof err.retryAfterSeconds === 'number' && Number.isFinite(err.retryAfterSeconds)
+      ? { retryAfterSeconds: err.retryAfterSeconds }
+      : {}),
+  }
+}
+
+/** Seconds from an HTTP `Retry-After` header (seconds or an HTTP date), if it holds one. */
+export function retryAfterHeader(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds)
+  const at = Date.parse(value)
+  return Number.isFinite(at) ? Math.max(0, Math.ceil((at - now) / 1000)) : undefined
 }
 
 /** True when `e` is a policybot error (optionally with the given code), across bundle copies. */

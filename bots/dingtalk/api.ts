@@ -1,3 +1,4 @@
+import { PolicybotError, retryAfterHeader } from '../../workers/errors'
 import type { DingTalkSession } from './events'
 import type { DingTalkMarkdown } from './markdown'
 
@@ -23,12 +24,33 @@ export interface DingTalkApiOptions {
   now?: () => number
 }
 
-export class DingTalkApiError extends Error {
-  override readonly name = 'DingTalkApiError'
-  readonly code = 'DINGTALK_API'
+export class DingTalkApiError extends PolicybotError {
+  constructor(message: string, options: { retryable?: boolean; retryAfterSeconds?: number } = {}) {
+    super('PLATFORM_ERROR', message, { status: 502, retryable: options.retryable ?? false, ...options })
+  }
+}
+
+/**
+ * DingTalk's answers a later try can get past: throttling (HTTP 429, errcode 88 / 90018 "calls
+ * over the limit", -1 "system busy") and its own failures (5xx); the rest (bad token, unknown
+ * user, a bad message) fail the same way every time.
+ */
+function dingTalkRetryable(status: number, errcode: unknown): boolean {
+  return status === 429 || status >= 500 || errcode === -1 || errcode === 88 || errcode === 90018
 }
 
 const tokens = new Map<string, { value: string; expiresAt: number }>()
+
+/** `fetch`, with a lost connection turned into a retryable DingTalk error. */
+async function reachDingTalk(doFetch: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await doFetch(url, init)
+  } catch (e) {
+    throw new DingTalkApiError(`DingTalk unreachable: ${e instanceof Error ? e.message : String(e)}`, {
+      retryable: true,
+    })
+  }
+}
 
 export function createDingTalkApi(o: DingTalkApiOptions) {
   const api = (o.apiUrl ?? 'https://api.dingtalk.com').replace(/\/$/, '')
@@ -38,7 +60,8 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
 
   /** One DingTalk call: a JSON POST (or a GET without a body); DingTalk's errors thrown. */
   const call = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await doFetch(
+    const res = await reachDingTalk(
+      doFetch,
       url,
       body === undefined
         ? { headers }
@@ -54,8 +77,13 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
       json = text ? (JSON.parse(text) as Record<string, unknown>) : {}
     } catch {}
     if (!res.ok || (typeof json.errcode === 'number' && json.errcode !== 0)) {
+      const after = retryAfterHeader(res.headers.get('retry-after'))
       throw new DingTalkApiError(
         `DingTalk ${new URL(url).pathname} failed: ${res.status}${json.errcode ? ` errcode ${json.errcode}` : ''} ${String(json.errmsg ?? json.message ?? text).slice(0, 200)}`,
+        {
+          retryable: dingTalkRetryable(res.status, json.errcode),
+          ...(after !== undefined ? { retryAfterSeconds: after } : {}),
+        },
       )
     }
     return json

@@ -1,21 +1,43 @@
+import { PolicybotError, retryAfterHeader } from '../../workers/errors'
 /**
  * A small Slack Web API client over `fetch` (edge-safe: no SDK, no Node built-ins). Every call is
  * a POST with a JSON body and the bot token; Slack's `{ ok: false, error }` becomes a
  * `SlackApiError` whose `retryable` says whether a retry can help (rate limits, server errors).
  */
 
-export class SlackApiError extends Error {
-  override readonly name = 'SlackApiError'
-  readonly code = 'SLACK_API_ERROR'
+export class SlackApiError extends PolicybotError {
   constructor(
     readonly method: string,
     readonly slackError: string,
-    readonly retryable: boolean,
-    readonly retryAfterSeconds?: number,
+    retryable: boolean,
+    retryAfterSeconds?: number,
   ) {
-    super(`Slack ${method} failed: ${slackError}`)
+    super('PLATFORM_ERROR', `Slack ${method} failed: ${slackError}`, {
+      retryable,
+      status: 502,
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    })
   }
 }
+
+/**
+ * Slack errors a later try can get past: rate limits and Slack's own failures. Everything else
+ * (`channel_not_found`, `not_in_channel`, `invalid_blocks`, `invalid_auth`…) fails the same way
+ * every time.
+ */
+const RETRYABLE_SLACK_ERRORS = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+])
+
+/**
+ * The longest `Retry-After` a call waits out in place (once) before giving up to the queue, which
+ * waits as long as Slack asks without holding the Worker.
+ */
+const INLINE_RETRY_AFTER_S = 3
 
 export interface SlackApiOptions {
   token: string
@@ -53,36 +75,47 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
   const base = options.apiUrl ?? 'https://slack.com/api/'
   const apiUrl = new URL(base)
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init))
+  const callOnce = async (method: string, body: Record<string, unknown>): Promise<SlackResponse> => {
+    let res: Response
+    try {
+      res = await doFetch(new URL(method, apiUrl), {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          'content-type': 'application/json; charset=utf-8',
+        },
+        body: JSON.stringify(body),
+      })
+    } catch (e) {
+      throw new SlackApiError(method, `network error: ${e instanceof Error ? e.message : String(e)}`, true)
+    }
+    if (res.status === 429) {
+      throw new SlackApiError(
+        method,
+        'ratelimited',
+        true,
+        retryAfterHeader(res.headers.get('retry-after')) ?? 1,
+      )
+    }
+    if (res.status >= 500) throw new SlackApiError(method, `HTTP ${res.status}`, true)
+    const json = (await res.json().catch(() => ({ ok: false, error: 'invalid_json' }))) as SlackResponse
+    if (!json.ok) {
+      const err = json.error ?? 'unknown_error'
+      throw new SlackApiError(method, err, RETRYABLE_SLACK_ERRORS.has(err))
+    }
+    return json
+  }
   return {
     async call(method, body) {
-      let res: Response
       try {
-        res = await doFetch(new URL(method, apiUrl), {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${options.token}`,
-            'content-type': 'application/json; charset=utf-8',
-          },
-          body: JSON.stringify(body),
-        })
+        return await callOnce(method, body)
       } catch (e) {
-        throw new SlackApiError(method, `network error: ${e instanceof Error ? e.message : String(e)}`, true)
+        // One wait in place for a short rate limit; longer ones go back to the queue.
+        const after = e instanceof SlackApiError ? e.retryAfterSeconds : undefined
+        if (after === undefined || after > INLINE_RETRY_AFTER_S) throw e
+        await new Promise((r) => setTimeout(r, after * 1000))
+        return callOnce(method, body)
       }
-      if (res.status === 429) {
-        const after = Number(res.headers.get('retry-after') ?? '1')
-        throw new SlackApiError(method, 'ratelimited', true, Number.isFinite(after) ? after : 1)
-      }
-      if (res.status >= 500) throw new SlackApiError(method, `HTTP ${res.status}`, true)
-      const json = (await res.json().catch(() => ({ ok: false, error: 'invalid_json' }))) as SlackResponse
-      if (!json.ok) {
-        const err = json.error ?? 'unknown_error'
-        throw new SlackApiError(
-          method,
-          err,
-          err === 'ratelimited' || err === 'internal_error' || err === 'fatal_error',
-        )
-      }
-      return json
     },
     async download(url, maxBytes) {
       let target: URL

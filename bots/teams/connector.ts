@@ -1,3 +1,4 @@
+import { PolicybotError, retryAfterHeader } from '../../workers/errors'
 import type { AdaptiveCard } from './cards'
 
 /**
@@ -17,9 +18,40 @@ export interface BotConnectorOptions {
   now?: () => number
 }
 
-export class BotConnectorError extends Error {
-  override readonly name = 'BotConnectorError'
-  readonly code = 'BOT_CONNECTOR'
+export class BotConnectorError extends PolicybotError {
+  constructor(
+    message: string,
+    /** HTTP status of the failed call (0: no response). */
+    readonly httpStatus = 0,
+    retryAfterSeconds?: number,
+  ) {
+    // Throttled (429), Bot Connector's own failures (5xx) and lost connections pass; a 4xx does not
+    // (403 ContentStreamNotAllowed, 404 conversation gone, 400 bad activity).
+    super('PLATFORM_ERROR', message, {
+      status: 502,
+      retryable: httpStatus === 0 || httpStatus === 429 || httpStatus === 408 || httpStatus >= 500,
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    })
+  }
+}
+
+/** A failed Bot Connector response as an error that says whether to try again and when. */
+async function connectorError(res: Response): Promise<BotConnectorError> {
+  const text = await res.text().catch(() => '')
+  return new BotConnectorError(
+    `Bot Connector ${res.status}: ${text.slice(0, 200)}`,
+    res.status,
+    res.status === 429 ? (retryAfterHeader(res.headers.get('retry-after')) ?? 1) : undefined,
+  )
+}
+
+/** `fetch`, with a lost connection turned into a retryable Bot Connector error. */
+async function reach(doFetch: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await doFetch(url, init)
+  } catch (e) {
+    throw new BotConnectorError(`Bot Connector unreachable: ${e instanceof Error ? e.message : String(e)}`)
+  }
 }
 
 const tokens = new Map<string, { value: string; expiresAt: number }>()
@@ -52,6 +84,7 @@ export function createBotConnector(o: BotConnectorOptions) {
     if (!res.ok || !json.access_token) {
       throw new BotConnectorError(
         `Bot Framework token request failed: ${res.status} ${json.error_description ?? ''}`.trim(),
+        res.status,
       )
     }
     tokens.set(key, { value: json.access_token, expiresAt: now() + ((json.expires_in ?? 3600) - 300) * 1000 })
@@ -64,13 +97,13 @@ export function createBotConnector(o: BotConnectorOptions) {
     activity: Record<string, unknown>,
   ): Promise<string | undefined> => {
     const url = `${serviceUrl.replace(/\/$/, '')}/v3/conversations/${encodeURIComponent(conversationId)}/activities`
-    const res = await doFetch(url, {
+    const res = await reach(doFetch, url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
       body: JSON.stringify(activity),
     })
+    if (!res.ok) throw await connectorError(res)
     const text = await res.text()
-    if (!res.ok) throw new BotConnectorError(`Bot Connector ${res.status}: ${text.slice(0, 200)}`)
     try {
       return (JSON.parse(text) as { id?: string }).id
     } catch {
@@ -86,13 +119,12 @@ export function createBotConnector(o: BotConnectorOptions) {
     activity: Record<string, unknown>,
   ): Promise<void> => {
     const url = `${serviceUrl.replace(/\/$/, '')}/v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(activityId)}`
-    const res = await doFetch(url, {
+    const res = await reach(doFetch, url, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
       body: JSON.stringify({ ...activity, id: activityId }),
     })
-    const text = await res.text()
-    if (!res.ok) throw new BotConnectorError(`Bot Connector ${res.status}: ${text.slice(0, 200)}`)
+    if (!res.ok) throw await connectorError(res)
   }
 
   return {
