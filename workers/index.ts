@@ -6,9 +6,10 @@ import { dingtalkConsole } from './dingtalk/console'
 import { dingtalkRoutes } from './dingtalk/routes'
 import type { Env } from './env'
 import { problem } from './http'
-import { consumeJobs } from './jobs/consumer'
+import { consumeJobs, retryParkedNotices } from './jobs/consumer'
 import type { Job } from './jobs/types'
 import { remindOpenEscalations } from './pipeline/reminders'
+import { requeueStaleQuestions } from './pipeline/sweep'
 import { enqueueSyncJobs } from './pipeline/wiki-sync'
 import { openServices } from './services'
 import { slackRoutes } from './slack/routes'
@@ -56,6 +57,8 @@ export default {
       Promise.all([
         remindOpenEscalations(svc).catch((e: unknown) => console.error('reminders failed', e)),
         enqueueSyncJobs(svc).catch((e: unknown) => console.error('enqueueing wiki sync failed', e)),
+        requeueStaleQuestions(svc).catch((e: unknown) => console.error('sweeping stale questions failed', e)),
+        retryParkedNotices(svc).catch((e: unknown) => console.error('parked-job notices failed', e)),
       ]).finally(() => svc.close()),
     )
   },

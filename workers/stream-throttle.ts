@@ -14,6 +14,8 @@ export interface ThrottledStreamOptions {
   abandon(note: string, shown: string): Promise<void>
   intervalMs: number
   now?: (() => number) | undefined
+  /** Told of a send that failed (its text goes out with the next send, or at the end). */
+  warn?: ((message: string) => void) | undefined
 }
 
 export function throttledStream(o: ThrottledStreamOptions): AnswerStream {
@@ -28,8 +30,12 @@ export function throttledStream(o: ThrottledStreamOptions): AnswerStream {
     await o.send(text, shown)
     shown = text
   }
+  // A failed send is not the end of the answer: `shown` only grows on success, so the next send
+  // (or the end) carries the text that did not get through.
   const enqueue = (fn: () => Promise<void>) => {
-    chain = chain.then(fn, fn)
+    chain = chain.then(fn).catch((e: unknown) => {
+      o.warn?.(`a streamed update failed: ${e instanceof Error ? e.message : String(e)}`)
+    })
     return chain
   }
   const settle = () => enqueue(async () => {})

@@ -27,7 +27,7 @@ export function startBotConnector(appId: string, appPassword: string) {
    * a stream starts with a `typing` activity at sequence 1 whose id becomes the `streamId`; each
    * later `typing` names it with the next sequence; a `message` with `streamType: final` ends it.
    */
-  const streams = new Map<string, { sequence: number; ended: boolean }>()
+  const streams = new Map<string, { sequence: number; ended: boolean; stopped?: boolean }>()
   const streamRefusal = (req: RecordedRequest) => {
     const info = streamInfoOf(req.body)
     if (!info) return undefined
@@ -44,6 +44,9 @@ export function startBotConnector(appId: string, appPassword: string) {
     const stream = streams.get(info.streamId)
     if (!stream) return streamError(404, 'ContentStreamNotFound', 'Unknown streamId.')
     if (stream.ended) return streamError(403, 'ContentStreamHasEnded', 'The stream has already ended.')
+    // The person pressed Stop: Teams refuses the rest of the stream.
+    if (stream.stopped)
+      return streamError(403, 'ContentStreamNotAllowed', 'The user stopped the streaming response.')
     if (info.streamType === 'final') {
       if (activity.type !== 'message')
         return streamError(400, 'BadArgument', 'The final activity is a message.')
@@ -57,6 +60,12 @@ export function startBotConnector(appId: string, appPassword: string) {
     return undefined
   }
   return startTestServer((req) => {
+    // Test control: the person presses Stop on a stream (`POST /__stop/{streamId}`).
+    if (req.method === 'POST' && req.path.startsWith('/__stop/')) {
+      const stream = streams.get(decodeURIComponent(req.path.slice('/__stop/'.length)))
+      if (stream) stream.stopped = true
+      return { json: { stopped: stream !== undefined } }
+    }
     if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(req.path)) {
       const form = req.body as Record<string, string>
       if (form.client_id !== appId || form.client_secret !== appPassword) {

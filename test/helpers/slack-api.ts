@@ -14,6 +14,20 @@ export interface SlackCall {
 }
 
 /**
+ * A failure the stand-in plays for calls that match (tests set them with `PUT /__faults`): an HTTP
+ * status (500, 429 with `Retry-After`), or Slack's `{ ok: false, error }`, for the next `times`
+ * matching calls (all of them when absent).
+ */
+export interface SlackFault {
+  method?: string
+  channel?: string
+  status?: number
+  retryAfter?: number
+  error?: string
+  times?: number
+}
+
+/**
  * A local stand-in for Slack's Web API (https://api.slack.com/web) on 127.0.0.1: it answers the
  * methods the bot uses with Slack's response shapes, serves files under `/files/`, accepts
  * `response_url` posts under `/hooks/`, and records every request. Tests read the record over
@@ -23,6 +37,7 @@ export async function startSlackApi(
   options: { token?: string; appToken?: string; usergroups?: Record<string, string[]> } = {},
 ) {
   const calls: SlackCall[] = []
+  let faults: SlackFault[] = []
   const files = new Map<string, Uint8Array>()
   let seq = 0
   const server = createServer((req, res) => {
@@ -41,6 +56,11 @@ export async function startSlackApi(
       if (url.pathname === '/__calls') {
         if (req.method === 'DELETE') calls.length = 0
         return send(200, calls)
+      }
+      if (url.pathname === '/__faults') {
+        if (req.method === 'PUT') faults.push(...(JSON.parse(raw.toString('utf8')) as SlackFault[]))
+        if (req.method === 'DELETE') faults = []
+        return send(200, { ok: true })
       }
       if (url.pathname.startsWith('/__files/') && req.method === 'PUT') {
         files.set(url.pathname.slice('/__files/'.length), new Uint8Array(raw))
@@ -72,6 +92,25 @@ export async function startSlackApi(
       if (options.token && req.headers.authorization !== `Bearer ${options.token}`) {
         return send(200, { ok: false, error: 'invalid_auth' })
       }
+      const fault = faults.find(
+        (f) =>
+          (f.times === undefined || f.times > 0) &&
+          (f.method === undefined || f.method === method) &&
+          (f.channel === undefined || f.channel === body.channel),
+      )
+      if (fault) {
+        if (fault.times !== undefined) fault.times--
+        if (fault.status) {
+          const call = calls.at(-1)
+          if (call) call.response = { status: fault.status }
+          res.writeHead(fault.status, {
+            'content-type': 'application/json',
+            ...(fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}),
+          })
+          return res.end(JSON.stringify({ ok: false, error: 'fault' }))
+        }
+        return send(200, { ok: false, error: fault.error ?? 'internal_error' })
+      }
       const ts = `${1_764_200_000 + Math.floor(seq / 1000)}.${String(++seq).padStart(6, '0')}`
       // A channel the bot was removed from: every post there fails, as Slack answers it.
       if (body.channel === 'C0GONE0001' && method !== 'chat.postMessage')
@@ -80,6 +119,8 @@ export async function startSlackApi(
       switch (method) {
         case 'chat.postMessage':
           return send(200, { ok: true, channel: body.channel, ts, message: { text: body.text, ts } })
+        case 'chat.startStream':
+          return send(200, { ok: true, channel: body.channel, ts })
         case 'chat.update':
           return send(200, { ok: true, channel: body.channel, ts: body.ts, text: body.text })
         case 'chat.postEphemeral':

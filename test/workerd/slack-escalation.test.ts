@@ -203,25 +203,7 @@ describe('escalations approved in Slack', () => {
   })
 })
 
-describe('jobs that keep failing, and reminders', () => {
-  it('retries a failing answer, then parks it, marks it failed and tells the admin channel', async () => {
-    const ts = freshTs()
-    await postEvent(
-      withFields(appMention, { 'event.ts': ts, 'event.channel': 'C0GONE0001', event_id: `Ev${ts}` }),
-    )
-    const before = (await slackCalls()).length
-    const run = await drainJobs()
-    expect(run).toMatchObject({ delivered: 5, retried: 5, deadLettered: 1 })
-    const after = await newCalls(before)
-    expect(
-      after.filter((c) => c.method === 'chat.postMessage' && c.body.channel === 'C0GONE0001').length,
-    ).toBe(6)
-    const notice = after.find((c) => c.method === 'chat.postMessage' && c.body.channel === ADMINS)
-    expect(String(notice?.body.text)).toMatch(
-      /could not be answered after 5 attempts \(Slack chat.postMessage failed: not_in_channel\)/,
-    )
-  })
-
+describe('reminders', () => {
   it('reminds the admin thread of escalations open longer than ESCALATION_REMIND_HOURS', async () => {
     const { adminPost } = await askUnanswerable('Can I keep a horse in the parking garage?')
     await new Promise((r) => setTimeout(r, 400))

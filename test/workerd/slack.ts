@@ -10,6 +10,7 @@ import { inject } from 'vitest'
 import { signSlackRequest } from '../../bots/slack/verify'
 import type { Env } from '../../workers/env'
 import worker from '../../workers/index'
+import { MAX_ATTEMPTS } from '../../workers/jobs/retry'
 import type { Job } from '../../workers/jobs/types'
 import type { SlackCall } from '../helpers/slack-api'
 
@@ -53,13 +54,14 @@ export async function workerFetch(
 /**
  * Delivers every queued job to the Worker's queue consumer, one batch per job as wrangler.toml
  * configures, until none is left (jobs may enqueue more). Retried messages are redelivered with
- * their attempt count; after `maxAttempts` (wrangler.toml: max_retries 4 → 5 attempts) they go to
+ * their attempt count; after `maxAttempts` (wrangler.toml: max_retries 24 → 25 attempts) they go to
  * the dead-letter queue's consumer, as Cloudflare Queues does.
  */
 export async function drainJobs(
-  maxAttempts = 5,
+  maxAttempts = MAX_ATTEMPTS,
   bindings: Env = testEnv,
-): Promise<{ delivered: number; retried: number; deadLettered: number }> {
+): Promise<{ delivered: number; retried: number; deadLettered: number; delays: number[] }> {
+  const delays: number[] = []
   let delivered = 0
   let retried = 0
   let deadLettered = 0
@@ -70,12 +72,23 @@ export async function drainJobs(
     const batch = createMessageBatch<Job>('policybot-jobs', [
       { id: `job-${delivered}`, timestamp: new Date(), attempts: attempt, body },
     ])
+    // The test harness records that a message was retried but not its delay: the delay the
+    // consumer asked for is read on the way.
+    let delaySeconds = 0
+    for (const m of batch.messages) {
+      const retry = m.retry.bind(m)
+      m.retry = (options) => {
+        delaySeconds = options?.delaySeconds ?? 0
+        retry(options)
+      }
+    }
     const ctx = createExecutionContext()
     await worker.queue(batch as never, bindings, ctx)
     const result = await getQueueResult(batch, ctx)
     delivered++
     if (result.retryMessages.length || result.retryBatch.retry) {
       retried++
+      delays.push(delaySeconds)
       if (attempt < maxAttempts) {
         attempts.set(body, attempt)
         sentJobs.push(body)
@@ -90,7 +103,7 @@ export async function drainJobs(
       }
     }
   }
-  return { delivered, retried, deadLettered }
+  return { delivered, retried, deadLettered, delays }
 }
 
 /** Runs the Worker's Cron Trigger (reminders, wiki sync jobs) once, waiting for its work. */

@@ -145,8 +145,10 @@ export async function markAnswered(
       citations: a.citations,
       confidence: a.confidence,
       approvedAnswerId: a.approval?.id ?? null,
-      answerTs: answerTs ?? null,
+      // A message recorded when it first appeared (a stream) stays recorded.
+      ...(answerTs !== undefined ? { answerTs } : {}),
       answeredAt: new Date(),
+      claimedUntil: null,
       error: null,
     })
     .where(eq(questions.id, id))
@@ -165,15 +167,63 @@ export async function setQuestionStatus(
     .where(eq(questions.id, id))
 }
 
-/** Counts an attempt at answering (the queue retries failed jobs). */
+/** Counts a failed attempt at answering and lets go of the question for its retry. */
 export async function countAttempt(db: Db, id: number, error?: string): Promise<void> {
   await db
     .update(questions)
-    .set({ attempts: sql`${questions.attempts} + 1`, ...(error ? { error } : {}) })
+    .set({ attempts: sql`${questions.attempts} + 1`, claimedUntil: null, ...(error ? { error } : {}) })
     .where(eq(questions.id, id))
 }
 
 /** Marks a question whose retries ran out: admins see it in the parked list. */
 export async function markFailed(db: Db, id: number, error: string): Promise<void> {
   await db.update(questions).set({ status: 'failed', error }).where(eq(questions.id, id))
+}
+
+/**
+ * Takes a queued question for one job for `leaseSeconds`: false when another job holds it (a
+ * re-queued copy of a question still being answered), so only one of them answers. Also stamps
+ * the attempt, which the cron's sweep reads.
+ */
+export async function claimQuestion(db: Db, id: number, leaseSeconds: number): Promise<boolean> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`UPDATE questions SET claimed_until = now() + make_interval(secs => ${leaseSeconds}::float8),
+               last_attempt_at = now()
+        WHERE id = ${id} AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < now())
+        RETURNING id`,
+    'claim question',
+  )
+  return rows.length > 0
+}
+
+/**
+ * Records the first visible message of an answer (Slack ts, Teams activity id) as soon as it
+ * exists: a retry of a job that failed after it finishes or replaces that message.
+ */
+export async function recordPosted(db: Db, id: number, messageId: string): Promise<void> {
+  await db.update(questions).set({ answerTs: messageId }).where(eq(questions.id, id))
+}
+
+/**
+ * Questions accepted but left `queued` (no job has tried them for `staleMinutes`: a Worker killed
+ * mid-answer, a job lost), asked within the last `maxAgeHours`, oldest first.
+ */
+export async function staleQueuedQuestions(
+  db: Db,
+  staleMinutes: number,
+  maxAgeHours: number,
+  limit = 100,
+): Promise<number[]> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`SELECT id FROM questions
+        WHERE status = 'queued'
+          AND coalesce(last_attempt_at, created_at) < now() - make_interval(mins => ${staleMinutes}::int)
+          AND created_at > now() - make_interval(hours => ${maxAgeHours}::int)
+          AND (claimed_until IS NULL OR claimed_until < now())
+        ORDER BY id LIMIT ${limit}`,
+    'find stale questions',
+  )
+  return rows.map((r) => r.id)
 }

@@ -197,9 +197,17 @@ export const questions = pgTable(
     confidence: real('confidence'),
     /** For `approved` answers: the approved answer given (reused or just approved). */
     approvedAnswerId: integer('approved_answer_id'),
-    /** Where the answer was posted (its ts), for updates. */
+    /**
+     * Where the answer was posted (its ts, activity id), for updates. Recorded at the first visible
+     * message, before the answer is complete: a retried job then finishes or replaces that message
+     * instead of posting a second answer.
+     */
     answerTs: text('answer_ts'),
     attempts: integer('attempts').notNull().default(0),
+    /** When a job last began working on the question; the cron re-queues one left `queued` too long. */
+    lastAttemptAt: timestamp('last_attempt_at', tz),
+    /** A job working on the question holds it until then, so a re-queued copy does not answer twice. */
+    claimedUntil: timestamp('claimed_until', tz),
     error: text('error'),
     createdAt: timestamp('created_at', tz).notNull().defaultNow(),
     answeredAt: timestamp('answered_at', tz),
@@ -316,6 +324,12 @@ export const parkedJobs = pgTable('parked_jobs', {
   attempts: integer('attempts').notNull(),
   parkedAt: timestamp('parked_at', tz).notNull().defaultNow(),
   retriedAt: timestamp('retried_at', tz),
+  /** For a parked question: when the asker was told the policy team will follow up. */
+  askerToldAt: timestamp('asker_told_at', tz),
+  /** When the admins were alerted. */
+  adminsToldAt: timestamp('admins_told_at', tz),
+  /** Tries at telling them so far (the cron tries again while a platform is down). */
+  noticeAttempts: integer('notice_attempts').notNull().default(0),
 })
 
 /**

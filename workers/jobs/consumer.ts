@@ -1,8 +1,10 @@
-import type { ExecutionContext, Message, MessageBatch } from '@cloudflare/workers-types'
+import type { ExecutionContext, MessageBatch } from '@cloudflare/workers-types'
+import { and, eq, isNull, lt, or } from 'drizzle-orm'
 import { countAttempt, markFailed, questionById } from '../conversations/questions'
 import { parkedJobs } from '../db/schema'
 import { dingTalkOutbox } from '../dingtalk/outbox'
 import type { Env } from '../env'
+import { messageOf, retryAdvice } from '../errors'
 import { answerQuestion } from '../pipeline/answer-question'
 import { deliverDecision } from '../pipeline/deliver'
 import { escalateQuestion } from '../pipeline/escalate'
@@ -12,6 +14,7 @@ import { runSyncJob } from '../pipeline/wiki-sync'
 import { openServices, type Services } from '../services'
 import { assistantThreadStarted } from '../slack/assistant'
 import { responseUrlOutbox } from '../slack/outbox'
+import { retryDelaySeconds } from './retry'
 import type { Job } from './types'
 
 /** Name of the dead-letter queue (wrangler.toml): jobs whose retries ran out land there. */
@@ -50,15 +53,20 @@ export async function runJob(svc: Services, job: Job): Promise<void> {
 }
 
 /**
- * The queue consumer: each message is acked when its job succeeds and retried with backoff when it
- * throws (Slack down, database hiccup). After `max_retries` the queue moves it to the dead-letter
- * queue, where `parkJobs` records it.
+ * The queue consumer: each message is acked when its job succeeds. A failure that may pass (a
+ * platform's rate limit or outage, a database hiccup) is retried after `retryDelaySeconds`, which
+ * honours the platform's `Retry-After`; one that cannot pass (`channel_not_found`, a 403) is
+ * parked at once with its reason. After MAX_ATTEMPTS the queue moves a job to the dead-letter
+ * queue, whose consumer parks it too.
  */
 export async function consumeJobs(batch: MessageBatch<Job>, env: Env, ctx: ExecutionContext): Promise<void> {
   const svc = await openServices(env)
   try {
     if (batch.queue === DEAD_LETTER_QUEUE) {
-      await parkJobs(svc, batch.messages)
+      for (const msg of batch.messages) {
+        await parkJob(svc, msg.body, msg.attempts)
+        msg.ack()
+      }
       return
     }
     for (const msg of batch.messages) {
@@ -66,10 +74,16 @@ export async function consumeJobs(batch: MessageBatch<Job>, env: Env, ctx: Execu
         await runJob(svc, msg.body)
         msg.ack()
       } catch (e) {
-        const error = e instanceof Error ? e.message : String(e)
+        const error = messageOf(e)
+        const advice = retryAdvice(e)
         svc.warn(`job ${msg.body.type} failed (attempt ${msg.attempts}): ${error}`)
         if (msg.body.type === 'answer') await countAttempt(svc.db, msg.body.questionId, error).catch(() => {})
-        msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) })
+        if (advice.retryable) {
+          msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts, advice) })
+        } else {
+          await parkJob(svc, msg.body, msg.attempts, error)
+          msg.ack()
+        }
       }
     }
   } finally {
@@ -80,33 +94,84 @@ export async function consumeJobs(batch: MessageBatch<Job>, env: Env, ctx: Execu
 }
 
 /**
- * Parks jobs whose retries ran out: recorded for admins (never dropped), the question marked
- * failed, and the asker told that the policy team will follow up.
+ * Parks a job that cannot be done (never dropped): recorded for admins, the question marked
+ * failed, and the asker and the admins told. A notice that fails now (the platform is still down)
+ * is tried again by the cron (`retryParkedNotices`).
  */
-export async function parkJobs(svc: Services, messages: readonly Message<Job>[]): Promise<void> {
-  for (const msg of messages) {
-    const job = msg.body
-    const q = job.type === 'answer' ? await questionById(svc.db, job.questionId) : undefined
-    const error = q?.error ?? 'retries exhausted'
-    await svc.db.insert(parkedJobs).values({ kind: job.type, body: job, error, attempts: msg.attempts })
-    if (q) {
-      await markFailed(svc.db, q.id, error)
-      await outboxFor(svc, placeOf(q))
-        .text(
-          placeOf(q),
-          "Sorry, I couldn't answer this just now. The policy team has been told and will follow up.",
-        )
-        .catch(() => {})
-      const channel = svc.config.slack?.adminChannel
-      if (svc.slack && channel) {
-        await svc.slack
-          .call('chat.postMessage', {
-            channel,
-            text: `:warning: A question from <@${q.asker}> could not be answered after ${msg.attempts} attempts (${error}): “${q.text}”`,
-          })
-          .catch(() => {})
-      }
-    }
-    msg.ack()
+export async function parkJob(svc: Services, job: Job, attempts: number, reason?: string): Promise<void> {
+  const q = job.type === 'answer' ? await questionById(svc.db, job.questionId) : undefined
+  const error = reason ?? q?.error ?? 'retries exhausted'
+  const [parked] = await svc.db
+    .insert(parkedJobs)
+    .values({ kind: job.type, body: job, error, attempts })
+    .returning({ id: parkedJobs.id })
+  if (q) await markFailed(svc.db, q.id, error)
+  if (parked) await tellAboutParked(svc, parked.id)
+}
+
+/** Most tries at telling the asker and the admins about a parked job (the cron runs every 30 minutes). */
+const MAX_NOTICE_ATTEMPTS = 48
+
+/**
+ * Tells the asker (for a question) that the policy team will follow up, and the admin channel
+ * what failed; records what got through, so the cron tries again only what did not.
+ */
+export async function tellAboutParked(svc: Services, parkedId: number): Promise<void> {
+  const [row] = await svc.db.select().from(parkedJobs).where(eq(parkedJobs.id, parkedId))
+  if (!row) return
+  const job = row.body as Job
+  const q = job.type === 'answer' ? await questionById(svc.db, job.questionId) : undefined
+  let askerTold = row.askerToldAt !== null || !q
+  let adminsTold = row.adminsToldAt !== null
+  if (!askerTold && q) {
+    askerTold = await outboxFor(svc, placeOf(q))
+      .text(
+        placeOf(q),
+        "Sorry, I couldn't answer this just now. The policy team has been told and will follow up.",
+      )
+      .then(
+        () => true,
+        (e: unknown) => {
+          svc.warn(`parked job ${row.id}: the asker could not be told (${messageOf(e)})`)
+          return false
+        },
+      )
   }
+  const channel = svc.config.slack?.adminChannel
+  if (!adminsTold && svc.slack && channel) {
+    const what = q
+      ? `A question from <@${q.asker}> could not be answered after ${row.attempts} attempts (${row.error}): “${q.text}”`
+      : `A ${row.kind} job was parked after ${row.attempts} attempts (${row.error}).`
+    adminsTold = await svc.slack.call('chat.postMessage', { channel, text: `:warning: ${what}` }).then(
+      () => true,
+      (e: unknown) => {
+        svc.warn(`parked job ${row.id}: the admin channel could not be told (${messageOf(e)})`)
+        return false
+      },
+    )
+  } else if (!adminsTold) adminsTold = true // no admin channel configured: the parked list is the notice
+  await svc.db
+    .update(parkedJobs)
+    .set({
+      ...(askerTold && !row.askerToldAt ? { askerToldAt: new Date() } : {}),
+      ...(adminsTold && !row.adminsToldAt ? { adminsToldAt: new Date() } : {}),
+      noticeAttempts: row.noticeAttempts + 1,
+    })
+    .where(eq(parkedJobs.id, row.id))
+}
+
+/** The cron's second try (and later ones) at the notices of parked jobs that did not get through. */
+export async function retryParkedNotices(svc: Services): Promise<number> {
+  const rows = await svc.db
+    .select({ id: parkedJobs.id })
+    .from(parkedJobs)
+    .where(
+      and(
+        or(isNull(parkedJobs.askerToldAt), isNull(parkedJobs.adminsToldAt)),
+        lt(parkedJobs.noticeAttempts, MAX_NOTICE_ATTEMPTS),
+      ),
+    )
+    .limit(100)
+  for (const r of rows) await tellAboutParked(svc, r.id)
+  return rows.length
 }

@@ -3,13 +3,25 @@ import { holdingMessage } from '../../bots/slack/blocks'
 import { answer, questionLanguage } from '../answering/answer'
 import type { Answer } from '../answering/types'
 import { findApproved } from '../approved/store'
-import { markAnswered, questionById, threadHistory } from '../conversations/questions'
+import {
+  claimQuestion,
+  markAnswered,
+  questionById,
+  recordPosted,
+  threadHistory,
+} from '../conversations/questions'
 import { type EscalationReason, openEscalation, openEscalationOf } from '../escalation/escalations'
 import { isFollowUp } from '../knowledge/search/follow-up'
 import type { Outbox } from '../outbox'
 import type { Services } from '../services'
 import { notifyAdmins } from './notify-admins'
 import { outboxFor, placeOf } from './places'
+
+/**
+ * How long one job holds a question (generation included); a job killed mid-answer lets go when
+ * it ends, and the cron's sweep re-queues the question later.
+ */
+const CLAIM_SECONDS = 300
 
 /**
  * Answers one question from the ledger: an approved answer that means the same is reused at once;
@@ -33,9 +45,24 @@ export async function answerQuestion(
     return undefined
   }
   if (q.status !== 'queued') return undefined
+  // Another job holds it (the cron re-queued a question still being answered): that one answers.
+  if (!(await claimQuestion(svc.db, questionId, CLAIM_SECONDS))) return undefined
   const place = placeOf(q)
   const outbox = options.outbox ?? outboxFor(svc, place)
   const history = await threadHistory(svc.db, q)
+  // An earlier attempt put a message in front of the asker and then failed: this attempt finishes
+  // that message instead of posting a second answer (where the platform can edit messages).
+  const earlier = q.answerTs && outbox.replace ? q.answerTs : undefined
+  const replyWith = async (reply: AnswerReply): Promise<string | undefined> => {
+    if (!earlier || !outbox.replace) return outbox.answer(place, reply)
+    await outbox.replace(place, earlier, { reply })
+    return earlier
+  }
+  const noteWith = async (text: string): Promise<string | undefined> => {
+    if (!earlier || !outbox.replace) return outbox.text(place, text)
+    await outbox.replace(place, earlier, { text })
+    return earlier
+  }
   if (q.trigger === 'assistant') {
     // A status line is a nicety: failing to show it must not stop the answer.
     await outbox.working?.(place).catch((e: unknown) => svc.warn(`status not shown: ${String(e)}`))
@@ -55,14 +82,18 @@ export async function answerQuestion(
         passages: [],
         approval: { id: approved.id, by: approved.approvedBy, at: approved.approvedAt.toISOString() },
       }
-      const ts = await outbox.answer(place, replyOf(questionId, a))
+      const ts = await replyWith(replyOf(questionId, a))
       await markAnswered(svc.db, questionId, a, 'answered', ts)
       return a
     }
   }
 
-  // Generated answers stream into the thread as they are written, where the platform can.
-  const stream = svc.chat ? outbox.stream?.(place, q.asker) : undefined
+  // Generated answers stream into the thread as they are written, where the platform can; the
+  // first visible message is recorded at once.
+  const stream =
+    svc.chat && !earlier
+      ? outbox.stream?.(place, q.asker, { onPosted: (id) => recordPosted(svc.db, questionId, id) })
+      : undefined
   const a = await answer(
     {
       db: svc.db,
@@ -92,7 +123,7 @@ export async function answerQuestion(
     // A streamed draft that failed the checks stays visible, marked, with the holding note.
     let ts: string | undefined
     if (stream?.started) await stream.abandon(`_${holding}_`)
-    else ts = await outbox.text(place, holding)
+    else ts = await noteWith(holding)
     await markAnswered(svc.db, questionId, { ...a, text: holding, citations: [] }, 'escalated', ts)
     if (created || !row.adminTs) await notifyAdmins(svc, row.id)
     return a
@@ -103,7 +134,9 @@ export async function answerQuestion(
     // The model failed mid-stream and the answer fell back to quotation: say so, then post it.
     if (stream?.started)
       await stream.abandon('_(The answer was cut off; here are the quoted passages instead.)_')
-    ts = await outbox.answer(place, replyOf(questionId, a))
+    ts = stream?.started
+      ? await outbox.answer(place, replyOf(questionId, a))
+      : await replyWith(replyOf(questionId, a))
   }
   await markAnswered(svc.db, questionId, a, 'answered', ts)
   return a

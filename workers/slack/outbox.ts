@@ -24,7 +24,13 @@ export function slackOutbox(slack: SlackApi): Outbox {
         text: o?.mention ? `<@${o.mention}> ${text}` : text,
         blocks: [],
       }),
-    stream: (place, asker) => slackAnswerStream(slack, place, asker),
+    stream: (place, asker, hooks) => slackAnswerStream(slack, place, asker, hooks ?? {}),
+    async replace(place, ts, content) {
+      // A stream the failed attempt left open is closed first (refused if it was not one).
+      await slack.call('chat.stopStream', { channel: place.channel, ts }).catch(() => {})
+      const m = 'reply' in content ? answerMessage(content.reply) : { text: content.text, blocks: [] }
+      await slack.call('chat.update', { channel: place.channel, ts, text: m.text, blocks: m.blocks })
+    },
     // Cleared by Slack when the reply is posted.
     working: async (place) => {
       await slack.call('assistant.threads.setStatus', {

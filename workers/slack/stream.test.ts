@@ -87,17 +87,72 @@ describe('slackAnswerStream', () => {
     expect(JSON.stringify(calls[3]?.body.blocks)).toContain('[1] Leave')
   })
 
-  it('sends nothing for an answer that never streamed, and marks an abandoned one', async () => {
-    const idle = recorder()
-    expect(await slackAnswerStream(idle.api, place, 'U1').finish(reply('x'))).toBeUndefined()
-    expect(idle.calls).toEqual([])
-    const { api, calls } = recorder()
+  it('posts the whole answer when no streamed text reached Slack, and records the message', async () => {
+    // Slack failed every streamed send (startStream and its fallback), then recovered.
+    const calls: { method: string; body: Record<string, unknown> }[] = []
+    let down = true
+    const api: SlackApi = {
+      async call(method, body) {
+        calls.push({ method, body })
+        if (down) throw new SlackApiError(method, 'HTTP 500', true)
+        return { ok: true, ts: '333.444' }
+      },
+      download: async () => new Uint8Array(),
+    }
+    const posted: string[] = []
+    let t = 0
+    const s = slackAnswerStream(api, place, 'U1', {
+      intervalMs: 500,
+      now: () => t,
+      onPosted: async (ts) => {
+        posted.push(ts)
+      },
+    })
+    s.update('You get')
+    await tick()
+    t = 600
+    s.update('You get 25 days')
+    await tick()
+    down = false
+    const ts = await s.finish(reply('You get 25 days [1].'))
+    expect(ts).toBe('333.444')
+    expect(posted).toEqual(['333.444'])
+    const last = calls.at(-1)
+    expect(last?.method).toBe('chat.postMessage')
+    expect(last?.body).toMatchObject({ channel: 'C1', thread_ts: '100.1', text: 'You get 25 days [1].' })
+    expect(JSON.stringify(last?.body.blocks)).toContain('[1] Leave')
+  })
+
+  it('fails the answer (to be retried) when Slack cannot take it at all', async () => {
+    const api: SlackApi = {
+      call: async (method) => {
+        throw new SlackApiError(method, 'HTTP 503', true)
+      },
+      download: async () => new Uint8Array(),
+    }
     const s = slackAnswerStream(api, place, 'U1', { intervalMs: 0, now: () => 0 })
+    s.update('You get')
+    await expect(s.finish(reply('You get 25 days [1].'))).rejects.toMatchObject({ retryable: true })
+  })
+
+  it('records the first visible message as soon as it exists, and marks an abandoned stream', async () => {
+    const { api, calls } = recorder()
+    const posted: string[] = []
+    const s = slackAnswerStream(api, place, 'U1', {
+      intervalMs: 0,
+      now: () => 0,
+      onPosted: async (ts) => {
+        posted.push(ts)
+      },
+    })
     s.update('Probably')
+    await tick()
+    expect(posted).toEqual(['111.222'])
     await s.abandon('_Asked the policy team._')
     expect(calls.at(-1)).toEqual({
       method: 'chat.stopStream',
       body: { channel: 'C1', ts: '111.222', markdown_text: '\n\n_Asked the policy team._' },
     })
+    expect(posted).toEqual(['111.222'])
   })
 })

@@ -1,11 +1,15 @@
 import type { SlackApi } from '../../bots/slack/api'
 import { answerFooter, answerMessage } from '../../bots/slack/blocks'
 import type { Place } from '../../bots/types'
-import type { AnswerStream } from '../outbox'
+import type { AnswerStream, StreamHooks } from '../outbox'
 import { throttledStream } from '../stream-throttle'
 
-/** Least time between two sends of a growing answer (Slack: appendStream Tier 4, update ~1/s). */
-export const STREAM_INTERVAL_MS = 500
+/**
+ * Least time between two sends of a growing answer. `chat.appendStream` is Tier 4 (about 100
+ * calls a minute per workspace) and `chat.update` Tier 3 (about 50): at 1.2 s one answer makes
+ * at most 50 a minute, so two concurrent answers stay within Tier 4.
+ */
+export const STREAM_INTERVAL_MS = 1200
 
 /**
  * Streams a generated answer into a Slack thread with `chat.startStream` / `appendStream` /
@@ -17,7 +21,7 @@ export function slackAnswerStream(
   slack: SlackApi,
   place: Place,
   asker: string,
-  options: { intervalMs?: number; now?: () => number } = {},
+  options: { intervalMs?: number; now?: () => number; warn?: (m: string) => void } & StreamHooks = {},
 ): AnswerStream {
   let mode: 'idle' | 'stream' | 'update' = 'idle'
   let ts: string | undefined
@@ -26,6 +30,7 @@ export function slackAnswerStream(
   return throttledStream({
     intervalMs: options.intervalMs ?? STREAM_INTERVAL_MS,
     now: options.now,
+    warn: options.warn,
     async send(text, shown) {
       if (mode === 'idle') {
         try {
@@ -42,6 +47,7 @@ export function slackAnswerStream(
           ts = res.ts as string
           mode = 'update'
         }
+        await options.onPosted?.(ts)
       } else if (mode === 'stream') {
         await slack.call('chat.appendStream', {
           channel: place.channel,
@@ -53,8 +59,14 @@ export function slackAnswerStream(
       }
     },
     async finish(reply, shown) {
-      if (mode === 'idle') return undefined
       const final = answerMessage(reply)
+      if (mode === 'idle') {
+        // Nothing streamed reached Slack: the answer goes out whole, or the job fails and retries.
+        const res = await slack.call('chat.postMessage', { ...thread, ...final, unfurl_links: false })
+        ts = res.ts as string
+        await options.onPosted?.(ts)
+        return ts
+      }
       if (mode === 'stream') {
         const rest = reply.text.startsWith(shown) ? reply.text.slice(shown.length) : ''
         await slack.call('chat.stopStream', {
@@ -72,7 +84,10 @@ export function slackAnswerStream(
       return ts
     },
     async abandon(note, shown) {
-      if (mode === 'stream')
+      if (mode === 'idle') {
+        const res = await slack.call('chat.postMessage', { ...thread, text: note, unfurl_links: false })
+        await options.onPosted?.(res.ts as string)
+      } else if (mode === 'stream')
         await slack.call('chat.stopStream', { channel: place.channel, ts, markdown_text: `\n\n${note}` })
       else if (mode === 'update')
         await slack.call('chat.update', { channel: place.channel, ts, text: `${shown}\n\n${note}` })

@@ -75,11 +75,37 @@ describe('teamsAnswerStream', () => {
     expect(JSON.stringify(sent[3]?.body)).toContain('application/vnd.microsoft.card.adaptive')
   })
 
-  it('sends nothing when no text came', async () => {
+  it('posts the answer card whole when nothing was streamed', async () => {
     const from = server.requests.length
     const s = teamsAnswerStream(connector, async () => server.url, place('a:personal-2'))
     expect(s.started).toBe(false)
-    expect(await s.finish(reply)).toBeUndefined()
-    expect(activities(from)).toEqual([])
+    const id = await s.finish(reply)
+    const sent = activities(from)
+    expect(sent).toHaveLength(1)
+    expect(id).toBeTruthy()
+    expect(JSON.stringify(sent[0]?.body)).toContain('application/vnd.microsoft.card.adaptive')
+  })
+
+  it('ends quietly when the person stopped the stream (403 ContentStreamNotAllowed), without a retry', async () => {
+    const from = server.requests.length
+    const posted: string[] = []
+    const s = teamsAnswerStream(connector, async () => server.url, place('a:personal-3'), {
+      intervalMs: 0,
+      onPosted: async (id) => {
+        posted.push(id)
+      },
+    })
+    s.update('You get')
+    await tick()
+    expect(posted).toHaveLength(1)
+    await fetch(`${server.url}/__stop/${posted[0]}`, { method: 'POST' })
+    s.update('You get 25 days')
+    await tick()
+    s.update('You get 25 days of leave')
+    await tick()
+    await expect(s.finish(reply)).resolves.toBe(posted[0])
+    // One refused update, then nothing more: no final message, no second stream.
+    const sent = activities(from)
+    expect(sent.map((r) => r.response?.status)).toEqual([201, 403])
   })
 })

@@ -1,11 +1,15 @@
 import { answerCard } from '../../bots/teams/cards'
 import type { BotConnector } from '../../bots/teams/connector'
 import type { Place } from '../../bots/types'
-import type { AnswerStream } from '../outbox'
+import { isPolicybotError } from '../errors'
+import type { AnswerStream, StreamHooks } from '../outbox'
 import { throttledStream } from '../stream-throttle'
 
-/** Least time between two updates of a growing answer (Teams allows one streaming request a second). */
-export const TEAMS_STREAM_INTERVAL_MS = 1000
+/**
+ * Least time between two updates of a growing answer: Teams allows one streaming request a second
+ * and asks bots to send one every 1.5 to 2 seconds.
+ */
+export const TEAMS_STREAM_INTERVAL_MS = 1500
 
 const CARD = 'application/vnd.microsoft.card.adaptive'
 
@@ -21,9 +25,10 @@ export function teamsAnswerStream(
   connector: BotConnector,
   serviceUrl: () => Promise<string>,
   place: Place,
-  options: { intervalMs?: number; now?: () => number } = {},
+  options: { intervalMs?: number; now?: () => number; warn?: (m: string) => void } & StreamHooks = {},
 ): AnswerStream {
-  let mode: 'idle' | 'stream' | 'update' = 'idle'
+  // `stopped`: the person pressed Stop in Teams (403 ContentStreamNotAllowed); nothing more is sent.
+  let mode: 'idle' | 'stream' | 'update' | 'stopped' = 'idle'
   let id: string | undefined
   let sequence = 0
   const conversation = place.channel
@@ -40,7 +45,14 @@ export function teamsAnswerStream(
       textFormat: 'markdown',
     })
     mode = 'update'
+    if (id) await options.onPosted?.(id)
   }
+  /** A streaming request Teams refused because the person stopped the stream ends it quietly. */
+  const stoppedByUser = (e: unknown) =>
+    mode === 'stream' &&
+    isPolicybotError(e, 'PLATFORM_ERROR') &&
+    /\b403\b/.test(e.message) &&
+    /ContentStreamNotAllowed/i.test(e.message)
 
   /** The last activity: the stream's final message, or the posted message's replacement. */
   const end = async (activity: Record<string, unknown>) => {
@@ -55,7 +67,9 @@ export function teamsAnswerStream(
   return throttledStream({
     intervalMs: options.intervalMs ?? TEAMS_STREAM_INTERVAL_MS,
     now: options.now,
+    warn: options.warn,
     async send(text) {
+      if (mode === 'stopped') return
       const url = await serviceUrl()
       if (mode === 'idle' && place.threadTs === 'dm') {
         try {
@@ -65,13 +79,23 @@ export function teamsAnswerStream(
             entities: [streamInfo('streaming')],
           })
           mode = 'stream'
+          if (id) await options.onPosted?.(id)
         } catch {
           await postText(text)
         }
       } else if (mode === 'idle') {
         await postText(text)
       } else if (mode === 'stream') {
-        await connector.send(url, conversation, { type: 'typing', text, entities: [streamInfo('streaming')] })
+        try {
+          await connector.send(url, conversation, {
+            type: 'typing',
+            text,
+            entities: [streamInfo('streaming')],
+          })
+        } catch (e) {
+          if (!stoppedByUser(e)) throw e
+          mode = 'stopped'
+        }
       } else {
         await connector.update(url, conversation, id as string, {
           type: 'message',
@@ -81,16 +105,32 @@ export function teamsAnswerStream(
       }
     },
     async finish(reply) {
-      if (mode === 'idle') return undefined
-      await end({
+      const card = {
         type: 'message',
         summary: reply.text.slice(0, 1000),
         attachments: [{ contentType: CARD, content: answerCard(reply) }],
-      })
+      }
+      // The person stopped the stream: what they saw is what they wanted.
+      if (mode === 'stopped') return id
+      if (mode === 'idle') {
+        // Nothing streamed reached Teams: the answer goes out whole, or the job fails and retries.
+        id = await connector.send(await serviceUrl(), conversation, card)
+        if (id) await options.onPosted?.(id)
+        return id
+      }
+      try {
+        await end(card)
+      } catch (e) {
+        if (!stoppedByUser(e)) throw e
+      }
       return id
     },
     async abandon(note, shown) {
-      if (mode === 'idle') return
+      if (mode === 'stopped') return
+      if (mode === 'idle') {
+        await postText(note)
+        return
+      }
       await end({ type: 'message', text: `${shown}\n\n${note}`, textFormat: 'markdown' })
     },
   })
