@@ -89,6 +89,39 @@ describe('hybrid retrieval over the embedded database', () => {
     }
   })
 
+  it("bridges an employee's words to HR's: a thumb drive is removable media, a dad's leave is paternity leave", async () => {
+    const page = (s: string) => new TextEncoder().encode(s)
+    const { database: hr } = await openIndexedDb([
+      {
+        path: 'security/removable-media.md',
+        bytes: page(
+          '# Removable media\n\nCopying company files to removable media requires approval from IT.\n',
+        ),
+      },
+      {
+        path: 'security/laptops.md',
+        bytes: page('# Laptops\n\nCopy files only to the company drive, never to a personal laptop.\n'),
+      },
+      {
+        path: 'leave/paternity.md',
+        bytes: page('# Paternity leave\n\nPaternity leave is 4 weeks, on full pay.\n'),
+      },
+      {
+        path: 'leave/sick.md',
+        bytes: page(
+          '# Sick leave\n\nSick leave: take the leave you need when you are ill, and tell your manager how long you expect to be out.\n',
+        ),
+      },
+    ])
+    try {
+      const first = async (q: string) => (await search(hr.db, embedder, q, { k: 1 })).passages[0]?.sourcePath
+      expect(await first('can i copy files onto a thumb drive?')).toBe('security/removable-media.md')
+      expect(await first('my wife is due in may, how long is dad leave here?')).toBe('leave/paternity.md')
+    } finally {
+      await hr.close()
+    }
+  })
+
   it('searches restricted documents only for their audience', async () => {
     expect(
       await top('How many requisitions can a team lead open?', { audiences: ['employees'] }),

@@ -21,7 +21,7 @@ export function questionTerms(text: string): string[] {
   const stems = queryTerms(text).map((t) => t.stem)
   const covered = new Set<number>()
   const out = new Set<string>()
-  for (const span of conceptSpans(stems)) {
+  for (const span of conceptSpans(stems, { colloquial: false })) {
     out.add(`~${span.concept}`)
     for (let i = span.start; i < span.end; i++) covered.add(i)
   }

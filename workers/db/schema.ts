@@ -34,7 +34,7 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
 
 const tz = { withTimezone: true } as const
 
-/** Every embedder that has written vectors. `key` names model and dimension, e.g. `local-hash-v2:512`. */
+/** Every embedder that has written vectors. `key` names model and dimension, e.g. `local-hash-v3:512`. */
 export const embedders = pgTable('embedders', {
   id: serial('id').primaryKey(),
   key: text('key').notNull().unique(),

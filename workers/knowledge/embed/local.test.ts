@@ -14,7 +14,7 @@ describe('the local embedder', () => {
     expect(a).toEqual(b)
     expect(a).toHaveLength(512)
     expect(cos(a as number[], a as number[])).toBeCloseTo(1, 4)
-    expect(e.key).toBe('local-hash-v2:512')
+    expect(e.key).toBe('local-hash-v3:512')
   })
 
   it('puts a misspelt word closer to the right word than to an unrelated one', async () => {

@@ -16,11 +16,12 @@ const CJK_BIGRAM = 0.45
  * character bigrams, and concept ids from the policy thesaurus (so "PTO" lands near "annual
  * leave"), sublinear in term frequency and L2-normalised. Same text, same vector, on every machine.
  * v2 follows the index's analysis (CJK characters and bigrams, hyphenated compounds, thesaurus
- * phrases kept whole), so its vectors differ from v1's and the key changed with them.
+ * phrases kept whole), so its vectors differ from v1's and the key changed with them; v3 adds the
+ * colloquial lexicon's concepts.
  */
 export function createLocalEmbedder(dimensions = 512): Embedder {
   return {
-    key: `local-hash-v2:${dimensions}`,
+    key: `local-hash-v3:${dimensions}`,
     dimensions,
     async embed(texts, _purpose, options?: EmbedOptions) {
       return texts.map((t) => embedOne(t, dimensions, options?.termWeight))

@@ -3,7 +3,7 @@
  * want a prefix; the local embedder weights query terms by rarity).
  */
 export interface Embedder {
-  /** Identity of model and dimension (e.g. `local-hash-v2:512`); vectors of two keys never mix. */
+  /** Identity of model and dimension (e.g. `local-hash-v3:512`); vectors of two keys never mix. */
   readonly key: string
   readonly dimensions: number
   embed(texts: readonly string[], purpose: 'passage' | 'query', options?: EmbedOptions): Promise<number[][]>

@@ -1,4 +1,5 @@
 import { analyze } from './analyze'
+import { COLLOQUIAL } from './colloquial'
 import { CJK_CHAR } from './script'
 
 /**
@@ -386,6 +387,13 @@ const TOPICS = new Set([
   'parental_leave',
 ])
 
+// The colloquial lexicon joins as concepts of its own (`colloquial:…`), beside the ones above.
+const COLLOQUIAL_PREFIX = 'colloquial:'
+for (const [id, c] of Object.entries(COLLOQUIAL)) {
+  CONCEPTS[`${COLLOQUIAL_PREFIX}${id}`] = c.phrases
+  if (c.kind === 'topic') TOPICS.add(`${COLLOQUIAL_PREFIX}${id}`)
+}
+
 /** Whether a concept's phrases are synonyms of each other (not only a shared topic). */
 export function isSynonymConcept(concept: string): boolean {
   return !TOPICS.has(concept)
@@ -430,12 +438,21 @@ export interface ConceptSpan {
   end: number
 }
 
-/** Every occurrence of a concept phrase in a stem sequence. */
-export function conceptSpans(stems: readonly string[]): ConceptSpan[] {
+/**
+ * Every occurrence of a concept phrase in a stem sequence. `colloquial: false` leaves out the
+ * colloquial lexicon: its concepts are wide enough to find a passage ("dog" and "cat" both lead to
+ * a pets policy) but too wide to say that two questions ask the same thing.
+ */
+export function conceptSpans(
+  stems: readonly string[],
+  options: { colloquial?: boolean } = {},
+): ConceptSpan[] {
   const spans: ConceptSpan[] = []
   const idx = phraseIndex()
+  const colloquial = options.colloquial ?? true
   for (let i = 0; i < stems.length; i++) {
     for (const p of idx.get(stems[i] ?? '') ?? []) {
+      if (!colloquial && p.concept.startsWith(COLLOQUIAL_PREFIX)) continue
       if (p.stems.every((s, j) => stems[i + j] === s))
         spans.push({ concept: p.concept, start: i, end: i + p.stems.length })
     }
