@@ -394,6 +394,11 @@ for (const [id, c] of Object.entries(COLLOQUIAL)) {
   if (c.kind === 'topic') TOPICS.add(`${COLLOQUIAL_PREFIX}${id}`)
 }
 
+/** Whether a concept comes from the colloquial lexicon (wide) rather than the curated thesaurus. */
+export function isColloquial(concept: string): boolean {
+  return concept.startsWith(COLLOQUIAL_PREFIX)
+}
+
 /** Whether a concept's phrases are synonyms of each other (not only a shared topic). */
 export function isSynonymConcept(concept: string): boolean {
   return !TOPICS.has(concept)
