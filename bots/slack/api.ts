@@ -56,8 +56,12 @@ export interface SlackResponse {
 /** The Slack Web API methods the bot uses. */
 export interface SlackApi {
   call(method: string, body: Record<string, unknown>): Promise<SlackResponse>
-  /** Downloads a private file (`url_private_download`) with the bot token. */
-  download(url: string, maxBytes: number): Promise<Uint8Array>
+  /**
+   * Downloads a private file (`url_private_download`) with the bot token. A web page where a file
+   * was expected (Slack's sign-in page, answered with 200 when the app lacks `files:read`) is
+   * refused unless `html` says the file is one.
+   */
+  download(url: string, maxBytes: number, options?: { html?: boolean }): Promise<Uint8Array>
 }
 
 /** Hosts allowed to receive the bot token on a file download: Slack's own, or the configured API. */
@@ -117,7 +121,7 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
         return callOnce(method, body)
       }
     },
-    async download(url, maxBytes) {
+    async download(url, maxBytes, downloadOptions = {}) {
       let target: URL
       try {
         target = new URL(url)
@@ -127,8 +131,30 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
       // The bot token must never travel to a host that is not Slack.
       if (!downloadAllowed(target, apiUrl))
         throw new SlackApiError('files.download', `refusing host ${target.host}`, false)
-      const res = await doFetch(target, { headers: { authorization: `Bearer ${options.token}` } })
+      let res: Response
+      try {
+        res = await doFetch(target, { headers: { authorization: `Bearer ${options.token}` } })
+      } catch (e) {
+        throw new SlackApiError(
+          'files.download',
+          `network error: ${e instanceof Error ? e.message : String(e)}`,
+          true,
+        )
+      }
+      if (res.status === 429)
+        throw new SlackApiError(
+          'files.download',
+          'ratelimited',
+          true,
+          retryAfterHeader(res.headers.get('retry-after')) ?? 1,
+        )
       if (!res.ok) throw new SlackApiError('files.download', `HTTP ${res.status}`, res.status >= 500)
+      if (!downloadOptions.html && /^text\/html\b/i.test(res.headers.get('content-type') ?? ''))
+        throw new SlackApiError(
+          'files.download',
+          'Slack sent a web page instead of the file (is the files:read scope granted to the app?)',
+          false,
+        )
       const declared = Number(res.headers.get('content-length') ?? '0')
       if (declared > maxBytes) throw new SlackApiError('files.download', 'too_large', false)
       const bytes = new Uint8Array(await res.arrayBuffer())

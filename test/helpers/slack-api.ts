@@ -39,6 +39,7 @@ export async function startSlackApi(
   const calls: SlackCall[] = []
   let faults: SlackFault[] = []
   const files = new Map<string, Uint8Array>()
+  const signIn = new Set<string>()
   let seq = 0
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -63,7 +64,11 @@ export async function startSlackApi(
         return send(200, { ok: true })
       }
       if (url.pathname.startsWith('/__files/') && req.method === 'PUT') {
-        files.set(url.pathname.slice('/__files/'.length), new Uint8Array(raw))
+        const id = url.pathname.slice('/__files/'.length)
+        files.set(id, new Uint8Array(raw))
+        // `?as=signin`: the download answers Slack's sign-in page (HTML, 200), as Slack does when
+        // the app lacks files:read.
+        if (url.searchParams.get('as') === 'signin') signIn.add(id)
         return send(200, { ok: true })
       }
       let body: Record<string, unknown> = {}
@@ -78,8 +83,15 @@ export async function startSlackApi(
       if (url.pathname.startsWith('/files/')) {
         if (options.token && req.headers.authorization !== `Bearer ${options.token}`)
           return send(403, { ok: false })
-        const f = files.get(url.pathname.slice('/files/'.length))
+        const id = url.pathname.slice('/files/'.length)
+        const f = files.get(id)
         if (!f) return send(404, { ok: false, error: 'file_not_found' })
+        if (signIn.has(id)) {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          return res.end(
+            '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to your workspace</body></html>',
+          )
+        }
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(f.length) })
         return res.end(Buffer.from(f))
       }
@@ -129,6 +141,18 @@ export async function startSlackApi(
           return send(200, { ok: true, view: { id: `V${seq}`, ...(body.view as object) } })
         case 'usergroups.users.list':
           return send(200, { ok: true, users: options.usergroups?.[String(body.usergroup)] ?? [] })
+        case 'files.info': {
+          const id = String(body.file)
+          if (!files.has(id)) return send(200, { ok: false, error: 'file_not_found' })
+          return send(200, {
+            ok: true,
+            file: {
+              id,
+              url_private: `http://127.0.0.1:${port}/files/${id}`,
+              url_private_download: `http://127.0.0.1:${port}/files/${id}`,
+            },
+          })
+        }
         case 'auth.test':
           return send(200, { ok: true, user_id: 'U0BOT00001', bot_id: 'B0BOT00001', team_id: 'T0POLICY01' })
         default:

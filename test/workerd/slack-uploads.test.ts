@@ -107,6 +107,48 @@ describe('HR uploads a handbook by DM', () => {
     expect(String(reply?.body.text)).toMatch(/huge\.pdf\*: 50\.0 MB is over the 20\.0 MB limit/)
     expect(String(reply?.body.text)).toMatch(/payload\.exe\*: .*Nothing was stored/)
   })
+
+  it("refuses Slack's sign-in page (no files:read) instead of storing it as the handbook", async () => {
+    const ts = freshTs()
+    const id = `F${ts.replace('.', '')}`
+    await fetch(`${inject('slackUrl')}/__files/${id}?as=signin`, { method: 'PUT', body: HANDBOOK })
+    await postEvent(
+      withFields(fileShare, {
+        'event.ts': ts,
+        event_id: `Ev${ts}`,
+        'event.files': [
+          {
+            id,
+            name: 'leave-notes.md',
+            size: 200,
+            url_private_download: `${inject('slackUrl')}/files/${id}`,
+          },
+        ],
+      }),
+    )
+    const [reply] = inThread(await afterJobs((c) => c), 'D0HR000001', ts)
+    expect(String(reply?.body.text)).toMatch(
+      /leave-notes\.md\*: Slack files\.download failed: Slack sent a web page instead of the file \(is the files:read scope granted to the app\?\)\. Nothing was stored\./,
+    )
+    expect(String(reply?.body.text)).not.toMatch(/answerable now/)
+  })
+
+  it('asks files.info for the download link when the event carries none', async () => {
+    const ts = freshTs()
+    const id = `F${ts.replace('.', '')}`
+    await putFile(id, HANDBOOK.replace('Travel policy', 'Rail travel policy'))
+    await postEvent(
+      withFields(fileShare, {
+        'event.ts': ts,
+        event_id: `Ev${ts}`,
+        'event.files': [{ id, name: 'rail-policy.md', size: HANDBOOK.length }],
+      }),
+    )
+    const calls = await afterJobs((c) => c)
+    expect(calls.find((c) => c.method === 'files.info' && c.body.file === id)).toBeDefined()
+    const [reply] = inThread(calls, 'D0HR000001', ts)
+    expect(String(reply?.body.text)).toMatch(/rail-policy\.md.*Rail travel policy.*answerable now/s)
+  })
 })
 
 describe('/policy slash command', () => {

@@ -1,5 +1,5 @@
 import type { InboundFile, Place } from '../../bots/types'
-import { isPolicybotError } from '../errors'
+import { isPolicybotError, PolicybotError, retryAdvice } from '../errors'
 import { ingestBytes } from '../knowledge/ingest'
 import type { Services } from '../services'
 import { mayUpload } from './admins'
@@ -35,8 +35,10 @@ export async function ingestUpload(
       continue
     }
     try {
-      if (!svc.slack) throw new Error('no Slack token')
-      const bytes = await svc.slack.download(f.url, limit)
+      if (!svc.slack) throw new PolicybotError('CONFIG_INVALID', 'SLACK_BOT_TOKEN is not set')
+      const url = f.url || (await downloadUrlOf(svc, f.id))
+      const html = /\.html?$/i.test(f.name) || f.mimetype === 'text/html'
+      const bytes = await svc.slack.download(url, limit, { html })
       const r = await ingestBytes(svc.db, svc.embedder, {
         sourceKind: UPLOAD_SOURCE,
         sourcePath: f.name,
@@ -59,12 +61,27 @@ export async function ingestUpload(
             : 'new'
       lines.push(`:white_check_mark: *${f.name}* — “${r.title}”: ${what}; ${status}. It is answerable now.`)
     } catch (e) {
+      // Slack or the database failing for a while is not the file's fault: the job is retried
+      // (files already stored come back as unchanged).
+      if (retryAdvice(e).retryable) throw e
       const message = isPolicybotError(e) ? e.message : e instanceof Error ? e.message : String(e)
-      lines.push(`:x: *${f.name}*: ${message} Nothing was stored.`)
+      lines.push(`:x: *${f.name}*: ${message.replace(/\.?$/, '.')} Nothing was stored.`)
     }
   }
   await outbox.text(job.place, lines.join('\n'))
   return lines
+}
+
+/**
+ * A file's download link from `files.info`, for events that carried none (Slack leaves it out of
+ * some file events).
+ */
+async function downloadUrlOf(svc: Services, fileId: string): Promise<string> {
+  const res = await svc.slack?.call('files.info', { file: fileId })
+  const file = (res?.file ?? {}) as { url_private_download?: string; url_private?: string }
+  const url = file.url_private_download ?? file.url_private
+  if (!url) throw new PolicybotError('PLATFORM_ERROR', 'Slack gave no download link for this file')
+  return url
 }
 
 function mb(bytes: number): string {
