@@ -233,7 +233,7 @@ function spawnWrangler(port: number, inspectorPort: number, envFile: string, sta
 async function waitReady(url: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
   const started = Date.now()
   while (Date.now() - started < timeoutMs) {
-    if (child.exitCode !== null)
+    if (hasExited(child))
       throw new PolicybotError(
         'WORKER_EXITED',
         'wrangler dev exited before it was ready (see its output above).',
@@ -247,15 +247,25 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 90_000): 
   throw new PolicybotError('WORKER_TIMEOUT', `wrangler dev was not ready after ${timeoutMs / 1000} s.`)
 }
 
-function exited(child: ChildProcess): Promise<void> {
+/**
+ * Whether a child has ended: with an exit code, or killed by a signal (then its `exitCode` stays
+ * null and only `signalCode` says so; waiting for an 'exit' that was already emitted hangs).
+ */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null
+}
+
+/** Resolves when the child has ended, also when it already had. */
+export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve()
+    if (hasExited(child)) resolve()
     else child.once('exit', () => resolve())
   })
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return
+/** Stops a child and its process group: SIGTERM, then SIGKILL after 5 s. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (hasExited(child) || child.pid === undefined) return
   const group = -child.pid
   try {
     process.kill(group, 'SIGTERM')
