@@ -31,13 +31,20 @@ export class DingTalkApiError extends PolicybotError {
 }
 
 /**
- * DingTalk's answers a later try can get past: throttling (HTTP 429, errcode 88 / 90018 "calls
- * over the limit", -1 "system busy") and its own failures (5xx); the rest (bad token, unknown
- * user, a bad message) fail the same way every time.
+ * DingTalk's answers a later try can get past: throttling (HTTP 429; errcode 90002, the platform-
+ * wide limit of one API; 90018 and 90019, an app's per-second limits; 88 and -1, "system busy")
+ * and its own failures (5xx); the rest (bad token, unknown user, a bad message, 90020 "monthly
+ * quota used up") fail the same way every time. Codes from DingTalk's "call frequency limit" page.
  */
 function dingTalkRetryable(status: number, errcode: unknown): boolean {
-  return status === 429 || status >= 500 || errcode === -1 || errcode === 88 || errcode === 90018
+  return status === 429 || status >= 500 || [-1, 88, 90002, 90018, 90019].includes(errcode as number)
 }
+
+/**
+ * DingTalk's IP-level limit answers a page, not an error code (`{"status":1111,"wait":5,…}`), and
+ * blocks the IP for 5 minutes.
+ */
+const IP_BLOCK_SECONDS = 300
 
 const tokens = new Map<string, { value: string; expiresAt: number }>()
 
@@ -76,6 +83,15 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
     try {
       json = text ? (JSON.parse(text) as Record<string, unknown>) : {}
     } catch {}
+    if (json.status === 1111 && json.wait !== undefined) {
+      throw new DingTalkApiError(
+        `DingTalk ${new URL(url).pathname}: calls from this IP are blocked for a while`,
+        {
+          retryable: true,
+          retryAfterSeconds: IP_BLOCK_SECONDS,
+        },
+      )
+    }
     if (!res.ok || (typeof json.errcode === 'number' && json.errcode !== 0)) {
       const after = retryAfterHeader(res.headers.get('retry-after'))
       throw new DingTalkApiError(
