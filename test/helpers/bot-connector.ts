@@ -50,6 +50,8 @@ export function startBotConnector(appId: string, appPassword: string) {
     if (info.streamType === 'final') {
       if (activity.type !== 'message')
         return streamError(400, 'BadArgument', 'The final activity is a message.')
+      if (!(req.body as { text?: string }).text)
+        return streamError(400, 'BadArgument', 'The final streaming message must carry text.')
       stream.ended = true
       return undefined
     }

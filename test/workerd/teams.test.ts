@@ -183,6 +183,8 @@ describe('Teams messaging endpoint', () => {
     const final = bodies.at(-1)
     expect(final?.type).toBe('message')
     expect(final?.entities).toEqual([{ type: 'streaminfo', streamId, streamType: 'final' }])
+    // The final message carries the answer's text, as Teams' streaming protocol requires.
+    expect(String(final?.text)).toContain(String(typing.at(-1)?.text).slice(0, 20))
     expect(JSON.stringify(final?.attachments)).toContain('Annual leave › Entitlement')
     expect(bodies.filter((b) => b.type === 'message')).toHaveLength(1)
   })

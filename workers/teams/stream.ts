@@ -119,7 +119,9 @@ export function teamsAnswerStream(
         return id
       }
       try {
-        await end(card)
+        // Teams' streaming protocol wants the final message's text (it replaces the streamed
+        // text); the card carries the sources and buttons.
+        await end(mode === 'stream' ? { ...card, text: reply.text, textFormat: 'markdown' } : card)
       } catch (e) {
         if (!stoppedByUser(e)) throw e
       }
