@@ -454,6 +454,16 @@ describe('DingTalk approvals', () => {
     expect(await refused.text()).toContain('Only policy admins')
   })
 
+  it('signs in over plain http too (an intranet PUBLIC_URL): its cookies are not Secure, so the browser keeps them', async () => {
+    const intranet = 'http://policybot.intranet:8787'
+    const env = { ...approvals, PUBLIC_URL: intranet } as Env
+    const first = await workerFetch(`${intranet}/dingtalk/escalations/1`, { redirect: 'manual' }, env)
+    expect(first.status).toBe(302)
+    const [login] = first.headers.getSetCookie()
+    expect(login).toMatch(/^pb_dt_login=[\w-]+; Max-Age=600; Path=\/dingtalk; HttpOnly; SameSite=Lax$/)
+    expect(login).not.toMatch(/Secure/)
+  })
+
   it('an admin decides on the page: the asker gets the answer, the group the outcome, a second admin who won', async () => {
     const question = 'Can the Hangzhou team borrow the rooftop projector for a film night?'
     const { id } = await escalate(question)

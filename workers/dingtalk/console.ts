@@ -38,8 +38,18 @@ const LOGIN_COOKIE = 'pb_dt_login'
 const SESSION_MS = 8 * 3600_000
 const LOGIN_MS = 10 * 60_000
 const FORM_MS = 2 * 3600_000
-const cookie = (maxAgeMs: number) =>
-  ({ path: '/dingtalk', httpOnly: true, secure: true, sameSite: 'Lax', maxAge: maxAgeMs / 1000 }) as const
+/**
+ * The page's cookies: `Secure` when the page is served over https (PUBLIC_URL), not over plain
+ * http, where a browser would drop a Secure cookie and sign-in would loop on "link expired".
+ */
+const cookie = (maxAgeMs: number, cfg: Console) =>
+  ({
+    path: '/dingtalk',
+    httpOnly: true,
+    secure: cfg.admin.consoleUrl.startsWith('https:'),
+    sameSite: 'Lax',
+    maxAge: maxAgeMs / 1000,
+  }) as const
 
 /** Where a sign-in may return to: an approval page, nothing else (no open redirect). */
 const BACK = /^\/dingtalk\/escalations\/\d+(\?action=(approve|edit|reject))?$/
@@ -101,7 +111,7 @@ async function startLogin(c: Context<{ Bindings: Env }>, cfg: Console) {
     { nonce, back: back.pathname + back.search },
     LOGIN_MS,
   )
-  setCookie(c, LOGIN_COOKIE, nonce, cookie(LOGIN_MS))
+  setCookie(c, LOGIN_COOKIE, nonce, cookie(LOGIN_MS, cfg))
   const to = new URL('/oauth2/auth', cfg.loginUrl)
   to.search = new URLSearchParams({
     redirect_uri: `${cfg.admin.consoleUrl}/dingtalk/login`,
@@ -159,7 +169,7 @@ dingtalkConsole.get('/login', async (c) => {
       c,
       SESSION_COOKIE,
       await seal(cfg.appSecret, 'dingtalk-session', session, SESSION_MS),
-      cookie(SESSION_MS),
+      cookie(SESSION_MS, cfg),
     )
     deleteCookie(c, LOGIN_COOKIE, { path: '/dingtalk' })
     return c.redirect(state.back, 302)
