@@ -17,57 +17,66 @@ const list = z
       .filter(Boolean),
   )
 
-const Schema = z
-  .object({
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
-    POLICYBOT_NEON_WSPROXY: z.string().optional(),
-    SLACK_SIGNING_SECRET: z.string().optional(),
-    SLACK_BOT_TOKEN: z.string().optional(),
-    SLACK_API_URL: z.url().default('https://slack.com/api/'),
-    SLACK_ADMIN_CHANNEL: z.string().optional(),
-    SLACK_BOT_USER_ID: z.string().optional(),
-    POLICY_ADMINS: list,
-    HANDBOOK_UPLOADERS: list,
-    RUNNER_URL: z.url().optional(),
-    RUNNER_TOKEN: z.string().optional(),
-    RUNNER_MODEL: z.string().default('default'),
-    RUNNER_EMBEDDINGS_MODEL: z.string().optional(),
-    ESCALATION_REMIND_HOURS: z.coerce.number().positive().default(4),
-    APPROVED_ANSWER_TTL_DAYS: z.coerce.number().positive().default(90),
-    POLICYBOT_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).optional(),
-    MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
-    /** `on` serves the local page and console API (set by `npm start`; off in production). */
-    WEB_CONSOLE: z.enum(['on', 'off']).default('off'),
-    /** Web identity that counts as a policy admin in the local console. */
-    WEB_ADMIN: z.string().default('web-admin'),
-    TEAMS_APP_ID: z.string().optional(),
-    TEAMS_APP_PASSWORD: z.string().optional(),
-    TEAMS_APP_TENANT_ID: z.string().optional(),
-    TEAMS_TENANTS: list,
-    TEAMS_LOGIN_URL: z.url().default('https://login.microsoftonline.com'),
-    TEAMS_OPENID_METADATA: z
-      .url()
-      .default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
-    TEAMS_ADMIN_CONVERSATION: z.string().optional(),
-    TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
-    DINGTALK_APP_KEY: z.string().optional(),
-    DINGTALK_APP_SECRET: z.string().optional(),
-    DINGTALK_ROBOT_CODE: z.string().optional(),
-    DINGTALK_API_URL: z.url().default('https://api.dingtalk.com'),
-    DINGTALK_SESSION_ORIGIN: z.url().default('https://oapi.dingtalk.com'),
-    /** The admins' group (its openConversationId), where escalations are posted as ActionCards. */
-    DINGTALK_ADMIN_CONVERSATION: z.string().optional(),
-    DINGTALK_LOGIN_URL: z.url().default('https://login.dingtalk.com'),
-    /** The Worker's public origin (https://…), for links back to it (the DingTalk approval page). */
-    PUBLIC_URL: z
-      .url()
-      .regex(/^https?:\/\/[^/]+\/?$/, 'must be an origin such as https://policybot.example.com')
-      .optional(),
-  })
-  .refine((e) => !e.DINGTALK_ADMIN_CONVERSATION || e.PUBLIC_URL, {
-    path: ['PUBLIC_URL'],
-    message: 'is needed with DINGTALK_ADMIN_CONVERSATION: the approval links point to it',
-  })
+/**
+ * The Worker's variables and how each is read: the one list. `Env` (workers/env.ts) is typed
+ * from it and `policybot start` passes exactly these through to the local Worker.
+ */
+const VARIABLES = {
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
+  POLICYBOT_NEON_WSPROXY: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  SLACK_ADMIN_CHANNEL: z.string().optional(),
+  SLACK_BOT_USER_ID: z.string().optional(),
+  POLICY_ADMINS: list,
+  HANDBOOK_UPLOADERS: list,
+  RUNNER_URL: z.url().optional(),
+  RUNNER_TOKEN: z.string().optional(),
+  RUNNER_MODEL: z.string().default('default'),
+  RUNNER_EMBEDDINGS_MODEL: z.string().optional(),
+  ESCALATION_REMIND_HOURS: z.coerce.number().positive().default(4),
+  APPROVED_ANSWER_TTL_DAYS: z.coerce.number().positive().default(90),
+  POLICYBOT_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).optional(),
+  MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
+  /** `on` serves the local page and console API (set by `npm start`; off in production). */
+  WEB_CONSOLE: z.enum(['on', 'off']).default('off'),
+  /** Web identity that counts as a policy admin in the local console. */
+  WEB_ADMIN: z.string().default('web-admin'),
+  TEAMS_APP_ID: z.string().optional(),
+  TEAMS_APP_PASSWORD: z.string().optional(),
+  TEAMS_APP_TENANT_ID: z.string().optional(),
+  TEAMS_TENANTS: list,
+  TEAMS_LOGIN_URL: z.url().default('https://login.microsoftonline.com'),
+  TEAMS_OPENID_METADATA: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  TEAMS_ADMIN_CONVERSATION: z.string().optional(),
+  TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
+  DINGTALK_APP_KEY: z.string().optional(),
+  DINGTALK_APP_SECRET: z.string().optional(),
+  DINGTALK_ROBOT_CODE: z.string().optional(),
+  DINGTALK_API_URL: z.url().default('https://api.dingtalk.com'),
+  DINGTALK_SESSION_ORIGIN: z.url().default('https://oapi.dingtalk.com'),
+  /** The admins' group (its openConversationId), where escalations are posted as ActionCards. */
+  DINGTALK_ADMIN_CONVERSATION: z.string().optional(),
+  DINGTALK_LOGIN_URL: z.url().default('https://login.dingtalk.com'),
+  /** The Worker's public origin (https://…), for links back to it (the DingTalk approval page). */
+  PUBLIC_URL: z
+    .url()
+    .regex(/^https?:\/\/[^/]+\/?$/, 'must be an origin such as https://policybot.example.com')
+    .optional(),
+  /** Wiki sync secrets (the names a source's `tokenEnv` gives; these are the defaults). */
+  CONFLUENCE_API_TOKEN: z.string().optional(),
+  NOTION_TOKEN: z.string().optional(),
+}
+
+/** Names of the Worker's variables (besides its bindings). */
+export type WorkerVariable = keyof typeof VARIABLES
+export const WORKER_VARIABLES = Object.keys(VARIABLES) as WorkerVariable[]
+
+const Schema = z.object(VARIABLES).refine((e) => !e.DINGTALK_ADMIN_CONVERSATION || e.PUBLIC_URL, {
+  path: ['PUBLIC_URL'],
+  message: 'is needed with DINGTALK_ADMIN_CONVERSATION: the approval links point to it',
+})
 
 export type WorkerConfig = Readonly<{
   databaseUrl: string

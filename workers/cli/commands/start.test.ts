@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { exited, hasExited, stop } from './start'
+import { WORKER_VARIABLES } from '../../config'
+import { exited, hasExited, PASSED_VARS, stop } from './start'
 
 /** What `policybot start` does when its Worker dies under it: a real child, killed by a signal. */
 describe('supervising the Worker process', () => {
@@ -21,5 +22,20 @@ describe('supervising the Worker process', () => {
     await exited(child)
     await stop(child)
     expect(Date.now() - started).toBeLessThan(1000)
+  })
+})
+
+describe('the variables the local stack hands the Worker', () => {
+  it('are every Worker variable (Teams and DingTalk ones included) but those the stack sets itself', () => {
+    expect(PASSED_VARS).toEqual(
+      expect.arrayContaining(['TEAMS_APP_ID', 'TEAMS_APP_PASSWORD', 'TEAMS_APP_TENANT_ID', 'TEAMS_TENANTS']),
+    )
+    expect(PASSED_VARS).toEqual(expect.arrayContaining(['DINGTALK_APP_KEY', 'SLACK_BOT_TOKEN', 'PUBLIC_URL']))
+    const passed: readonly string[] = PASSED_VARS
+    expect([...WORKER_VARIABLES].filter((k) => !passed.includes(k)).sort()).toEqual([
+      'DATABASE_URL',
+      'POLICYBOT_NEON_WSPROXY',
+      'WEB_CONSOLE',
+    ])
   })
 })

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import type { PGlite } from '@electric-sql/pglite'
 import { type StreamRelay, startDingTalkStreamRelay } from '../../../bots/dingtalk/stream-relay'
 import { type SocketModeBridge, startSocketModeBridge } from '../../../bots/slack/socket-mode'
+import { WORKER_VARIABLES } from '../../config'
 import { type LocalEndpoint, startLocalEndpoint } from '../../db/local/endpoint'
 import { PolicybotError } from '../../errors'
 import { indexStats } from '../../knowledge/stats'
@@ -20,35 +21,13 @@ import { ingestCommand } from './ingest'
 export const SAMPLE_HANDBOOK = fileURLToPath(new URL('../../../test/fixtures/handbook/docs', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
-/** The Worker's variables `policybot start` passes through from the environment (and .dev.vars). */
-const WORKER_VARS = [
-  'DINGTALK_APP_KEY',
-  'DINGTALK_APP_SECRET',
-  'DINGTALK_ROBOT_CODE',
-  'DINGTALK_API_URL',
-  'DINGTALK_SESSION_ORIGIN',
-  'DINGTALK_ADMIN_CONVERSATION',
-  'DINGTALK_LOGIN_URL',
-  'PUBLIC_URL',
-  'CONFLUENCE_API_TOKEN',
-  'NOTION_TOKEN',
-  'SLACK_SIGNING_SECRET',
-  'SLACK_BOT_TOKEN',
-  'SLACK_API_URL',
-  'SLACK_ADMIN_CHANNEL',
-  'SLACK_BOT_USER_ID',
-  'POLICY_ADMINS',
-  'HANDBOOK_UPLOADERS',
-  'RUNNER_URL',
-  'RUNNER_TOKEN',
-  'RUNNER_MODEL',
-  'RUNNER_EMBEDDINGS_MODEL',
-  'ESCALATION_REMIND_HOURS',
-  'APPROVED_ANSWER_TTL_DAYS',
-  'POLICYBOT_ABSTAIN_BELOW',
-  'MAX_UPLOAD_MB',
-  'WEB_ADMIN',
-]
+/**
+ * The Worker's variables `policybot start` passes through from the environment (and .dev.vars):
+ * all of them (workers/config.ts), except those the local stack sets itself.
+ */
+export const PASSED_VARS = WORKER_VARIABLES.filter(
+  (k) => k !== 'DATABASE_URL' && k !== 'POLICYBOT_NEON_WSPROXY' && k !== 'WEB_CONSOLE',
+)
 
 export interface StartOptions {
   /** Environment merged with .dev.vars (environment winning). */
@@ -96,7 +75,7 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
   mkdirSync(stateDir, { recursive: true })
   const envFile = join(stateDir, 'worker.env')
   const vars: Record<string, string> = {}
-  for (const k of WORKER_VARS) if (options.env[k]) vars[k] = options.env[k] as string
+  for (const k of PASSED_VARS) if (options.env[k]) vars[k] = options.env[k] as string
   // Socket Mode: the bridge signs what it forwards; without a signing secret, a local one will do.
   const socketMode = !!(options.env.SLACK_APP_TOKEN && options.env.SLACK_BOT_TOKEN)
   if (socketMode && !vars.SLACK_SIGNING_SECRET) vars.SLACK_SIGNING_SECRET = randomBytes(24).toString('hex')
