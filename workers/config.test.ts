@@ -24,6 +24,15 @@ describe('workerConfig', () => {
     expect(ok.dingtalk?.loginUrl).toBe('https://login.dingtalk.com')
   })
 
+  it("needs the Teams bot's tenant (single-tenant, as Azure creates bots), unless a legacy multi-tenant bot says so", () => {
+    const teams = { TEAMS_APP_ID: 'app', TEAMS_APP_PASSWORD: 'secret' }
+    expect(() => workerConfig(env(teams))).toThrow(/TEAMS_APP_TENANT_ID: is needed with TEAMS_APP_ID/)
+    expect(workerConfig(env({ ...teams, TEAMS_APP_TENANT_ID: 'tenant-1' })).teams?.tenant).toBe('tenant-1')
+    expect(workerConfig(env({ ...teams, TEAMS_LEGACY_MULTI_TENANT: 'on' })).teams?.tenant).toBe(
+      'botframework.com',
+    )
+  })
+
   it('counts every listed admin id as a person, and Slack-shaped S… ids also as user groups', () => {
     const c = workerConfig(env({ POLICY_ADMINS: 'U0ADMIN001, Sam01,S0POLICYTEAM' }))
     expect([...c.admins.users]).toEqual(['U0ADMIN001', 'Sam01', 'S0POLICYTEAM'])

@@ -46,6 +46,8 @@ const VARIABLES = {
   TEAMS_APP_ID: z.string().optional(),
   TEAMS_APP_PASSWORD: z.string().optional(),
   TEAMS_APP_TENANT_ID: z.string().optional(),
+  /** `on` for a bot registered as multi-tenant (tokens from `botframework.com`); Azure creates single-tenant bots now. */
+  TEAMS_LEGACY_MULTI_TENANT: z.enum(['on', 'off']).default('off'),
   TEAMS_TENANTS: list,
   TEAMS_LOGIN_URL: z.url().default('https://login.microsoftonline.com'),
   TEAMS_OPENID_METADATA: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
@@ -73,10 +75,17 @@ const VARIABLES = {
 export type WorkerVariable = keyof typeof VARIABLES
 export const WORKER_VARIABLES = Object.keys(VARIABLES) as WorkerVariable[]
 
-const Schema = z.object(VARIABLES).refine((e) => !e.DINGTALK_ADMIN_CONVERSATION || e.PUBLIC_URL, {
-  path: ['PUBLIC_URL'],
-  message: 'is needed with DINGTALK_ADMIN_CONVERSATION: the approval links point to it',
-})
+const Schema = z
+  .object(VARIABLES)
+  .refine((e) => !e.TEAMS_APP_ID || e.TEAMS_APP_TENANT_ID || e.TEAMS_LEGACY_MULTI_TENANT === 'on', {
+    path: ['TEAMS_APP_TENANT_ID'],
+    message:
+      "is needed with TEAMS_APP_ID: Azure creates single-tenant bots, whose tokens come from their own tenant (the Azure Bot's 'App tenant ID'); set TEAMS_LEGACY_MULTI_TENANT=on only for a bot registered as multi-tenant",
+  })
+  .refine((e) => !e.DINGTALK_ADMIN_CONVERSATION || e.PUBLIC_URL, {
+    path: ['PUBLIC_URL'],
+    message: 'is needed with DINGTALK_ADMIN_CONVERSATION: the approval links point to it',
+  })
 
 export type WorkerConfig = Readonly<{
   databaseUrl: string
@@ -189,7 +198,7 @@ export function workerConfig(env: Env): WorkerConfig {
           teams: {
             appId: e.TEAMS_APP_ID,
             appPassword: e.TEAMS_APP_PASSWORD,
-            ...(e.TEAMS_APP_TENANT_ID ? { tenant: e.TEAMS_APP_TENANT_ID } : {}),
+            tenant: e.TEAMS_APP_TENANT_ID ?? 'botframework.com',
             tenants: new Set(e.TEAMS_TENANTS),
             loginUrl: e.TEAMS_LOGIN_URL,
             openIdMetadata: e.TEAMS_OPENID_METADATA,

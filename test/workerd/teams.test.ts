@@ -22,6 +22,7 @@ const tokens = inject('teamsTokens')
 const bindings: Env = envWith({
   TEAMS_APP_ID: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
   TEAMS_APP_PASSWORD: 'teams-app-password',
+  TEAMS_APP_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
   TEAMS_TENANTS: '72f988bf-86f1-41af-91ab-2d7cd011db47',
   TEAMS_LOGIN_URL: connector,
   TEAMS_OPENID_METADATA: inject('teamsMetadataUrl'),
