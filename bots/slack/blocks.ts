@@ -331,6 +331,35 @@ export function editModal(e: EscalationView): Block {
   ])
 }
 
+/**
+ * The modal opened at once when an admin presses Edit or Reject: `trigger_id` lasts three seconds,
+ * and checking the admin and reading the escalation may take longer. It becomes the real modal
+ * (or a notice) with `views.update`.
+ */
+export function loadingModal(title: string): Block {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: title },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Loading the escalation…' } },
+    ],
+  }
+}
+
+/**
+ * A modal that only says something (refused, already decided); it has no submit button. `text` is
+ * our own mrkdwn (it may mention the admin who decided), never a person's words.
+ */
+export function noticeModal(title: string, text: string): Block {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: title },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } }],
+  }
+}
+
 /** The modal asking why an escalation is rejected (the reason is optional). */
 export function rejectModal(e: EscalationView): Block {
   return escalationModal(VIEWS.reject, e, 'Reject', 'Reject', [

@@ -13,7 +13,7 @@ const manifest = parse(readFileSync(join(root, 'bots/slack/manifest.yaml'), 'utf
   settings: { event_subscriptions: { bot_events: string[] } }
 }
 
-/** The bot scope each Web API method needs (Slack's method reference); views.open needs none. */
+/** The bot scope each Web API method needs (Slack's method reference); views.* need none. */
 const METHOD_SCOPE: Record<string, string | null> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
@@ -22,6 +22,7 @@ const METHOD_SCOPE: Record<string, string | null> = {
   'chat.appendStream': 'chat:write',
   'chat.stopStream': 'chat:write',
   'views.open': null,
+  'views.update': null,
   'usergroups.users.list': 'usergroups:read',
   'files.info': 'files:read',
   'files.download': 'files:read',

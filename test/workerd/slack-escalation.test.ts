@@ -67,19 +67,29 @@ describe('escalations approved in Slack', () => {
     expect(admin).toContain('escalation_edit')
     expect(admin).toContain('escalation_reject')
 
-    // A non-admin pressing a button is refused, ephemerally; nothing changes.
+    // A loading modal opens first, within trigger_id's 3 seconds, before the admin check and the
+    // database read; it then becomes what the person may see.
+    const modalFlow = (calls: SlackCall[]) => {
+      const open = calls.find((c) => c.method === 'views.open')
+      const update = calls.find((c) => c.method === 'views.update')
+      expect(open?.body.trigger_id).toBe(approveClick.trigger_id)
+      expect(JSON.stringify(open?.body.view)).toMatch(/Loading the escalation/)
+      expect(calls.indexOf(open as SlackCall)).toBeLessThan(calls.indexOf(update as SlackCall))
+      expect(update?.body.view_id).toBe(open?.response?.view && (open.response.view as { id: string }).id)
+      return update?.body.view as Record<string, unknown>
+    }
+    // A non-admin pressing a button is refused in that modal; nothing changes.
     let before = (await slackCalls()).length
     expect((await click('escalation_edit', escalationId, 'U0OTHER001')).status).toBe(200)
-    const refusal = (await newCalls(before)).find((c) => c.method === 'chat.postEphemeral')
-    expect(refusal?.body).toMatchObject({ channel: ADMINS, user: 'U0OTHER001' })
-    expect(String(refusal?.body.text)).toMatch(/Only policy admins/)
+    expect(JSON.stringify(modalFlow(await newCalls(before)))).toMatch(/Only policy admins/)
 
-    // An admin opens the edit modal inside the 3-second window (views.open with the trigger id).
+    // An admin gets the edit form in it.
     before = (await slackCalls()).length
     await click('escalation_edit', escalationId, 'U0ADMIN001')
-    const open = (await newCalls(before)).find((c) => c.method === 'views.open')
-    expect(open?.body.trigger_id).toBe(approveClick.trigger_id)
-    expect(open?.body.view).toMatchObject({ callback_id: 'escalation_edit', private_metadata: escalationId })
+    expect(modalFlow(await newCalls(before))).toMatchObject({
+      callback_id: 'escalation_edit',
+      private_metadata: escalationId,
+    })
 
     // …and submits the answer: the modal closes, the asker's thread gets it, attributed.
     const answer =
@@ -157,15 +167,17 @@ describe('escalations approved in Slack', () => {
     expect((await slackCalls()).find((c) => c.method === 'usergroups.users.list')?.body).toEqual({
       usergroup: 'S0POLICYTEAM',
     })
-    expect(fresh.find((c) => c.method === 'views.open')).toBeDefined()
+    expect(fresh.find((c) => c.method === 'views.update')?.body.view).toMatchObject({
+      callback_id: 'escalation_edit',
+    })
     await postInteraction(
       withFields(rejectSubmit, { 'user.id': 'U0ADMIN003', 'view.private_metadata': escalationId }),
     )
     await drainJobs()
     before = (await slackCalls()).length
     await click('escalation_edit', escalationId, 'U0ADMIN001')
-    const late = (await newCalls(before)).find((c) => c.method === 'chat.postEphemeral')
-    expect(String(late?.body.text)).toMatch(/already rejected by <@U0ADMIN003>/)
+    const late = (await newCalls(before)).find((c) => c.method === 'views.update')
+    expect(JSON.stringify(late?.body.view)).toMatch(/already rejected by <@U0ADMIN003>/)
   })
 
   it('records a thumbs-down and offers a human; "Ask a human" escalates with the answer as draft', async () => {

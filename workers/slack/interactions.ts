@@ -2,6 +2,8 @@ import {
   ACTIONS,
   askHumanOffer,
   editModal,
+  loadingModal,
+  noticeModal,
   rejectModal,
   type SlackMessage,
   VIEWS,
@@ -75,19 +77,33 @@ export async function handleInteraction(svc: Services, i: SlackInteraction): Pro
       case ACTIONS.reject: {
         const escalationId = Number(i.value)
         if (!Number.isInteger(escalationId)) return { status: 200 }
+        // Edit and Reject open a modal, which must happen within trigger_id's 3 seconds: a
+        // loading one opens first, before the admin check (a user-group lookup) and the database.
+        const title = i.actionId === ACTIONS.edit ? 'Edit & approve' : 'Reject'
+        let modal: string | undefined
+        if (i.actionId !== ACTIONS.approve && slack) {
+          const opened = await slack.call('views.open', {
+            trigger_id: i.triggerId,
+            view: loadingModal(title),
+          })
+          modal = (opened.view as { id?: string } | undefined)?.id
+        }
+        const tell = async (text: string) => {
+          if (modal && slack)
+            await slack.call('views.update', { view_id: modal, view: noticeModal(title, text) })
+          else await ephemeral(i.channel, i.user, text, i.threadTs)
+        }
         if (!(await isPolicyAdmin(svc, i.user))) {
-          await ephemeral(
-            i.channel,
-            i.user,
-            'Only policy admins can approve, edit or reject answers.',
-            i.threadTs,
-          )
+          await tell('Only policy admins can approve, edit or reject answers.')
           return { status: 200 }
         }
         const view = await escalationView(svc.db, escalationId)
-        if (!view) return { status: 200 }
+        if (!view) {
+          await tell('This escalation no longer exists.')
+          return { status: 200 }
+        }
         if (view.status !== 'open') {
-          await ephemeral(i.channel, i.user, alreadyText(view.status, view.decidedBy), i.threadTs)
+          await tell(alreadyText(view.status, view.decidedBy))
           return { status: 200 }
         }
         if (i.actionId === ACTIONS.approve) {
@@ -96,9 +112,9 @@ export async function handleInteraction(svc: Services, i: SlackInteraction): Pro
           )
           return { status: 200 }
         }
-        if (!slack) return { status: 200 }
-        await slack.call('views.open', {
-          trigger_id: i.triggerId,
+        if (!slack || !modal) return { status: 200 }
+        await slack.call('views.update', {
+          view_id: modal,
           view: i.actionId === ACTIONS.edit ? editModal(view) : rejectModal(view),
         })
         return { status: 200 }
