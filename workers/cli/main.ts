@@ -12,6 +12,7 @@ import { ingestCommand } from './commands/ingest'
 import { serveCommand } from './commands/serve'
 import { startCommand } from './commands/start'
 import { renderSources, sourcesStatus, syncCommand } from './commands/sync'
+import { teamsPackage } from './commands/teams-package'
 import { loadConfig } from './config'
 import { type Context, openContext } from './context'
 import { readDevVars } from './dev-vars'
@@ -37,6 +38,8 @@ Usage:
                                          Sync wiki sources (git, Confluence, Notion): only
                                          changed pages are re-embedded, deleted ones removed
   policybot sources [--json]             Each wiki source's freshness and last run
+  policybot teams-package [--out FILE]   The Teams app package (manifest with TEAMS_APP_ID, icons)
+                                         to upload in the Teams admin center
 
 Options:
   --data DIR          Data directory (env POLICYBOT_DATA, default .policybot)
@@ -75,6 +78,7 @@ export async function main(
     'export-approved',
     'sync',
     'sources',
+    'teams-package',
   ]
   if (!commands.includes(command)) {
     out.progress(`Unknown command "${command}".\n\n${USAGE}`)
@@ -91,6 +95,22 @@ export async function main(
   const port = args.values.port !== undefined ? Number(args.values.port) : undefined
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
     return usage(out, '--port must be a port number.')
+
+  if (command === 'teams-package') {
+    try {
+      const env2 = { ...readDevVars(join(process.cwd(), '.dev.vars')), ...definedOnly(env) }
+      const p = await teamsPackage(env2, args.values.out ?? 'policybot-teams.zip')
+      out.result(`Wrote ${p.path}: upload it in the Teams admin center (Manage apps → Upload).`)
+      if (p.placeholders.length > 0)
+        out.result(
+          `Still the template's example values: ${p.placeholders.join(', ')} (set TEAMS_PUBLISHER, TEAMS_WEBSITE_URL, TEAMS_PRIVACY_URL, TEAMS_TERMS_URL).`,
+        )
+      return 0
+    } catch (e) {
+      out.progress(messageOf(e))
+      return 2
+    }
+  }
 
   let ctx: Context | undefined
   try {
