@@ -1,6 +1,9 @@
+import { eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 import { signDingTalk } from '../../bots/dingtalk/verify'
+import { questions } from '../../workers/db/schema'
 import type { Env } from '../../workers/env'
+import { openServices } from '../../workers/services'
 import picture from '../fixtures/dingtalk/picture_1on1.json'
 import oneOnOne from '../fixtures/dingtalk/text_1on1.json'
 import group from '../fixtures/dingtalk/text_group.json'
@@ -117,6 +120,37 @@ describe('DingTalk callbacks', () => {
     expect(sent.markdown.text).toMatch(
       /\*\*Sources\*\*\n\n1\. Annual leave › Entitlement \(updated 2026-03-14\)/,
     )
+  })
+
+  it('keeps a question the queue refused (DingTalk may never redeliver it): 200, and the sweep answers it', async () => {
+    const body = message(oneOnOne)
+    const refusing = {
+      ...bindings,
+      JOBS: {
+        send: async () => {
+          throw new Error('Queue send failed: internal error')
+        },
+      },
+    } as unknown as Env
+    const res = await deliver(body, undefined, refusing)
+    expect(res.status).toBe(200)
+    expect(sentJobs).toHaveLength(0)
+    const svc = await openServices(bindings)
+    try {
+      const [q] = await svc.db
+        .select()
+        .from(questions)
+        .where(eq(questions.messageTs, String(body.msgId)))
+      expect(q?.status).toBe('queued')
+      await svc.db
+        .update(questions)
+        .set({ createdAt: new Date(Date.now() - 20 * 60_000) })
+        .where(eq(questions.id, q?.id as number))
+      await runCron(bindings)
+      expect(sentJobs.filter((j) => j.type === 'answer')).toEqual([{ type: 'answer', questionId: q?.id }])
+    } finally {
+      await svc.close()
+    }
   })
 
   it('answers a Chinese group @mention in Chinese', async () => {

@@ -20,16 +20,31 @@ async function enqueueOrForget(svc: Services, key: string, job: Job): Promise<'a
   return 'accepted'
 }
 
-/** Records a question once and queues its answer job (with the platform's reply details). */
+/**
+ * Records a question once and queues its answer job (with the platform's reply details). With
+ * `keep` (platforms whose redelivery of a refused callback is not documented: DingTalk), a queue
+ * that refuses leaves the question recorded as `queued` and it counts as accepted: the cron's
+ * sweep queues it later, instead of trusting the platform to send it again.
+ */
 export async function acceptQuestion(
   svc: Services,
   key: string,
   q: NewQuestion,
   reply: Pick<Extract<Job, { type: 'answer' }>, 'responseUrl' | 'dingtalkSession'> = {},
+  options: { whenQueueRefuses?: 'forget' | 'keep' } = {},
 ): Promise<Accepted> {
   const questionId = await recordQuestion(svc.db, key, q)
   if (questionId === undefined) return 'duplicate'
-  return enqueueOrForget(svc, key, { type: 'answer', questionId, ...reply })
+  const job: Job = { type: 'answer', questionId, ...reply }
+  if (options.whenQueueRefuses !== 'keep') return enqueueOrForget(svc, key, job)
+  try {
+    await svc.env.JOBS.send(job)
+  } catch (e) {
+    svc.warn(
+      `question ${questionId} is kept for the sweep: the queue refused it (${e instanceof Error ? e.message : String(e)})`,
+    )
+  }
+  return 'accepted'
 }
 
 /** Records any other event once and queues its job. */

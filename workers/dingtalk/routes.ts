@@ -17,8 +17,9 @@ const NOTHING_TO_HAND_OVER =
  * headers are checked first (401), then the body is parsed (400 for malformed input; other
  * message types are acknowledged and ignored), the message is recorded once by its `msgId`
  * (redeliveries collapse) and its answer job queued with the message's session webhook, and
- * DingTalk gets its 200 at once. A queue that refuses undoes the record and answers 503, so
- * DingTalk's redelivery is accepted as new. "转人工" / "human" hands the asker's latest question
+ * DingTalk gets its 200 at once. Whether DingTalk redelivers a callback answered with 503 is not
+ * documented, so a question the queue refuses stays recorded (200) and the cron's sweep queues it
+ * later; only a database that cannot record it answers 503. "转人工" / "human" hands the asker's latest question
  * here to the policy team (DingTalk's "Ask a human").
  */
 export const dingtalkRoutes = new Hono<{ Bindings: Env }>()
@@ -59,6 +60,7 @@ dingtalkRoutes.post('/events', async (c) => {
         event.dedupeKey,
         event,
         event.session ? { dingtalkSession: event.session } : {},
+        { whenQueueRefuses: 'keep' },
       )
     }
     // "转人工": the asker's latest question here goes to the policy team (the escalate job checks
