@@ -109,6 +109,26 @@ describe('delivery when Slack fails', () => {
   })
 })
 
+describe('an unfinished answer that can no longer be edited', () => {
+  it('is posted anew rather than left unanswered', async () => {
+    const channel = 'C0EDIT0001'
+    await fault(
+      { method: 'chat.stopStream', channel, status: 500, times: 1 },
+      { method: 'chat.update', channel, error: 'message_not_found', times: 1 },
+    )
+    const ts = await ask(channel)
+    const run = await drainJobs(undefined, envWith({ RUNNER_URL: inject('runnerUrl') }))
+    expect(run).toMatchObject({ retried: 1, deadLettered: 0 })
+    const posted = accepted(await slackCalls(), 'chat.postMessage', { channel, thread_ts: ts })
+    expect(posted).toHaveLength(1)
+    expect(JSON.stringify(posted[0]?.body.blocks)).toMatch(/\[1\] Annual leave/)
+    expect(await questionOf(channel, ts)).toMatchObject({
+      status: 'answered',
+      answerTs: posted[0]?.response?.ts,
+    })
+  })
+})
+
 describe('questions whose job was lost', () => {
   it('are queued again by the cron and answered once', async () => {
     const channel = 'C0LOST0001'

@@ -10,6 +10,7 @@ import {
   recordPosted,
   threadHistory,
 } from '../conversations/questions'
+import { messageOf, retryAdvice } from '../errors'
 import { type EscalationReason, openEscalation, openEscalationOf } from '../escalation/escalations'
 import { isFollowUp } from '../knowledge/search/follow-up'
 import type { Outbox } from '../outbox'
@@ -53,16 +54,25 @@ export async function answerQuestion(
   // An earlier attempt put a message in front of the asker and then failed: this attempt finishes
   // that message instead of posting a second answer (where the platform can edit messages).
   const earlier = q.answerTs && outbox.replace ? q.answerTs : undefined
-  const replyWith = async (reply: AnswerReply): Promise<string | undefined> => {
-    if (!earlier || !outbox.replace) return outbox.answer(place, reply)
-    await outbox.replace(place, earlier, { reply })
-    return earlier
+  // A message that cannot be edited any more (deleted, too old) is not a reason to leave the
+  // asker without an answer: it is posted anew.
+  const replaced = async (content: { reply: AnswerReply } | { text: string }): Promise<boolean> => {
+    if (!earlier || !outbox.replace) return false
+    try {
+      await outbox.replace(place, earlier, content)
+      return true
+    } catch (e) {
+      if (retryAdvice(e).retryable) throw e
+      svc.warn(
+        `question ${questionId}: the earlier message could not be replaced (${messageOf(e)}); posting anew`,
+      )
+      return false
+    }
   }
-  const noteWith = async (text: string): Promise<string | undefined> => {
-    if (!earlier || !outbox.replace) return outbox.text(place, text)
-    await outbox.replace(place, earlier, { text })
-    return earlier
-  }
+  const replyWith = async (reply: AnswerReply): Promise<string | undefined> =>
+    (await replaced({ reply })) ? earlier : outbox.answer(place, reply)
+  const noteWith = async (text: string): Promise<string | undefined> =>
+    (await replaced({ text })) ? earlier : outbox.text(place, text)
   if (q.trigger === 'assistant') {
     // A status line is a nicety: failing to show it must not stop the answer.
     await outbox.working?.(place).catch((e: unknown) => svc.warn(`status not shown: ${String(e)}`))
