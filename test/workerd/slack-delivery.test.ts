@@ -140,8 +140,9 @@ describe('questions whose job was lost', () => {
     const svc = await openServices(testEnv)
     try {
       // The cron may also queue other work (wiki syncs of other tests' sources): only answers count.
+      // (Other test files share the database: only this question's job counts.)
       const answersQueued = () => {
-        const mine = sentJobs.filter((j) => j.type === 'answer')
+        const mine = sentJobs.filter((j) => j.type === 'answer' && j.questionId === id)
         sentJobs.length = 0
         sentJobs.push(...mine)
         return mine

@@ -124,18 +124,19 @@ export async function tellAboutParked(svc: Services, parkedId: number): Promise<
   let askerTold = row.askerToldAt !== null || !q
   let adminsTold = row.adminsToldAt !== null
   if (!askerTold && q) {
-    askerTold = await outboxFor(svc, placeOf(q))
-      .text(
+    // (outboxFor throws at once for a platform not configured here: inside the async function,
+    // that is a failed notice like any other.)
+    askerTold = await (async () =>
+      outboxFor(svc, placeOf(q)).text(
         placeOf(q),
         "Sorry, I couldn't answer this just now. The policy team has been told and will follow up.",
-      )
-      .then(
-        () => true,
-        (e: unknown) => {
-          svc.warn(`parked job ${row.id}: the asker could not be told (${messageOf(e)})`)
-          return false
-        },
-      )
+      ))().then(
+      () => true,
+      (e: unknown) => {
+        svc.warn(`parked job ${row.id}: the asker could not be told (${messageOf(e)})`)
+        return false
+      },
+    )
   }
   const channel = svc.config.slack?.adminChannel
   if (!adminsTold && svc.slack && channel) {
@@ -172,6 +173,10 @@ export async function retryParkedNotices(svc: Services): Promise<number> {
       ),
     )
     .limit(100)
-  for (const r of rows) await tellAboutParked(svc, r.id)
+  // One parked job whose notices fail does not stop the others'.
+  for (const r of rows)
+    await tellAboutParked(svc, r.id).catch((e: unknown) =>
+      svc.warn(`parked job ${r.id}: notices failed (${messageOf(e)})`),
+    )
   return rows.length
 }
