@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { answer } from '../../workers/answering/answer'
 import type { Database } from '../../workers/db/client'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
+import { createOpenAIEmbedder } from '../../workers/knowledge/embed/openai'
+import type { Embedder } from '../../workers/knowledge/embed/types'
 import { detectLanguage } from '../../workers/knowledge/text/script'
 import { filesUnder, openIndexedDb } from '../helpers/db'
 import { baselineResults, indexedChunks } from './bm25'
@@ -33,6 +35,25 @@ export function labelledSet(name: string): LabelledSet {
   return { name, docs: join(root, 'docs'), questions: loadDevSet(join(root, 'questions.jsonl')) }
 }
 
+/**
+ * The embedder measured: the local one, or an embeddings endpoint when POLICYBOT_EMBEDDINGS_BASE_URL
+ * and POLICYBOT_EMBEDDINGS_MODEL are set (as for the CLI), so that a real embedding model (the
+ * runner's, for one) is measured on the same handbooks and questions.
+ */
+export async function benchEmbedder(
+  env: Record<string, string | undefined> = process.env,
+): Promise<Embedder> {
+  const baseURL = env.POLICYBOT_EMBEDDINGS_BASE_URL
+  const model = env.POLICYBOT_EMBEDDINGS_MODEL
+  if (!baseURL || !model) return createLocalEmbedder()
+  return createOpenAIEmbedder({
+    baseURL,
+    model,
+    batchSize: Number(env.POLICYBOT_EMBEDDINGS_BATCH ?? 64),
+    ...(env.POLICYBOT_EMBEDDINGS_API_KEY ? { apiKey: env.POLICYBOT_EMBEDDINGS_API_KEY } : {}),
+  })
+}
+
 /** What happened to one question. */
 export interface QuestionOutcome {
   set: string
@@ -58,8 +79,8 @@ export interface QuestionOutcome {
  * baseline over the same chunks.
  */
 export async function evaluateSet(set: LabelledSet): Promise<QuestionOutcome[]> {
-  const embedder = createLocalEmbedder()
-  const { database } = (await openIndexedDb(filesUnder(set.docs))) as { database: Database }
+  const embedder = await benchEmbedder()
+  const { database } = (await openIndexedDb(filesUnder(set.docs), embedder)) as { database: Database }
   try {
     const db = database.db
     const byId = new Map(set.questions.map((q) => [q.id, q]))

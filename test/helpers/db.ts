@@ -37,9 +37,11 @@ export function filesUnder(root: string): { path: string; bytes: Uint8Array }[] 
 }
 
 /** An in-memory embedded database with the given files ingested by the local embedder. */
-export async function openIndexedDb(files: { path: string; bytes: Uint8Array }[]) {
+export async function openIndexedDb(
+  files: { path: string; bytes: Uint8Array }[],
+  embedder: Embedder = createLocalEmbedder(),
+) {
   const database = await openPglite()
-  const embedder = createLocalEmbedder()
   await ingestFiles(database.db, embedder, files)
   await database.maintain()
   return { database, embedder }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIEmbedder } from '../../workers/knowledge/embed/openai'
+import { benchEmbedder } from '../bench/evaluate'
 import { type RecordedRequest, startTestServer } from '../helpers/http-server'
 
 interface EmbeddingsBody {
@@ -32,6 +33,15 @@ describe('embeddings from an OpenAI-compatible endpoint', () => {
   })
   afterAll(async () => {
     await server?.close()
+  })
+
+  it('is what the quality bench measures when POLICYBOT_EMBEDDINGS_* name one (the local embedder otherwise)', async () => {
+    const e = await benchEmbedder({
+      POLICYBOT_EMBEDDINGS_BASE_URL: `${server.url}/v1`,
+      POLICYBOT_EMBEDDINGS_MODEL: 'bge-m3',
+    })
+    expect(e.key).toBe('openai:bge-m3:3')
+    expect((await benchEmbedder({})).key).toBe('local-hash-v3:512')
   })
 
   it('learns the dimension from a probe and batches requests', async () => {
