@@ -84,6 +84,23 @@ export function retryAdvice(e: unknown): RetryAdvice {
   }
 }
 
+/**
+ * `fetch` for a platform client: a request that got no response (connection refused or reset, DNS)
+ * becomes the client's own error, retryable, made by `toError` from what went wrong.
+ */
+export async function reach(
+  doFetch: typeof fetch,
+  input: string | URL,
+  init: RequestInit,
+  toError: (what: string) => Error,
+): Promise<Response> {
+  try {
+    return await doFetch(input, init)
+  } catch (e) {
+    throw toError(messageOf(e))
+  }
+}
+
 /** Seconds from an HTTP `Retry-After` header (seconds or an HTTP date), if it holds one. */
 export function retryAfterHeader(value: string | null, now = Date.now()): number | undefined {
   if (value === null || value.trim() === '') return undefined

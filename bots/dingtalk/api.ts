@@ -1,4 +1,4 @@
-import { PolicybotError, retryAfterHeader } from '../../workers/errors'
+import { PolicybotError, reach, retryAfterHeader } from '../../workers/errors'
 import type { DingTalkSession } from './events'
 import type { DingTalkMarkdown } from './markdown'
 
@@ -48,16 +48,9 @@ const IP_BLOCK_SECONDS = 300
 
 const tokens = new Map<string, { value: string; expiresAt: number }>()
 
-/** `fetch`, with a lost connection turned into a retryable DingTalk error. */
-async function reachDingTalk(doFetch: typeof fetch, url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await doFetch(url, init)
-  } catch (e) {
-    throw new DingTalkApiError(`DingTalk unreachable: ${e instanceof Error ? e.message : String(e)}`, {
-      retryable: true,
-    })
-  }
-}
+/** A DingTalk request that got no response: retryable. */
+const unreachable = (what: string) =>
+  new DingTalkApiError(`DingTalk unreachable: ${what}`, { retryable: true })
 
 export function createDingTalkApi(o: DingTalkApiOptions) {
   const api = (o.apiUrl ?? 'https://api.dingtalk.com').replace(/\/$/, '')
@@ -67,7 +60,7 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
 
   /** One DingTalk call: a JSON POST (or a GET without a body); DingTalk's errors thrown. */
   const call = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await reachDingTalk(
+    const res = await reach(
       doFetch,
       url,
       body === undefined
@@ -77,6 +70,7 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
             headers: { 'content-type': 'application/json', ...headers },
             body: JSON.stringify(body),
           },
+      unreachable,
     )
     const text = await res.text()
     let json: Record<string, unknown> = {}

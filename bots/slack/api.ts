@@ -1,4 +1,4 @@
-import { PolicybotError, retryAfterHeader } from '../../workers/errors'
+import { PolicybotError, reach, retryAfterHeader } from '../../workers/errors'
 /**
  * A small Slack Web API client over `fetch` (edge-safe: no SDK, no Node built-ins). Every call is
  * a POST with a JSON body and the bot token; Slack's `{ ok: false, error }` becomes a
@@ -80,19 +80,19 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
   const apiUrl = new URL(base)
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init))
   const callOnce = async (method: string, body: Record<string, unknown>): Promise<SlackResponse> => {
-    let res: Response
-    try {
-      res = await doFetch(new URL(method, apiUrl), {
+    const res = await reach(
+      doFetch,
+      new URL(method, apiUrl),
+      {
         method: 'POST',
         headers: {
           authorization: `Bearer ${options.token}`,
           'content-type': 'application/json; charset=utf-8',
         },
         body: JSON.stringify(body),
-      })
-    } catch (e) {
-      throw new SlackApiError(method, `network error: ${e instanceof Error ? e.message : String(e)}`, true)
-    }
+      },
+      (what) => new SlackApiError(method, `network error: ${what}`, true),
+    )
     if (res.status === 429) {
       throw new SlackApiError(
         method,
@@ -131,16 +131,12 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
       // The bot token must never travel to a host that is not Slack.
       if (!downloadAllowed(target, apiUrl))
         throw new SlackApiError('files.download', `refusing host ${target.host}`, false)
-      let res: Response
-      try {
-        res = await doFetch(target, { headers: { authorization: `Bearer ${options.token}` } })
-      } catch (e) {
-        throw new SlackApiError(
-          'files.download',
-          `network error: ${e instanceof Error ? e.message : String(e)}`,
-          true,
-        )
-      }
+      const res = await reach(
+        doFetch,
+        target,
+        { headers: { authorization: `Bearer ${options.token}` } },
+        (what) => new SlackApiError('files.download', `network error: ${what}`, true),
+      )
       if (res.status === 429)
         throw new SlackApiError(
           'files.download',

@@ -1,4 +1,4 @@
-import { PolicybotError, retryAfterHeader } from '../../workers/errors'
+import { PolicybotError, reach, retryAfterHeader } from '../../workers/errors'
 import type { AdaptiveCard } from './cards'
 
 /**
@@ -45,14 +45,8 @@ async function connectorError(res: Response): Promise<BotConnectorError> {
   )
 }
 
-/** `fetch`, with a lost connection turned into a retryable Bot Connector error. */
-async function reach(doFetch: typeof fetch, url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await doFetch(url, init)
-  } catch (e) {
-    throw new BotConnectorError(`Bot Connector unreachable: ${e instanceof Error ? e.message : String(e)}`)
-  }
-}
+/** A Bot Connector request that got no response: retryable (status 0). */
+const unreachable = (what: string) => new BotConnectorError(`Bot Connector unreachable: ${what}`)
 
 const tokens = new Map<string, { value: string; expiresAt: number }>()
 
@@ -97,11 +91,16 @@ export function createBotConnector(o: BotConnectorOptions) {
     activity: Record<string, unknown>,
   ): Promise<string | undefined> => {
     const url = `${serviceUrl.replace(/\/$/, '')}/v3/conversations/${encodeURIComponent(conversationId)}/activities`
-    const res = await reach(doFetch, url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
-      body: JSON.stringify(activity),
-    })
+    const res = await reach(
+      doFetch,
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
+        body: JSON.stringify(activity),
+      },
+      unreachable,
+    )
     if (!res.ok) throw await connectorError(res)
     const text = await res.text()
     try {
@@ -119,11 +118,16 @@ export function createBotConnector(o: BotConnectorOptions) {
     activity: Record<string, unknown>,
   ): Promise<void> => {
     const url = `${serviceUrl.replace(/\/$/, '')}/v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(activityId)}`
-    const res = await reach(doFetch, url, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
-      body: JSON.stringify({ ...activity, id: activityId }),
-    })
+    const res = await reach(
+      doFetch,
+      url,
+      {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
+        body: JSON.stringify({ ...activity, id: activityId }),
+      },
+      unreachable,
+    )
     if (!res.ok) throw await connectorError(res)
   }
 
