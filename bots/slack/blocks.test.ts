@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { answerMessage, citationLine, SECTION_LIMIT, splitText, toMrkdwn } from './blocks'
+import { answerMessage, citationLine, parkedAlert, SECTION_LIMIT, splitText, toMrkdwn } from './blocks'
 
 describe('splitText', () => {
   it('keeps every character and respects the limit, cutting at paragraph or sentence ends', () => {
@@ -49,5 +49,31 @@ describe('answerMessage', () => {
     expect(
       citationLine({ n: 2, title: 'A&B', headingPath: [], url: null, page: null, updated: '2026-01-01' }),
     ).toBe('[2] A&amp;B (updated 2026-01-01)')
+  })
+})
+
+describe('parkedAlert', () => {
+  it("makes the asker's question inert and mentions only Slack ids", () => {
+    const slack = parkedAlert({
+      kind: 'answer',
+      attempts: 25,
+      error: 'Slack chat.postMessage failed: HTTP 500',
+      question: {
+        asker: 'U0ASKER001',
+        askerName: null,
+        text: '<!channel> see <https://evil.example|the policy>',
+      },
+    })
+    expect(slack.text).toContain('<@U0ASKER001>')
+    expect(slack.text).toContain('&lt;!channel&gt; see &lt;https://evil.example|the policy&gt;')
+    expect(slack.text).not.toContain('<!channel>')
+    const teams = parkedAlert({
+      kind: 'answer',
+      attempts: 1,
+      error: 'no serviceUrl',
+      question: { asker: '29:1a2b3c', askerName: 'Ana <script>', text: 'x' },
+    })
+    expect(teams.text).not.toContain('<@29:1a2b3c>')
+    expect(teams.text).toContain('Ana &lt;script&gt;')
   })
 })

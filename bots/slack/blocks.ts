@@ -70,7 +70,11 @@ export function citationLine(c: ReplyCitation): string {
   return `[${c.n}] ${label} (${page}updated ${c.updated})`
 }
 
-const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+/**
+ * Someone's text (a question, a file name, a document title) made inert in Slack mrkdwn: no
+ * `<!channel>`, `<@U…>` mention or `<url|label>` link can come out of it.
+ */
+export const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 const escapeLink = (s: string) => escapeText(s).replace(/\|/g, '¦')
 
 function sections(text: string): Block[] {
@@ -384,6 +388,23 @@ function capBlocks(blocks: Block[]): Block[] {
   return blocks.length <= MAX_BLOCKS
     ? blocks
     : [...blocks.slice(0, MAX_BLOCKS - 1), blocks[blocks.length - 1] as Block]
+}
+
+/**
+ * The admin channel's alert about a job that was parked: who asked what (the question made
+ * inert, the asker a mention only when a Slack id), after how many attempts, and why.
+ */
+export function parkedAlert(p: {
+  kind: string
+  attempts: number
+  error: string
+  question?: { asker: string; askerName: string | null; text: string }
+}): SlackMessage {
+  const why = `after ${p.attempts} attempts (${escapeText(p.error)})`
+  const text = p.question
+    ? `:warning: A question from ${who(p.question.asker, p.question.askerName)} could not be answered ${why}: “${escapeText(p.question.text)}”`
+    : `:warning: A ${escapeText(p.kind)} job was parked ${why}.`
+  return { text, blocks: [] }
 }
 
 /**

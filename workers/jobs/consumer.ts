@@ -1,5 +1,6 @@
 import type { ExecutionContext, MessageBatch } from '@cloudflare/workers-types'
 import { and, eq, isNull, lt, or } from 'drizzle-orm'
+import { parkedAlert } from '../../bots/slack/blocks'
 import { countAttempt, markFailed, questionById } from '../conversations/questions'
 import { parkedJobs } from '../db/schema'
 import { dingTalkOutbox } from '../dingtalk/outbox'
@@ -140,10 +141,13 @@ export async function tellAboutParked(svc: Services, parkedId: number): Promise<
   }
   const channel = svc.config.slack?.adminChannel
   if (!adminsTold && svc.slack && channel) {
-    const what = q
-      ? `A question from <@${q.asker}> could not be answered after ${row.attempts} attempts (${row.error}): “${q.text}”`
-      : `A ${row.kind} job was parked after ${row.attempts} attempts (${row.error}).`
-    adminsTold = await svc.slack.call('chat.postMessage', { channel, text: `:warning: ${what}` }).then(
+    const alert = parkedAlert({
+      kind: row.kind,
+      attempts: row.attempts,
+      error: row.error,
+      ...(q ? { question: { asker: q.asker, askerName: q.askerName, text: q.text } } : {}),
+    })
+    adminsTold = await svc.slack.call('chat.postMessage', { channel, text: alert.text }).then(
       () => true,
       (e: unknown) => {
         svc.warn(`parked job ${row.id}: the admin channel could not be told (${messageOf(e)})`)

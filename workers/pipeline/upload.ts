@@ -1,3 +1,4 @@
+import { escapeText } from '../../bots/slack/blocks'
 import type { InboundFile, Place } from '../../bots/types'
 import { isPolicybotError, PolicybotError, retryAdvice } from '../errors'
 import { ingestBytes } from '../knowledge/ingest'
@@ -30,7 +31,7 @@ export async function ingestUpload(
   for (const f of job.files) {
     if (f.size > limit) {
       lines.push(
-        `:x: *${f.name}*: ${mb(f.size)} is over the ${mb(limit)} limit for uploads; nothing was stored.`,
+        `:x: *${escapeText(f.name)}*: ${mb(f.size)} is over the ${mb(limit)} limit for uploads; nothing was stored.`,
       )
       continue
     }
@@ -59,13 +60,17 @@ export async function ingestUpload(
           : r.status === 'replaced'
             ? `replaced version ${r.replacedVersion} with version ${r.version}`
             : 'new'
-      lines.push(`:white_check_mark: *${f.name}* — “${r.title}”: ${what}; ${status}. It is answerable now.`)
+      lines.push(
+        `:white_check_mark: *${escapeText(f.name)}* — “${escapeText(r.title)}”: ${what}; ${status}. It is answerable now.`,
+      )
     } catch (e) {
       // Slack or the database failing for a while is not the file's fault: the job is retried
       // (files already stored come back as unchanged).
       if (retryAdvice(e).retryable) throw e
       const message = isPolicybotError(e) ? e.message : e instanceof Error ? e.message : String(e)
-      lines.push(`:x: *${f.name}*: ${message.replace(/\.?$/, '.')} Nothing was stored.`)
+      lines.push(
+        `:x: *${escapeText(f.name)}*: ${escapeText(message.replace(/\.?$/, '.'))} Nothing was stored.`,
+      )
     }
   }
   await outbox.text(job.place, lines.join('\n'))
