@@ -5,6 +5,7 @@ import { ConfigError } from './config'
 import { dingtalkConsole } from './dingtalk/console'
 import { dingtalkRoutes } from './dingtalk/routes'
 import type { Env } from './env'
+import { isPolicybotError } from './errors'
 import { problem } from './http'
 import { consumeJobs, retryParkedNotices } from './jobs/consumer'
 import type { Job } from './jobs/types'
@@ -41,6 +42,15 @@ app.onError((err, c) => {
   if (err instanceof ConfigError) {
     console.error(err.message)
     return c.json(problem(err.message, err.code, 'server_error'), 500)
+  }
+  if (isPolicybotError(err)) {
+    // A client's mistake says what it was; our failure (a platform or the database down) says
+    // which kind, not its internals, and when a retry is worth it.
+    if (err.status < 500) return c.json(problem(err.message, err.code), err.status as 400)
+    console.error(err.message)
+    if (err.retryAfterSeconds !== undefined) c.header('retry-after', String(Math.ceil(err.retryAfterSeconds)))
+    const what = err.code === 'PLATFORM_ERROR' ? 'A chat platform failed; try again.' : 'Internal error'
+    return c.json(problem(what, err.code, 'server_error'), err.status as 500)
   }
   console.error('unhandled error', err)
   return c.json(problem('Internal error', 'INTERNAL', 'server_error'), 500)

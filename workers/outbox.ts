@@ -30,6 +30,8 @@ export interface Outbox {
 
 export interface StreamHooks {
   onPosted?(messageId: string): Promise<void>
+  /** Told of a streamed update that failed (its text goes out with the next one, or at the end). */
+  warn?(message: string): void
 }
 
 /** A generated answer shown while it is written, then finalized with the checked reply. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import appMention from '../fixtures/slack/app_mention.json'
 import approveClick from '../fixtures/slack/block_actions_approve.json'
 import feedbackClick from '../fixtures/slack/block_actions_feedback.json'
@@ -155,6 +155,29 @@ describe('escalations approved in Slack', () => {
     )
     expect(told).toHaveLength(1)
     expect(String(told[0]?.body.text)).toContain(rejectSubmit.view.state.values.reason.reason.value)
+  })
+
+  it('answers 502 (with Retry-After, without Slack internals) when Slack fails while a modal opens', async () => {
+    const { escalationId } = await askUnanswerable('Can I bring my parrot to the Berlin office?')
+    const faults = `${inject('slackUrl')}/__faults`
+    await fetch(faults, {
+      method: 'PUT',
+      body: JSON.stringify([{ method: 'views.open', status: 429, retryAfter: 30, times: 1 }]),
+    })
+    try {
+      const res = await click('escalation_edit', escalationId, 'U0ADMIN001')
+      expect(res.status).toBe(502)
+      expect(res.headers.get('retry-after')).toBe('30')
+      expect(await res.json()).toEqual({
+        error: {
+          message: 'A chat platform failed; try again.',
+          type: 'server_error',
+          code: 'PLATFORM_ERROR',
+        },
+      })
+    } finally {
+      await fetch(faults, { method: 'DELETE' })
+    }
   })
 
   it('accepts admins by user group membership and refuses a second decision', async () => {

@@ -102,7 +102,10 @@ export async function answerQuestion(
   // first visible message is recorded at once.
   const stream =
     svc.chat && !earlier
-      ? outbox.stream?.(place, q.asker, { onPosted: (id) => recordPosted(svc.db, questionId, id) })
+      ? outbox.stream?.(place, q.asker, {
+          onPosted: (id) => recordPosted(svc.db, questionId, id),
+          warn: (m) => svc.warn(`question ${questionId}: ${m}`),
+        })
       : undefined
   const a = await answer(
     {

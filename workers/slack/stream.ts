@@ -21,7 +21,7 @@ export function slackAnswerStream(
   slack: SlackApi,
   place: Place,
   asker: string,
-  options: { intervalMs?: number; now?: () => number; warn?: (m: string) => void } & StreamHooks = {},
+  options: { intervalMs?: number; now?: () => number } & StreamHooks = {},
 ): AnswerStream {
   let mode: 'idle' | 'stream' | 'update' = 'idle'
   let ts: string | undefined

@@ -1,7 +1,6 @@
 import { answerCard } from '../../bots/teams/cards'
-import type { BotConnector } from '../../bots/teams/connector'
+import { type BotConnector, BotConnectorError } from '../../bots/teams/connector'
 import type { Place } from '../../bots/types'
-import { isPolicybotError } from '../errors'
 import type { AnswerStream, StreamHooks } from '../outbox'
 import { throttledStream } from '../stream-throttle'
 
@@ -25,7 +24,7 @@ export function teamsAnswerStream(
   connector: BotConnector,
   serviceUrl: () => Promise<string>,
   place: Place,
-  options: { intervalMs?: number; now?: () => number; warn?: (m: string) => void } & StreamHooks = {},
+  options: { intervalMs?: number; now?: () => number } & StreamHooks = {},
 ): AnswerStream {
   // `stopped`: the person pressed Stop in Teams (403 ContentStreamNotAllowed); nothing more is sent.
   let mode: 'idle' | 'stream' | 'update' | 'stopped' = 'idle'
@@ -50,9 +49,9 @@ export function teamsAnswerStream(
   /** A streaming request Teams refused because the person stopped the stream ends it quietly. */
   const stoppedByUser = (e: unknown) =>
     mode === 'stream' &&
-    isPolicybotError(e, 'PLATFORM_ERROR') &&
-    /\b403\b/.test(e.message) &&
-    /ContentStreamNotAllowed/i.test(e.message)
+    e instanceof BotConnectorError &&
+    e.httpStatus === 403 &&
+    /ContentStreamNotAllowed/.test(e.message)
 
   /** The last activity: the stream's final message, or the posted message's replacement. */
   const end = async (activity: Record<string, unknown>) => {
