@@ -105,9 +105,9 @@ export async function parkJob(svc: Services, job: Job, attempts: number, reason?
   const [parked] = await svc.db
     .insert(parkedJobs)
     .values({ kind: job.type, body: job, error, attempts })
-    .returning({ id: parkedJobs.id })
+    .returning()
   if (q) await markFailed(svc.db, q.id, error)
-  if (parked) await tellAboutParked(svc, parked.id)
+  if (parked) await tellAboutParked(svc, parked)
 }
 
 /** Most tries at telling the asker and the admins about a parked job (the cron runs every 30 minutes). */
@@ -117,9 +117,7 @@ const MAX_NOTICE_ATTEMPTS = 48
  * Tells the asker (for a question) that the policy team will follow up, and the admin channel
  * what failed; records what got through, so the cron tries again only what did not.
  */
-export async function tellAboutParked(svc: Services, parkedId: number): Promise<void> {
-  const [row] = await svc.db.select().from(parkedJobs).where(eq(parkedJobs.id, parkedId))
-  if (!row) return
+export async function tellAboutParked(svc: Services, row: typeof parkedJobs.$inferSelect): Promise<void> {
   const job = row.body as Job
   const q = job.type === 'answer' ? await questionById(svc.db, job.questionId) : undefined
   let askerTold = row.askerToldAt !== null || !q
@@ -168,7 +166,7 @@ export async function tellAboutParked(svc: Services, parkedId: number): Promise<
 /** The cron's second try (and later ones) at the notices of parked jobs that did not get through. */
 export async function retryParkedNotices(svc: Services): Promise<number> {
   const rows = await svc.db
-    .select({ id: parkedJobs.id })
+    .select()
     .from(parkedJobs)
     .where(
       and(
@@ -179,7 +177,7 @@ export async function retryParkedNotices(svc: Services): Promise<number> {
     .limit(100)
   // One parked job whose notices fail does not stop the others'.
   for (const r of rows)
-    await tellAboutParked(svc, r.id).catch((e: unknown) =>
+    await tellAboutParked(svc, r).catch((e: unknown) =>
       svc.warn(`parked job ${r.id}: notices failed (${messageOf(e)})`),
     )
   return rows.length
