@@ -36,6 +36,8 @@ const VARIABLES = {
   RUNNER_MODEL: z.string().default('default'),
   RUNNER_EMBEDDINGS_MODEL: z.string().optional(),
   ESCALATION_REMIND_HOURS: z.coerce.number().positive().default(4),
+  /** Minutes a question may sit `queued` with no job trying it before the cron queues it again. */
+  SWEEP_AFTER_MINUTES: z.coerce.number().positive().default(15),
   APPROVED_ANSWER_TTL_DAYS: z.coerce.number().positive().default(90),
   POLICYBOT_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).optional(),
   MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
@@ -102,6 +104,7 @@ export type WorkerConfig = Readonly<{
   uploaders: ReadonlySet<string>
   runner?: { url: string; token?: string; model: string; embeddingsModel?: string }
   remindHours: number
+  sweepAfterMinutes: number
   approvedTtlDays: number
   abstainBelow?: number
   maxUploadBytes: number
@@ -188,6 +191,7 @@ export function workerConfig(env: Env): WorkerConfig {
         }
       : {}),
     remindHours: e.ESCALATION_REMIND_HOURS,
+    sweepAfterMinutes: e.SWEEP_AFTER_MINUTES,
     approvedTtlDays: e.APPROVED_ANSWER_TTL_DAYS,
     ...(e.POLICYBOT_ABSTAIN_BELOW !== undefined ? { abstainBelow: e.POLICYBOT_ABSTAIN_BELOW } : {}),
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 2 ** 20),

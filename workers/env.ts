@@ -1,4 +1,4 @@
-import type { Queue } from '@cloudflare/workers-types'
+import type { DurableObjectNamespace, Queue } from '@cloudflare/workers-types'
 import type { WorkerVariable } from './config'
 import type { Job } from './jobs/types'
 
@@ -9,5 +9,7 @@ import type { Job } from './jobs/types'
 export type Env = {
   /** The job queue (answers, escalations, deliveries, uploads). */
   JOBS: Queue<Job>
+  /** Per-workspace request budgets (`RateBudgetObject`); absent outside the Worker. */
+  RATE_BUDGET?: DurableObjectNamespace
   POLICYBOT_LOG_LEVEL?: string
 } & { [K in WorkerVariable]?: string }

@@ -93,13 +93,24 @@ export async function reach(
   input: string | URL,
   init: RequestInit,
   toError: (what: string) => Error,
+  timeoutMs = REACH_TIMEOUT_MS,
 ): Promise<Response> {
   try {
-    return await doFetch(input, init)
+    return await doFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
   } catch (e) {
-    throw toError(messageOf(e))
+    throw toError(
+      e instanceof Error && e.name === 'TimeoutError'
+        ? `no response within ${timeoutMs / 1000} s`
+        : messageOf(e),
+    )
   }
 }
+
+/**
+ * How long a platform call may go unanswered: a connection the platform holds open without
+ * answering fails the call (retryable) instead of holding the job until the runtime kills it.
+ */
+export const REACH_TIMEOUT_MS = 15_000
 
 /** Seconds from an HTTP `Retry-After` header (seconds or an HTTP date), if it holds one. */
 export function retryAfterHeader(value: string | null, now = Date.now()): number | undefined {

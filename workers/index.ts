@@ -22,6 +22,8 @@ import { webRoutes } from './web/routes'
  * when WEB_CONSOLE=on), the job queue consumer and the reminder cron. Errors become one JSON
  * envelope `{ error: { message, type, code } }` in exactly this place.
  */
+export { RateBudgetObject } from './rate-budget'
+
 export const app = new Hono<{ Bindings: Env }>()
 
 app.get('/healthz', (c) => c.json({ ok: true, service: 'policybot', runtime: navigator.userAgent }))

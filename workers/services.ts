@@ -1,4 +1,5 @@
 import { createDingTalkApi, type DingTalkApi } from '../bots/dingtalk/api'
+import { openPlatforms } from '../bots/index'
 import { createSlackApi, type SlackApi } from '../bots/slack/api'
 import { type BotConnector, createBotConnector } from '../bots/teams/connector'
 import { type ChatModel, createOpenAIChat } from './answering/chat-model'
@@ -9,6 +10,8 @@ import type { Env } from './env'
 import { createLocalEmbedder } from './knowledge/embed/local'
 import { createOpenAIEmbedder } from './knowledge/embed/openai'
 import type { Embedder } from './knowledge/embed/types'
+import type { Platforms } from './platform'
+import { type RateBudget, rateBudgetOf } from './rate-budget'
 
 /** What one Worker invocation works with; opened per request or queue batch, then closed. */
 export interface Services {
@@ -20,6 +23,10 @@ export interface Services {
   slack?: SlackApi
   dingtalk?: DingTalkApi
   teams?: BotConnector
+  /** Per-workspace request budgets shared across invocations (absent in Node tools). */
+  budget?: RateBudget
+  /** The configured chat platforms, as the core uses them (replies, admin places, groups, files). */
+  platforms: Platforms
   warn(message: string): void
   close(): Promise<void>
 }
@@ -80,7 +87,9 @@ export async function openServices(env: Env): Promise<Services> {
         ...(config.teams.tenant ? { tenant: config.teams.tenant } : {}),
       })
     : undefined
-  return {
+  const warn = (m: string) => console.warn(m)
+  const budget = rateBudgetOf(env.RATE_BUDGET, warn)
+  const base: Omit<Services, 'platforms'> = {
     config,
     env,
     db: database.db,
@@ -89,8 +98,10 @@ export async function openServices(env: Env): Promise<Services> {
     ...(slack ? { slack } : {}),
     ...(dingtalk ? { dingtalk } : {}),
     ...(teams ? { teams } : {}),
-    warn: (m) => console.warn(m),
+    ...(budget ? { budget } : {}),
+    warn,
     close: () =>
       database.close().catch((e: unknown) => console.warn(`closing the database pool: ${String(e)}`)),
   }
+  return { ...base, platforms: openPlatforms(base) }
 }

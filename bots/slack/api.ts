@@ -136,6 +136,8 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
         target,
         { headers: { authorization: `Bearer ${options.token}` } },
         (what) => new SlackApiError('files.download', `network error: ${what}`, true),
+        // A whole file (up to MAX_UPLOAD_MB) is read within this, not only the headers.
+        120_000,
       )
       if (res.status === 429)
         throw new SlackApiError(

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { answerMessage, citationLine, parkedAlert, SECTION_LIMIT, splitText, toMrkdwn } from './blocks'
+import { parkedAlertText } from '../../workers/messages'
+import { answerMessage, citationLine, SECTION_LIMIT, slackPerson, splitText, toMrkdwn } from './blocks'
+import { slackMarkup } from './platform'
 
 describe('splitText', () => {
   it('keeps every character and respects the limit, cutting at paragraph or sentence ends', () => {
@@ -52,28 +54,39 @@ describe('answerMessage', () => {
   })
 })
 
-describe('parkedAlert', () => {
+describe('the parked-job alert in Slack', () => {
   it("makes the asker's question inert and mentions only Slack ids", () => {
-    const slack = parkedAlert({
-      kind: 'answer',
-      attempts: 25,
-      error: 'Slack chat.postMessage failed: HTTP 500',
-      question: {
-        asker: 'U0ASKER001',
-        askerName: null,
-        text: '<!channel> see <https://evil.example|the policy>',
+    const slack = parkedAlertText(
+      {
+        id: 1,
+        kind: 'answer',
+        attempts: 25,
+        error: 'Slack chat.postMessage failed: HTTP 500',
+        question: {
+          platform: 'slack',
+          asker: 'U0ASKER001',
+          askerName: null,
+          text: '<!channel> see <https://evil.example|the policy>',
+        },
       },
-    })
-    expect(slack.text).toContain('<@U0ASKER001>')
-    expect(slack.text).toContain('&lt;!channel&gt; see &lt;https://evil.example|the policy&gt;')
-    expect(slack.text).not.toContain('<!channel>')
-    const teams = parkedAlert({
-      kind: 'answer',
-      attempts: 1,
-      error: 'no serviceUrl',
-      question: { asker: '29:1a2b3c', askerName: 'Ana <script>', text: 'x' },
-    })
-    expect(teams.text).not.toContain('<@29:1a2b3c>')
-    expect(teams.text).toContain('Ana &lt;script&gt;')
+      slackMarkup,
+      slackPerson,
+    )
+    expect(slack).toContain('<@U0ASKER001>')
+    expect(slack).toContain('&lt;!channel&gt; see &lt;https://evil.example|the policy&gt;')
+    expect(slack).not.toContain('<!channel>')
+    const teams = parkedAlertText(
+      {
+        id: 2,
+        kind: 'answer',
+        attempts: 1,
+        error: 'no serviceUrl',
+        question: { platform: 'teams', asker: '29:1a2b3c', askerName: 'Ana <script>', text: 'x' },
+      },
+      slackMarkup,
+      slackPerson,
+    )
+    expect(teams).not.toContain('<@29:1a2b3c>')
+    expect(teams).toContain('Ana &lt;script&gt;')
   })
 })

@@ -111,7 +111,7 @@ export function answerMessage(reply: AnswerReply): SlackMessage {
       elements: [
         {
           type: 'mrkdwn',
-          text: `:white_check_mark: Answer approved by ${who(reply.approval.by)} on ${reply.approval.at.slice(0, 10)}`,
+          text: `:white_check_mark: Answer approved by ${slackPerson(reply.approval.by)} on ${reply.approval.at.slice(0, 10)}`,
         },
       ],
     })
@@ -174,15 +174,6 @@ export function answerFooter(reply: AnswerReply): Block[] {
   return blocks
 }
 
-/** Told to the asker in their thread when a question goes to the policy team. */
-export function holdingMessage(language: string, alreadyText?: string): SlackMessage {
-  const text =
-    language === 'zh'
-      ? '我已将您的问题转交政策团队，他们答复后我会在此回复您。'
-      : "I've asked the policy team. I'll reply in this thread as soon as one of them answers."
-  return { text: alreadyText ? `${alreadyText}\n\n${text}` : text, blocks: [] }
-}
-
 /** The admin-channel message for an escalation: question, asker, draft, sources and buttons. */
 export function escalationMessage(e: EscalationView): SlackMessage {
   const blocks: Block[] = [
@@ -192,7 +183,7 @@ export function escalationMessage(e: EscalationView): SlackMessage {
       text: {
         type: 'mrkdwn',
         text: splitText(
-          `*${who(e.asker, e.askerName)} asked in ${channelRef(e.channel)}:*\n>${escapeText(e.question)}`,
+          `*${slackPerson(e.asker, e.askerName)} asked in ${channelRef(e.channel)}:*\n>${escapeText(e.question)}`,
         )[0],
       },
     },
@@ -252,7 +243,7 @@ export function escalationMessage(e: EscalationView): SlackMessage {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: outcomeLine(e) }] })
   }
   return {
-    text: fallback(`Question for the policy team from ${who(e.asker, e.askerName)}: ${e.question}`),
+    text: fallback(`Question for the policy team from ${slackPerson(e.asker, e.askerName)}: ${e.question}`),
     blocks: capBlocks(blocks),
   }
 }
@@ -269,11 +260,11 @@ const REASONS: Record<string, string> = {
 export function outcomeLine(e: EscalationView): string {
   switch (e.status) {
     case 'approved':
-      return `:white_check_mark: Approved by ${who(e.decidedBy)}`
+      return `:white_check_mark: Approved by ${slackPerson(e.decidedBy)}`
     case 'edited':
-      return `:pencil2: Edited and approved by ${who(e.decidedBy)}`
+      return `:pencil2: Edited and approved by ${slackPerson(e.decidedBy)}`
     case 'rejected':
-      return `:no_entry_sign: Rejected by ${who(e.decidedBy)}${e.rejectReason ? `: ${escapeText(e.rejectReason)}` : ''}`
+      return `:no_entry_sign: Rejected by ${slackPerson(e.decidedBy)}${e.rejectReason ? `: ${escapeText(e.rejectReason)}` : ''}`
     case 'expired':
       return ':hourglass: Expired'
     default:
@@ -371,15 +362,6 @@ export function rejectModal(e: EscalationView): Block {
   ])
 }
 
-/** The asker's notice when the team rejected the question. */
-export function rejectionMessage(language: string, reason: string | null): SlackMessage {
-  const text =
-    language === 'zh'
-      ? `抱歉，政策团队无法通过此渠道回答这个问题。${reason ? `原因：${reason}` : ''}`
-      : `Sorry — the policy team couldn't answer this one here.${reason ? ` Their note: ${reason}` : ''} You may want to ask your manager or HR directly.`
-  return { text, blocks: [] }
-}
-
 function fallback(text: string): string {
   return text.length > 3900 ? `${text.slice(0, 3900)}…` : text
 }
@@ -391,27 +373,10 @@ function capBlocks(blocks: Block[]): Block[] {
 }
 
 /**
- * The admin channel's alert about a job that was parked: who asked what (the question made
- * inert, the asker a mention only when a Slack id), after how many attempts, and why.
- */
-export function parkedAlert(p: {
-  kind: string
-  attempts: number
-  error: string
-  question?: { asker: string; askerName: string | null; text: string }
-}): SlackMessage {
-  const why = `after ${p.attempts} attempts (${escapeText(p.error)})`
-  const text = p.question
-    ? `:warning: A question from ${who(p.question.asker, p.question.askerName)} could not be answered ${why}: “${escapeText(p.question.text)}”`
-    : `:warning: A ${escapeText(p.kind)} job was parked ${why}.`
-  return { text, blocks: [] }
-}
-
-/**
  * A person in Slack text: a mention for a Slack user id, the plain (escaped) name otherwise:
  * questions and decisions also come from Teams and DingTalk, whose ids Slack cannot resolve.
  */
-function who(id: string | null | undefined, name?: string | null): string {
+export function slackPerson(id: string | null | undefined, name?: string | null): string {
   if (!id) return 'someone'
   return /^[UW][A-Z0-9]{4,}$/.test(id) ? `<@${id}>` : escapeText(personLabel(id, name))
 }

@@ -1,3 +1,4 @@
+import type { Chaos } from './chaos'
 import { type RecordedRequest, startTestServer } from './http-server'
 
 /**
@@ -19,7 +20,7 @@ const streamError = (status: number, code: string, message: string) => ({
   json: { error: { code, message } },
 })
 
-export function startBotConnector(appId: string, appPassword: string) {
+export function startBotConnector(appId: string, appPassword: string, chaos?: Chaos) {
   let issued = 0
   let posted = 0
   /**
@@ -105,5 +106,5 @@ export function startBotConnector(appId: string, appPassword: string) {
       return { status: 201, json: { id: info?.streamId ?? id } }
     }
     return { status: 404, json: { error: { code: 'NotFound', message: req.path } } }
-  })
+  }, chaos)
 }

@@ -1,3 +1,4 @@
+import type { Chaos } from './chaos'
 import { type RecordedRequest, startTestServer } from './http-server'
 
 /**
@@ -9,7 +10,7 @@ import { type RecordedRequest, startTestServer } from './http-server'
  */
 export type DingTalkCall = RecordedRequest & { body: Record<string, unknown> }
 
-export function startDingTalkApi(appKey: string, appSecret: string) {
+export function startDingTalkApi(appKey: string, appSecret: string, chaos?: Chaos) {
   let issued = 0
   const failedOnce = new Set<string>()
   return startTestServer((req) => {
@@ -86,5 +87,5 @@ export function startDingTalkApi(appKey: string, appSecret: string) {
       return { json: { processQueryKey: `pqk-${Date.now()}` } }
     }
     return { status: 404, json: { code: 'NotFound', message: req.path } }
-  })
+  }, chaos)
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Chaos } from './chaos'
 
 /** A request as the test server received it. */
 export interface RecordedRequest {
@@ -7,6 +8,8 @@ export interface RecordedRequest {
   path: string
   headers: IncomingHttpHeaders
   body: unknown
+  /** When it arrived (epoch ms). */
+  at: number
   /** What the server answered. */
   response?: { status: number; json: unknown }
 }
@@ -22,7 +25,7 @@ export type Handler = (req: RecordedRequest) => {
  * answers with the handler's response (recorded with it): the stand-in for a remote API, so tests assert exactly
  * what our code sent. `GET /__requests` returns the record (for tests running in workerd).
  */
-export async function startTestServer(handler: Handler) {
+export async function startTestServer(handler: Handler, chaos?: Chaos) {
   const requests: RecordedRequest[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -49,8 +52,14 @@ export async function startTestServer(handler: Handler) {
         path: req.url ?? '',
         headers: req.headers,
         body,
+        at: Date.now(),
       }
       requests.push(recorded)
+      const fault = chaos?.decide(recorded.path)
+      if (fault) {
+        recorded.response = { status: fault.status ?? 0, json: fault.json ?? { fault: fault.kind } }
+        return chaos?.play(fault, req, res)
+      }
       const out = handler(recorded)
       recorded.response = { status: out.status ?? 200, json: out.json }
       res.writeHead(out.status ?? 200, { 'content-type': 'application/json', ...out.headers })

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type WebSocket, WebSocketServer } from 'ws'
+import type { Chaos } from './chaos'
 
 /** A call our code made to the Slack Web API (or a file download / response_url post). */
 export interface SlackCall {
@@ -34,7 +35,7 @@ export interface SlackFault {
  * HTTP (`GET /__calls`), since workerd tests cannot share memory with this Node process.
  */
 export async function startSlackApi(
-  options: { token?: string; appToken?: string; usergroups?: Record<string, string[]> } = {},
+  options: { token?: string; appToken?: string; usergroups?: Record<string, string[]>; chaos?: Chaos } = {},
 ) {
   const calls: SlackCall[] = []
   let faults: SlackFault[] = []
@@ -80,6 +81,13 @@ export async function startSlackApi(
       }
       const method = url.pathname.replace(/^\/api\//, '').replace(/^\//, '')
       calls.push({ method, path: url.pathname, headers: req.headers, body, at: now })
+      const chaotic = options.chaos?.decide(url.pathname)
+      if (chaotic) {
+        const call = calls.at(-1)
+        if (call)
+          call.response = { status: chaotic.status ?? 0, fault: chaotic.kind, ...(chaotic.json as object) }
+        return options.chaos?.play(chaotic, req, res)
+      }
       if (url.pathname.startsWith('/files/')) {
         if (options.token && req.headers.authorization !== `Bearer ${options.token}`)
           return send(403, { ok: false })

@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, inject, it } from 'vitest'
 import { signDingTalk } from '../../bots/dingtalk/verify'
-import { questions } from '../../workers/db/schema'
+import { parkedJobs, questions } from '../../workers/db/schema'
 import type { Env } from '../../workers/env'
+import { parkJob } from '../../workers/jobs/consumer'
+import type { Job } from '../../workers/jobs/types'
 import { openServices } from '../../workers/services'
 import picture from '../fixtures/dingtalk/picture_1on1.json'
 import oneOnOne from '../fixtures/dingtalk/text_1on1.json'
@@ -414,6 +416,53 @@ describe('DingTalk approvals', () => {
     // The asker got the holding reply once.
     const toAsker = (await callsSince(before)).filter((c) => c.path === '/v1.0/robot/oToMessages/batchSend')
     expect(toAsker).toHaveLength(1)
+  })
+
+  it('alerts every admin place of a parked question once each: one that was down is told by the cron, the others not again', async () => {
+    const flaky = envWith({ ...approvals, DINGTALK_ADMIN_CONVERSATION: 'cidFlakyParked01==' } as never)
+    const question = 'Who signs off a sabbatical for the Chengdu warehouse night shift?'
+    sentJobs.length = 0
+    await deliver(message(oneOnOne, { text: { content: question } }), undefined, flaky)
+    const job = sentJobs.find((j) => j.type === 'answer')
+    expect(job).toBeDefined()
+    const slackBefore = (await slackCalls()).length
+    const before = await count()
+    const svc = await openServices(flaky)
+    try {
+      // The job's retries ran out (the DingTalk robot API was down for the whole budget).
+      await parkJob(svc, job as Job, 25, 'DingTalk robot API failed: HTTP 503')
+      const mine = async () =>
+        (await svc.db.select().from(parkedJobs)).find(
+          (p) =>
+            (p.body as { questionId?: number }).questionId === (job as { questionId: number }).questionId,
+        )
+      const first = await mine()
+      expect(first).toMatchObject({ adminPlacesTold: ['slack'], adminsToldAt: null })
+      expect(first?.askerToldAt).toBeInstanceOf(Date)
+      await runCron(flaky)
+      expect((await mine())?.adminsToldAt).toBeInstanceOf(Date)
+      expect((await mine())?.adminPlacesTold.sort()).toEqual(['dingtalk', 'slack'])
+    } finally {
+      await svc.close()
+    }
+    const slackAlerts = (await slackCalls())
+      .slice(slackBefore)
+      .filter((c) => c.method === 'chat.postMessage' && String(c.body.text).includes(question))
+    expect(slackAlerts.map((c) => [c.body.channel, c.response?.ok])).toEqual([['C0ADMINS01', true]])
+    const groupAlerts = (await callsSince(before)).filter(
+      (c) =>
+        c.body.openConversationId === 'cidFlakyParked01==' && String(c.body.msgParam).includes('Chengdu'),
+    )
+    // The first try met the outage, the cron's got through; the asker heard once, through the session.
+    expect(groupAlerts).toHaveLength(2)
+    const alert = JSON.parse(String(groupAlerts[1]?.body.msgParam)) as { text: string }
+    expect(alert.text).toMatch(
+      /could not be answered after 25 attempts \(DingTalk robot API failed: HTTP 503\)/,
+    )
+    const toAsker = (await callsSince(before)).filter((c) => c.path.startsWith('/robot/sendBySession'))
+    expect(toAsker.map((c) => JSON.stringify(c.body))).toEqual([
+      expect.stringMatching(/policy team has been told/),
+    ])
   })
 
   it('reminds the admins’ group of a waiting escalation by posting its card again', async () => {

@@ -18,6 +18,8 @@ declare module 'vitest' {
     wsProxy: string
     slackUrl: string
     runnerUrl: string
+    /** The same answer streamed with no pause between chunks (tests that need many answers). */
+    fastRunnerUrl: string
     confluenceUrl: string
     dingtalkUrl: string
     botConnectorUrl: string
@@ -44,6 +46,8 @@ export default async function setup(project: TestProject) {
   project.provide('slackUrl', slack.url)
   const runner = await startFakeRunner(STREAMED_ANSWER)
   project.provide('runnerUrl', runner.url)
+  const fastRunner = await startFakeRunner(STREAMED_ANSWER, 0)
+  project.provide('fastRunnerUrl', fastRunner.url)
   const confluence = await startConfluenceApi()
   project.provide('confluenceUrl', confluence.url)
   const dingtalk = await startDingTalkApi('dingappkey', 'dingtalk-app-secret')
@@ -67,6 +71,7 @@ export default async function setup(project: TestProject) {
     await confluence.close()
     await slack.close()
     await runner.close()
+    await fastRunner.close()
     await endpoint.close()
     await database.close()
   }

@@ -26,4 +26,36 @@ describe('generated answers', () => {
     // Nothing else was posted for this question: the stream is the answer.
     expect(calls.filter((c) => c.method === 'chat.postMessage' && c.body.thread_ts === ts)).toHaveLength(0)
   })
+
+  it("stay within the workspace's Slack limits: past 18 streams a minute, answers are posted whole, each once", async () => {
+    const team = `T0B${Date.now().toString(36).toUpperCase()}`
+    const channel = 'C0BUDGET01'
+    const threads: string[] = []
+    for (let i = 0; i < 21; i++) {
+      const ts = freshTs()
+      threads.push(ts)
+      const res = await postEvent(
+        withFields(appMention, {
+          team_id: team,
+          'event.team': team,
+          'event.ts': ts,
+          'event.event_ts': ts,
+          'event.channel': channel,
+          event_id: `Ev${ts}`,
+        }),
+      )
+      expect(res.status).toBe(200)
+    }
+    await drainJobs(5, envWith({ RUNNER_URL: inject('fastRunnerUrl') }))
+    const calls = (await slackCalls()).filter((c) => c.body.channel === channel)
+    const starts = calls.filter((c) => c.method === 'chat.startStream' && c.body.recipient_team_id === team)
+    expect(starts).toHaveLength(18)
+    const streamed = new Set(starts.map((c) => c.body.thread_ts))
+    const posted = calls.filter(
+      (c) => c.method === 'chat.postMessage' && threads.includes(String(c.body.thread_ts)),
+    )
+    // Every question got one answer: a stream, or (over the budget) one whole message.
+    expect(posted.map((c) => c.body.thread_ts).sort()).toEqual(threads.filter((t) => !streamed.has(t)).sort())
+    expect(posted.every((c) => String(c.body.text).includes('25 days'))).toBe(true)
+  })
 })

@@ -1,4 +1,5 @@
 import type { Job } from '../jobs/types'
+import type { ReplyVia } from '../platform'
 import type { Services } from '../services'
 import { forgetEvent, type NewQuestion, recordEvent, recordQuestion } from './questions'
 
@@ -21,7 +22,7 @@ async function enqueueOrForget(svc: Services, key: string, job: Job): Promise<'a
 }
 
 /**
- * Records a question once and queues its answer job (with the platform's reply details). With
+ * Records a question once and queues its answer job (with the platform's own way back, if any). With
  * `keep` (platforms whose redelivery of a refused callback is not documented: DingTalk), a queue
  * that refuses leaves the question recorded as `queued` and it counts as accepted: the cron's
  * sweep queues it later, instead of trusting the platform to send it again.
@@ -30,12 +31,12 @@ export async function acceptQuestion(
   svc: Services,
   key: string,
   q: NewQuestion,
-  reply: Pick<Extract<Job, { type: 'answer' }>, 'responseUrl' | 'dingtalkSession'> = {},
+  replyVia?: ReplyVia,
   options: { whenQueueRefuses?: 'forget' | 'keep' } = {},
 ): Promise<Accepted> {
   const questionId = await recordQuestion(svc.db, key, q)
   if (questionId === undefined) return 'duplicate'
-  const job: Job = { type: 'answer', questionId, ...reply }
+  const job: Job = { type: 'answer', questionId, ...(replyVia ? { replyVia } : {}) }
   if (options.whenQueueRefuses !== 'keep') return enqueueOrForget(svc, key, job)
   try {
     await svc.env.JOBS.send(job)

@@ -326,8 +326,10 @@ export const parkedJobs = pgTable('parked_jobs', {
   retriedAt: timestamp('retried_at', tz),
   /** For a parked question: when the asker was told the policy team will follow up. */
   askerToldAt: timestamp('asker_told_at', tz),
-  /** When the admins were alerted. */
+  /** When every configured admin place had been alerted. */
   adminsToldAt: timestamp('admins_told_at', tz),
+  /** The admin places (platform names) alerted so far: a retry tells only the others. */
+  adminPlacesTold: text('admin_places_told').array().notNull().default(sql`'{}'::text[]`),
   /** Tries at telling them so far (the cron tries again while a platform is down). */
   noticeAttempts: integer('notice_attempts').notNull().default(0),
 })

@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { DingTalkApiError } from '../../bots/dingtalk/api'
+import { messagePage, reviewPage } from '../../bots/dingtalk/console-page'
 import { personLabel } from '../../bots/reply'
 import { seal, unseal } from '../../bots/signed'
 import { constantTimeEqual } from '../../bots/slack/verify'
@@ -9,7 +10,6 @@ import type { Env } from '../env'
 import { decideEscalation, decisionOf, escalationView } from '../escalation/escalations'
 import { isPolicyAdmin } from '../pipeline/admins'
 import { withServices } from '../services'
-import { messagePage, reviewPage } from './console-page'
 
 /**
  * The approval page behind the DingTalk escalation card's buttons (`/dingtalk/escalations/<id>`).

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { parseDingTalkEvent } from '../../bots/dingtalk/events'
+import { dingTalkOutbox } from '../../bots/dingtalk/outbox'
 import { verifyDingTalkSignature } from '../../bots/dingtalk/verify'
 import { workerConfig } from '../config'
 import { acceptEvent, acceptQuestion } from '../conversations/accept'
@@ -7,7 +8,6 @@ import { latestQuestionBy } from '../conversations/questions'
 import type { Env } from '../env'
 import { problem } from '../http'
 import { withServices } from '../services'
-import { dingTalkOutbox } from './outbox'
 
 const NOTHING_TO_HAND_OVER =
   '这里还没有可以转交的问题，请先提出您的问题。There is no question here to hand to the policy team yet: ask it first.'
@@ -59,7 +59,7 @@ dingtalkRoutes.post('/events', async (c) => {
         svc,
         event.dedupeKey,
         event,
-        event.session ? { dingtalkSession: event.session } : {},
+        event.session ? { session: event.session } : undefined,
         { whenQueueRefuses: 'keep' },
       )
     }

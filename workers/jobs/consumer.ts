@@ -1,20 +1,19 @@
 import type { ExecutionContext, MessageBatch } from '@cloudflare/workers-types'
 import { and, eq, isNull, lt, or } from 'drizzle-orm'
-import { parkedAlert } from '../../bots/slack/blocks'
+import { questionLanguage } from '../answering/answer'
 import { countAttempt, markFailed, questionById } from '../conversations/questions'
 import { parkedJobs } from '../db/schema'
-import { dingTalkOutbox } from '../dingtalk/outbox'
 import type { Env } from '../env'
 import { messageOf, retryAdvice } from '../errors'
+import { parkedText } from '../messages'
 import { answerQuestion } from '../pipeline/answer-question'
 import { deliverDecision } from '../pipeline/deliver'
 import { escalateQuestion } from '../pipeline/escalate'
 import { outboxFor, placeOf } from '../pipeline/places'
 import { ingestUpload } from '../pipeline/upload'
 import { runSyncJob } from '../pipeline/wiki-sync'
+import type { ParkedNotice } from '../platform'
 import { openServices, type Services } from '../services'
-import { assistantThreadStarted } from '../slack/assistant'
-import { responseUrlOutbox } from '../slack/outbox'
 import { retryDelaySeconds } from './retry'
 import type { Job } from './types'
 
@@ -25,15 +24,7 @@ export const DEAD_LETTER_QUEUE = 'policybot-jobs-dlq'
 export async function runJob(svc: Services, job: Job): Promise<void> {
   switch (job.type) {
     case 'answer':
-      await answerQuestion(
-        svc,
-        job.questionId,
-        job.responseUrl
-          ? { outbox: responseUrlOutbox(job.responseUrl) }
-          : job.dingtalkSession && svc.dingtalk
-            ? { outbox: dingTalkOutbox(svc.dingtalk, job.dingtalkSession) }
-            : {},
-      )
+      await answerQuestion(svc, job.questionId, job.replyVia ? { replyVia: job.replyVia } : {})
       return
     case 'escalate':
       await escalateQuestion(svc, job.questionId, job.reason, job.by)
@@ -45,7 +36,7 @@ export async function runJob(svc: Services, job: Job): Promise<void> {
       await ingestUpload(svc, job)
       return
     case 'assistant_started':
-      await assistantThreadStarted(svc, job.place)
+      await svc.platforms.get(job.place.platform)?.greet?.(job.place)
       return
     case 'sync':
       await runSyncJob(svc, job.source)
@@ -114,21 +105,21 @@ export async function parkJob(svc: Services, job: Job, attempts: number, reason?
 const MAX_NOTICE_ATTEMPTS = 48
 
 /**
- * Tells the asker (for a question) that the policy team will follow up, and the admin channel
- * what failed; records what got through, so the cron tries again only what did not.
+ * Tells the asker (for a question) that the policy team will follow up, and every configured
+ * admin place what failed; records what got through, so the cron tries again only what did not
+ * (an admin place already told is not told twice).
  */
 export async function tellAboutParked(svc: Services, row: typeof parkedJobs.$inferSelect): Promise<void> {
   const job = row.body as Job
   const q = job.type === 'answer' ? await questionById(svc.db, job.questionId) : undefined
   let askerTold = row.askerToldAt !== null || !q
-  let adminsTold = row.adminsToldAt !== null
   if (!askerTold && q) {
     // (outboxFor throws at once for a platform not configured here: inside the async function,
     // that is a failed notice like any other.)
     askerTold = await (async () =>
-      outboxFor(svc, placeOf(q)).text(
+      outboxFor(svc, placeOf(q), job.type === 'answer' ? job.replyVia : undefined).text(
         placeOf(q),
-        "Sorry, I couldn't answer this just now. The policy team has been told and will follow up.",
+        parkedText(questionLanguage(q.text)),
       ))().then(
       () => true,
       (e: unknown) => {
@@ -137,27 +128,34 @@ export async function tellAboutParked(svc: Services, row: typeof parkedJobs.$inf
       },
     )
   }
-  const channel = svc.config.slack?.adminChannel
-  if (!adminsTold && svc.slack && channel) {
-    const alert = parkedAlert({
+  const told = new Set(row.adminPlacesTold)
+  if (row.adminsToldAt === null) {
+    const notice: ParkedNotice = {
+      id: row.id,
       kind: row.kind,
       attempts: row.attempts,
       error: row.error,
-      ...(q ? { question: { asker: q.asker, askerName: q.askerName, text: q.text } } : {}),
-    })
-    adminsTold = await svc.slack.call('chat.postMessage', { channel, text: alert.text }).then(
-      () => true,
-      (e: unknown) => {
-        svc.warn(`parked job ${row.id}: the admin channel could not be told (${messageOf(e)})`)
-        return false
-      },
-    )
-  } else if (!adminsTold) adminsTold = true // no admin channel configured: the parked list is the notice
+      ...(q
+        ? { question: { platform: q.platform, asker: q.asker, askerName: q.askerName, text: q.text } }
+        : {}),
+    }
+    for (const { platform, channel } of svc.platforms.admins) {
+      if (told.has(platform)) continue
+      await channel.alertParked(notice).then(
+        () => told.add(platform),
+        (e: unknown) =>
+          svc.warn(`parked job ${row.id}: the ${platform} admin place could not be told (${messageOf(e)})`),
+      )
+    }
+  }
+  // With no admin place configured, the parked list (console, CLI) is the notice.
+  const adminsTold = row.adminsToldAt !== null || svc.platforms.admins.every((a) => told.has(a.platform))
   await svc.db
     .update(parkedJobs)
     .set({
       ...(askerTold && !row.askerToldAt ? { askerToldAt: new Date() } : {}),
       ...(adminsTold && !row.adminsToldAt ? { adminsToldAt: new Date() } : {}),
+      adminPlacesTold: [...told],
       noticeAttempts: row.noticeAttempts + 1,
     })
     .where(eq(parkedJobs.id, row.id))

@@ -1,18 +1,19 @@
-import type { DingTalkSession } from '../../bots/dingtalk/events'
 import type { InboundFile, Place } from '../../bots/types'
+import type { ReplyVia } from '../platform'
 
 /**
  * Work done after the webhook is acknowledged, through the Cloudflare Queue. Jobs carry ids, not
  * payloads, where the database holds the rest, so a retried job sees the current state.
  */
 export type Job =
-  /** `responseUrl`: answer ephemerally through it (slash commands) instead of in the thread. */
   | {
       type: 'answer'
       questionId: number
-      responseUrl?: string
-      /** DingTalk: the message's session webhook, for the reply while it is valid. */
-      dingtalkSession?: DingTalkSession
+      /**
+       * The platform's own short-lived way back to the asker, as it gave it (a slash command's
+       * `response_url`, a DingTalk session webhook): read only by that platform's outbox.
+       */
+      replyVia?: ReplyVia
     }
   | { type: 'escalate'; questionId: number; reason: 'asked' | 'feedback'; by: string }
   | { type: 'deliver'; escalationId: number }

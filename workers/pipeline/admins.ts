@@ -5,20 +5,22 @@ const GROUP_TTL_MS = 5 * 60_000
 
 /**
  * Whether a user may decide escalations: listed in `POLICY_ADMINS` by id, or a member of a user
- * group listed there (members read with `usergroups.users.list`, cached five minutes).
+ * group listed there (members read from the platforms that have groups, cached five minutes).
  */
 export async function isPolicyAdmin(svc: Services, user: string, now = Date.now()): Promise<boolean> {
   const { admins } = svc.config
   if (admins.users.has(user)) return true
-  if (!svc.slack) return false
-  for (const group of admins.groups) {
-    let hit = groupCache.get(group)
-    if (!hit || now - hit.at > GROUP_TTL_MS) {
-      const res = await svc.slack.call('usergroups.users.list', { usergroup: group })
-      hit = { users: new Set((res.users as string[] | undefined) ?? []), at: now }
-      groupCache.set(group, hit)
+  for (const platform of svc.platforms.all) {
+    if (!platform.groupMembers) continue
+    for (const group of admins.groups) {
+      const key = `${platform.name}:${group}`
+      let hit = groupCache.get(key)
+      if (!hit || now - hit.at > GROUP_TTL_MS) {
+        hit = { users: new Set(await platform.groupMembers(group)), at: now }
+        groupCache.set(key, hit)
+      }
+      if (hit.users.has(user)) return true
     }
-    if (hit.users.has(user)) return true
   }
   return false
 }

@@ -1,5 +1,4 @@
 import type { AnswerReply } from '../../bots/reply'
-import { holdingMessage } from '../../bots/slack/blocks'
 import { answer, questionLanguage } from '../answering/answer'
 import type { Answer } from '../answering/types'
 import { findApproved } from '../approved/store'
@@ -13,7 +12,8 @@ import {
 import { messageOf, retryAdvice } from '../errors'
 import { type EscalationReason, openEscalation, openEscalationOf } from '../escalation/escalations'
 import { isFollowUp } from '../knowledge/search/follow-up'
-import type { Outbox } from '../outbox'
+import { cutOffText, holdingText } from '../messages'
+import { plainMarkup, type ReplyVia } from '../platform'
 import type { Services } from '../services'
 import { notifyAdmins } from './notify-admins'
 import { outboxFor, placeOf } from './places'
@@ -34,7 +34,7 @@ const CLAIM_SECONDS = 300
 export async function answerQuestion(
   svc: Services,
   questionId: number,
-  options: { outbox?: Outbox } = {},
+  options: { replyVia?: ReplyVia } = {},
 ): Promise<Answer | undefined> {
   const q = await questionById(svc.db, questionId)
   if (!q) return undefined
@@ -49,7 +49,8 @@ export async function answerQuestion(
   // Another job holds it (the cron re-queued a question still being answered): that one answers.
   if (!(await claimQuestion(svc.db, questionId, CLAIM_SECONDS))) return undefined
   const place = placeOf(q)
-  const outbox = options.outbox ?? outboxFor(svc, place)
+  const outbox = outboxFor(svc, place, options.replyVia)
+  const markup = svc.platforms.get(place.platform)?.markup ?? plainMarkup
   const history = await threadHistory(svc.db, q)
   // An earlier attempt put a message in front of the asker and then failed: this attempt finishes
   // that message instead of posting a second answer (where the platform can edit messages).
@@ -132,10 +133,10 @@ export async function answerQuestion(
       citations: draft?.citations ?? [],
       confidence: a.confidence,
     })
-    const holding = holdingMessage(a.language, a.mode === 'abstain' ? a.text : undefined).text
+    const holding = holdingText(a.language, a.mode === 'abstain' ? a.text : undefined)
     // A streamed draft that failed the checks stays visible, marked, with the holding note.
     let ts: string | undefined
-    if (stream?.started) await stream.abandon(`_${holding}_`)
+    if (stream?.started) await stream.abandon(markup.italic(holding))
     else ts = await noteWith(holding)
     await markAnswered(svc.db, questionId, { ...a, text: holding, citations: [] }, 'escalated', ts)
     if (created || !row.adminTs) await notifyAdmins(svc, row.id)
@@ -145,8 +146,7 @@ export async function answerQuestion(
   if (stream?.started && a.mode === 'generated') ts = await stream.finish(replyOf(questionId, a))
   else {
     // The model failed mid-stream and the answer fell back to quotation: say so, then post it.
-    if (stream?.started)
-      await stream.abandon('_(The answer was cut off; here are the quoted passages instead.)_')
+    if (stream?.started) await stream.abandon(markup.italic(cutOffText(a.language)))
     ts = stream?.started
       ? await outbox.answer(place, replyOf(questionId, a))
       : await replyWith(replyOf(questionId, a))

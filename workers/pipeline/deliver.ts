@@ -1,5 +1,4 @@
 import { eq } from 'drizzle-orm'
-import { rejectionMessage } from '../../bots/slack/blocks'
 import { questionLanguage } from '../answering/answer'
 import type { Answer, Citation } from '../answering/types'
 import { storeApproved } from '../approved/store'
@@ -7,6 +6,7 @@ import { markAnswered, setQuestionStatus } from '../conversations/questions'
 import { escalations } from '../db/schema'
 import { citationsForEdit } from '../escalation/edit-citations'
 import { escalationView } from '../escalation/escalations'
+import { rejectionText } from '../messages'
 import type { Services } from '../services'
 import { replyOf } from './answer-question'
 import { refreshAdminMessage } from './notify-admins'
@@ -52,9 +52,9 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
       const ts = await outboxFor(svc, place).answer(place, { ...replyOf(q.id, a), actions: false })
       await markAnswered(svc.db, q.id, a, 'answered', ts)
     } else if (view.status === 'rejected') {
-      const m = rejectionMessage(language, view.rejectReason ?? null)
-      await outboxFor(svc, place).text(place, m.text, { mention: q.asker })
-      await setQuestionStatus(svc.db, q.id, 'rejected', m.text)
+      const text = rejectionText(language, view.rejectReason ?? null)
+      await outboxFor(svc, place).text(place, text, { mention: q.asker })
+      await setQuestionStatus(svc.db, q.id, 'rejected', text)
     }
     await svc.db.update(escalations).set({ deliveredAt: new Date() }).where(eq(escalations.id, escalationId))
   }

@@ -2,6 +2,7 @@ import { questionLanguage } from '../answering/answer'
 import type { Citation } from '../answering/types'
 import { questionById, setQuestionStatus } from '../conversations/questions'
 import { openEscalation } from '../escalation/escalations'
+import { escalatedOnRequestText } from '../messages'
 import type { Services } from '../services'
 import { notifyAdmins } from './notify-admins'
 import { outboxFor, placeOf } from './places'
@@ -31,10 +32,7 @@ export async function escalateQuestion(
   // With the team now: the ledger (and the web page polling it) shows it as waiting.
   await setQuestionStatus(svc.db, questionId, 'escalated')
   const place = placeOf(q)
-  const note =
-    questionLanguage(q.text) === 'zh'
-      ? '我已请政策团队核实这个答案，他们答复后我会在此回复您。'
-      : "I've asked the policy team to check this answer. I'll post their reply in this thread."
+  const note = escalatedOnRequestText(questionLanguage(q.text))
   await outboxFor(svc, place).text(place, note, { mention: by })
   if (!row.adminTs) await notifyAdmins(svc, row.id)
   return 'escalated'

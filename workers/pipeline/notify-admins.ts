@@ -1,41 +1,36 @@
-import { escalationMessage } from '../../bots/slack/blocks'
-import { notifyDingTalkAdmins, postDingTalkOutcome } from '../dingtalk/admin'
-import { type EscalationDetails, escalationView, setAdminMessage } from '../escalation/escalations'
+import { messageOf } from '../errors'
+import type { EscalationDetails } from '../escalation/escalations'
+import type { AdminChannel } from '../platform'
 import type { Services } from '../services'
-import { notifyTeamsAdmins, refreshTeamsAdminCard } from '../teams/admin-cards'
 
 /**
- * Posts an escalation to each configured admin place (Slack channel, Teams channel, DingTalk
- * group: question, asker, draft, sources, buttons) and remembers the message so decisions can
- * update it. With none, escalations are handled in the web console only.
+ * Posts an escalation to every configured admin place (question, asker, draft, sources,
+ * actions); each remembers its post, so a retry sends only what is missing. One place failing
+ * does not keep the others from being told; the error is thrown after all were tried, so the job
+ * is retried for the place that failed. With none, escalations are handled in the web console.
  */
 export async function notifyAdmins(svc: Services, escalationId: number): Promise<void> {
-  await notifyTeamsAdmins(svc, escalationId)
-  await notifyDingTalkAdmins(svc, escalationId)
-  const channel = svc.config.slack?.adminChannel
-  if (!svc.slack || !channel) return
-  const view = await escalationView(svc.db, escalationId)
-  if (!view || view.row.adminTs) return
-  const m = escalationMessage(view)
-  const res = await svc.slack.call('chat.postMessage', {
-    channel,
-    text: m.text,
-    blocks: m.blocks,
-    unfurl_links: false,
-  })
-  if (typeof res.ts === 'string') await setAdminMessage(svc.db, escalationId, channel, res.ts)
+  await eachAdminPlace(svc, `escalation ${escalationId}`, (admin) => admin.notify(escalationId))
 }
 
-/** Re-renders the admin message after a decision: the buttons give way to the outcome. */
+/** Re-renders the admin messages after a decision: the buttons give way to the outcome. */
 export async function refreshAdminMessage(svc: Services, view: EscalationDetails): Promise<void> {
-  await refreshTeamsAdminCard(svc, view)
-  await postDingTalkOutcome(svc, view)
-  if (!svc.slack || !view.row.adminChannel || !view.row.adminTs) return
-  const m = escalationMessage(view)
-  await svc.slack.call('chat.update', {
-    channel: view.row.adminChannel,
-    ts: view.row.adminTs,
-    text: m.text,
-    blocks: m.blocks,
-  })
+  await eachAdminPlace(svc, `escalation ${view.id}`, (admin) => admin.showDecision(view))
+}
+
+async function eachAdminPlace(
+  svc: Services,
+  what: string,
+  fn: (admin: AdminChannel) => Promise<void>,
+): Promise<void> {
+  let first: unknown
+  for (const { platform, channel } of svc.platforms.admins) {
+    try {
+      await fn(channel)
+    } catch (e) {
+      svc.warn(`${what}: the ${platform} admin place failed (${messageOf(e)})`)
+      first ??= e
+    }
+  }
+  if (first !== undefined) throw first
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { openPlatforms } from '../../bots/index'
 import { retryAdvice } from '../errors'
 import type { Services } from '../services'
 import { outboxFor } from './places'
 
 describe('outboxFor', () => {
   it('names the missing configuration, and no retry is wasted on it (the job is parked at once)', () => {
-    const svc = {} as Services
+    const svc = { platforms: openPlatforms({} as Services) } as Services
     for (const [platform, variable] of [
       ['slack', /SLACK_BOT_TOKEN/],
       ['teams', /TEAMS_APP_ID/],

@@ -1,7 +1,8 @@
-import { escapeText } from '../../bots/slack/blocks'
 import type { InboundFile, Place } from '../../bots/types'
 import { isPolicybotError, PolicybotError, retryAdvice } from '../errors'
 import { ingestBytes } from '../knowledge/ingest'
+import { type UploadOutcome, uploadRefusedText, uploadReportText } from '../messages'
+import { plainMarkup } from '../platform'
 import type { Services } from '../services'
 import { mayUpload } from './admins'
 import { outboxFor } from './places'
@@ -20,26 +21,30 @@ export async function ingestUpload(
   job: { place: Place; uploader: string; files: InboundFile[] },
 ): Promise<string[]> {
   const outbox = outboxFor(svc, job.place)
+  const platform = svc.platforms.get(job.place.platform)
   if (!(await mayUpload(svc, job.uploader))) {
-    const text =
-      "Sorry, only the policy team can add handbooks. If this document should be answerable, send it to them (they're listed as policy admins)."
+    const text = uploadRefusedText('en')
     await outbox.text(job.place, text)
     return [text]
   }
   const limit = svc.config.maxUploadBytes
-  const lines: string[] = []
+  const outcomes: UploadOutcome[] = []
   for (const f of job.files) {
     if (f.size > limit) {
-      lines.push(
-        `:x: *${escapeText(f.name)}*: ${mb(f.size)} is over the ${mb(limit)} limit for uploads; nothing was stored.`,
-      )
+      outcomes.push({
+        file: f.name,
+        ok: false,
+        why: `${mb(f.size)} is over the ${mb(limit)} limit for uploads`,
+      })
       continue
     }
     try {
-      if (!svc.slack) throw new PolicybotError('CONFIG_INVALID', 'SLACK_BOT_TOKEN is not set')
-      const url = f.url || (await downloadUrlOf(svc, f.id))
-      const html = /\.html?$/i.test(f.name) || f.mimetype === 'text/html'
-      const bytes = await svc.slack.download(url, limit, { html })
+      if (!platform?.download)
+        throw new PolicybotError(
+          'CONFIG_INVALID',
+          `files shared in ${job.place.platform} cannot be read here`,
+        )
+      const bytes = await platform.download(f, limit)
       const r = await ingestBytes(svc.db, svc.embedder, {
         sourceKind: UPLOAD_SOURCE,
         sourcePath: f.name,
@@ -60,33 +65,18 @@ export async function ingestUpload(
           : r.status === 'replaced'
             ? `replaced version ${r.replacedVersion} with version ${r.version}`
             : 'new'
-      lines.push(
-        `:white_check_mark: *${escapeText(f.name)}* — “${escapeText(r.title)}”: ${what}; ${status}. It is answerable now.`,
-      )
+      outcomes.push({ file: f.name, ok: true, title: r.title, what, status })
     } catch (e) {
-      // Slack or the database failing for a while is not the file's fault: the job is retried
-      // (files already stored come back as unchanged).
+      // The platform or the database failing for a while is not the file's fault: the job is
+      // retried (files already stored come back as unchanged).
       if (retryAdvice(e).retryable) throw e
       const message = isPolicybotError(e) ? e.message : e instanceof Error ? e.message : String(e)
-      lines.push(
-        `:x: *${escapeText(f.name)}*: ${escapeText(message.replace(/\.?$/, '.'))} Nothing was stored.`,
-      )
+      outcomes.push({ file: f.name, ok: false, why: message })
     }
   }
-  await outbox.text(job.place, lines.join('\n'))
-  return lines
-}
-
-/**
- * A file's download link from `files.info`, for events that carried none (Slack leaves it out of
- * some file events).
- */
-async function downloadUrlOf(svc: Services, fileId: string): Promise<string> {
-  const res = await svc.slack?.call('files.info', { file: fileId })
-  const file = (res?.file ?? {}) as { url_private_download?: string; url_private?: string }
-  const url = file.url_private_download ?? file.url_private
-  if (!url) throw new PolicybotError('PLATFORM_ERROR', 'Slack gave no download link for this file')
-  return url
+  const lines = uploadReportText(outcomes, platform?.markup ?? plainMarkup)
+  await outbox.text(job.place, lines)
+  return lines.split('\n')
 }
 
 function mb(bytes: number): string {

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { handleInteraction } from '../../bots/slack/actions'
 import { parseSlackEvent } from '../../bots/slack/events'
 import { parseSlackCommand, parseSlackInteraction } from '../../bots/slack/interactions'
 import { verifySlackSignature } from '../../bots/slack/verify'
@@ -9,7 +10,6 @@ import { isBotThread } from '../conversations/questions'
 import type { Env } from '../env'
 import { problem } from '../http'
 import { withServices } from '../services'
-import { handleInteraction } from './interactions'
 
 type Vars = { rawBody: string }
 export const slackRoutes = new Hono<{ Bindings: Env; Variables: Vars }>()
@@ -124,7 +124,7 @@ slackRoutes.post('/commands', async (c) => {
         text: cmd.text,
         trigger: 'command',
       },
-      cmd.responseUrl ? { responseUrl: cmd.responseUrl } : {},
+      cmd.responseUrl ? { responseUrl: cmd.responseUrl } : undefined,
     )
   })
   return c.json({ response_type: 'ephemeral', text: `:mag: Looking that up: “${cmd.text}”` })

@@ -1,13 +1,13 @@
 import { Hono } from 'hono'
 import { cardAction, parseActivity, teamsEvent, tenantOf } from '../../bots/teams/activities'
 import { createBotFrameworkAuth } from '../../bots/teams/auth'
+import { cardActionResponse } from '../../bots/teams/card-actions'
+import { rememberConversation } from '../../bots/teams/conversations'
 import { workerConfig } from '../config'
 import { acceptQuestion } from '../conversations/accept'
 import type { Env } from '../env'
 import { problem } from '../http'
 import { withServices } from '../services'
-import { cardActionResponse } from './card-actions'
-import { rememberConversation } from './conversations'
 
 /**
  * Microsoft Teams: `POST /teams/messages`, the bot's messaging endpoint. The Bot Connector's JWT

@@ -97,6 +97,7 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
     vars.DINGTALK_APP_SECRET
   )
   let relay: StreamRelay | undefined
+  let cron: ReturnType<typeof setInterval> | undefined
   try {
     await waitReady(url, wrangler)
     if (socketMode) {
@@ -117,6 +118,17 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
         log: (m) => out.progress(m),
       })
     }
+    // wrangler dev runs no Cron Triggers by itself: the local stack fires the Worker's cron (the
+    // sweep, reminders, parked-job notices, wiki sync) every POLICYBOT_CRON_SECONDS.
+    const cronMs = Number(options.env.POLICYBOT_CRON_SECONDS ?? 300) * 1000
+    if (cronMs > 0) {
+      cron = setInterval(() => {
+        fetch(`${url}__scheduled?cron=${encodeURIComponent('*/30 * * * *')}`).catch((e: unknown) =>
+          out.progress(`cron tick failed: ${e instanceof Error ? e.message : String(e)}`),
+        )
+      }, cronMs)
+      cron.unref()
+    }
     const stats = await indexStats(ctx.database.db)
     options.onReady?.(url)
     out.result(nextSteps(url, stats.documents, ctx, database, options.env, socketMode))
@@ -127,6 +139,7 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
       }),
     ])
   } finally {
+    clearInterval(cron)
     await bridge?.stop().catch(() => {})
     await relay?.stop().catch(() => {})
     await stop(wrangler)
@@ -184,6 +197,8 @@ function spawnWrangler(port: number, inspectorPort: number, envFile: string, sta
       '--persist-to',
       join(stateDir, 'state'),
       '--show-interactive-dev-session=false',
+      // Exposes /__scheduled on the loopback port, where the cron ticks above are sent.
+      '--test-scheduled',
       '--log-level',
       'warn',
     ],

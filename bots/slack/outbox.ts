@@ -1,10 +1,13 @@
-import type { SlackApi } from '../../bots/slack/api'
-import { answerMessage, type SlackMessage } from '../../bots/slack/blocks'
-import type { Outbox } from '../outbox'
-import { slackAnswerStream } from './stream'
+import type { Outbox } from '../../workers/outbox'
+import type { SlackApi } from './api'
+import { answerMessage, type SlackMessage } from './blocks'
+import { type Admit, slackAnswerStream } from './stream'
 
-/** Posts into Slack threads with `chat.postMessage`. */
-export function slackOutbox(slack: SlackApi): Outbox {
+/**
+ * Posts into Slack threads with `chat.postMessage`; streams generated answers within the
+ * workspace's budget (`admit`).
+ */
+export function slackOutbox(slack: SlackApi, admit?: Admit): Outbox {
   const post = async (channel: string, threadTs: string, m: SlackMessage) => {
     const res = await slack.call('chat.postMessage', {
       channel,
@@ -24,7 +27,8 @@ export function slackOutbox(slack: SlackApi): Outbox {
         text: o?.mention ? `<@${o.mention}> ${text}` : text,
         blocks: [],
       }),
-    stream: (place, asker, hooks) => slackAnswerStream(slack, place, asker, hooks ?? {}),
+    stream: (place, asker, hooks) =>
+      slackAnswerStream(slack, place, asker, { ...hooks, ...(admit ? { admit } : {}) }),
     async replace(place, ts, content) {
       // A stream the failed attempt left open is closed first (refused if it was not one).
       await slack.call('chat.stopStream', { channel: place.channel, ts }).catch(() => {})

@@ -1,9 +1,9 @@
-import type { DingTalkApi } from '../../bots/dingtalk/api'
-import type { DingTalkSession } from '../../bots/dingtalk/events'
-import { answerMarkdown, noteMarkdown } from '../../bots/dingtalk/markdown'
-import type { Place } from '../../bots/types'
-import { detectLanguage } from '../knowledge/text/script'
-import type { Outbox } from '../outbox'
+import { detectLanguage } from '../../workers/knowledge/text/script'
+import type { Outbox } from '../../workers/outbox'
+import type { Place } from '../types'
+import type { DingTalkApi } from './api'
+import type { DingTalkSession } from './events'
+import { answerMarkdown, noteMarkdown } from './markdown'
 
 /**
  * Replies to a DingTalk conversation: through the question's own session webhook while it is

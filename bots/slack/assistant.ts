@@ -1,5 +1,5 @@
-import type { Place } from '../../bots/types'
-import type { Services } from '../services'
+import type { Place } from '../types'
+import type { SlackApi } from './api'
 
 /** The prompts shown when someone opens the assistant pane. */
 export const SUGGESTED_PROMPTS = [
@@ -10,9 +10,8 @@ export const SUGGESTED_PROMPTS = [
 ]
 
 /** `assistant_thread_started`: greet with suggested prompts (Slack's AI app surface). */
-export async function assistantThreadStarted(svc: Services, place: Place): Promise<void> {
-  if (!svc.slack) return
-  await svc.slack.call('assistant.threads.setSuggestedPrompts', {
+export async function assistantThreadStarted(slack: SlackApi, place: Place): Promise<void> {
+  await slack.call('assistant.threads.setSuggestedPrompts', {
     channel_id: place.channel,
     thread_ts: place.threadTs,
     title: 'Ask me about company policy. I answer from the handbooks, with sources.',

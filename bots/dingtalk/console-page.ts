@@ -1,5 +1,5 @@
-import { escalationLanguage } from '../../bots/dingtalk/escalation-card'
-import { type EscalationView, personLabel } from '../../bots/reply'
+import { type EscalationView, personLabel } from '../reply'
+import { escalationLanguage } from './escalation-card'
 
 /**
  * The DingTalk approval page: what an admin sees after pressing Approve, Edit or Reject on an

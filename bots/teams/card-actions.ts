@@ -1,13 +1,13 @@
-import { personLabel } from '../../bots/reply'
-import type { CardAction } from '../../bots/teams/activities'
-import { askedCard } from '../../bots/teams/cards'
-import { escalationCard } from '../../bots/teams/escalation-card'
-import { questionLanguage } from '../answering/answer'
-import { questionById } from '../conversations/questions'
-import { feedback } from '../db/schema'
-import { decideEscalation, decisionOf, escalationView } from '../escalation/escalations'
-import { isPolicyAdmin } from '../pipeline/admins'
-import type { Services } from '../services'
+import { questionLanguage } from '../../workers/answering/answer'
+import { questionById } from '../../workers/conversations/questions'
+import { feedback } from '../../workers/db/schema'
+import { decideEscalation, decisionOf, escalationView } from '../../workers/escalation/escalations'
+import { isPolicyAdmin } from '../../workers/pipeline/admins'
+import type { Services } from '../../workers/services'
+import { personLabel } from '../reply'
+import type { CardAction } from './activities'
+import { askedCard } from './cards'
+import { escalationCard } from './escalation-card'
 
 /**
  * The synchronous answer to a Universal Action (`adaptiveCard/action` invoke). Teams shows what

@@ -1,8 +1,8 @@
-import { answerCard } from '../../bots/teams/cards'
-import type { BotConnector } from '../../bots/teams/connector'
-import type { Db } from '../db/client'
-import { PolicybotError, retryAdvice } from '../errors'
-import type { Outbox } from '../outbox'
+import type { Db } from '../../workers/db/client'
+import { PolicybotError, retryAdvice } from '../../workers/errors'
+import type { Outbox } from '../../workers/outbox'
+import { answerCard } from './cards'
+import type { BotConnector } from './connector'
 import { serviceUrlOf } from './conversations'
 import { teamsAnswerStream } from './stream'
 

@@ -1,8 +1,8 @@
-import { answerCard } from '../../bots/teams/cards'
-import { type BotConnector, BotConnectorError } from '../../bots/teams/connector'
-import type { Place } from '../../bots/types'
-import type { AnswerStream, StreamHooks } from '../outbox'
+import type { AnswerStream, StreamHooks } from '../../workers/outbox'
 import { throttledStream } from '../stream-throttle'
+import type { Place } from '../types'
+import { answerCard } from './cards'
+import { type BotConnector, BotConnectorError } from './connector'
 
 /**
  * Least time between two updates of a growing answer: Teams allows one streaming request a second

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { AnswerReply } from '../../bots/reply'
-import { type SlackApi, SlackApiError } from '../../bots/slack/api'
+import type { AnswerReply } from '../reply'
+import { type SlackApi, SlackApiError } from './api'
 import { slackAnswerStream } from './stream'
 
 /** A SlackApi that records calls (our own interface; the HTTP side is tested in workerd). */
@@ -154,5 +154,51 @@ describe('slackAnswerStream', () => {
       body: { channel: 'C1', ts: '111.222', markdown_text: '\n\n_Asked the policy team._' },
     })
     expect(posted).toEqual(['111.222'])
+  })
+
+  it('within the workspace budget only: a refused update is skipped and goes out with the next send', async () => {
+    const { api, calls } = recorder()
+    let t = 0
+    const asked: string[] = []
+    let appendsLeft = 0
+    const s = slackAnswerStream(api, place, 'U1', {
+      intervalMs: 500,
+      now: () => t,
+      admit: async (method) => {
+        asked.push(method)
+        return method !== 'chat.appendStream' || appendsLeft-- > 0
+      },
+    })
+    s.update('You get')
+    await tick()
+    t = 600
+    s.update('You get 25') // refused: nothing sent
+    await tick()
+    appendsLeft = 1
+    t = 1200
+    s.update('You get 25 days')
+    await tick()
+    await s.finish(reply('You get 25 days [1].'))
+    expect(asked).toEqual(['chat.startStream', 'chat.appendStream', 'chat.appendStream'])
+    expect(calls.map((c) => [c.method, c.body.markdown_text])).toEqual([
+      ['chat.startStream', 'You get'],
+      ['chat.appendStream', ' 25 days'],
+      ['chat.stopStream', ' [1].'],
+    ])
+  })
+
+  it('posts the answer whole when the budget refuses to start a stream', async () => {
+    const { api, calls } = recorder()
+    let t = 0
+    const s = slackAnswerStream(api, place, 'U1', { intervalMs: 500, now: () => t, admit: async () => false })
+    s.update('You get')
+    await tick()
+    t = 600
+    s.update('You get 25 days')
+    await tick()
+    expect(s.started).toBe(true)
+    await s.finish(reply('You get 25 days [1].'))
+    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage'])
+    expect(String(calls[0]?.body.text)).toContain('You get 25 days [1].')
   })
 })

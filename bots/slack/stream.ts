@@ -1,15 +1,28 @@
-import type { SlackApi } from '../../bots/slack/api'
-import { answerFooter, answerMessage } from '../../bots/slack/blocks'
-import type { Place } from '../../bots/types'
-import type { AnswerStream, StreamHooks } from '../outbox'
+import type { AnswerStream, StreamHooks } from '../../workers/outbox'
 import { throttledStream } from '../stream-throttle'
+import type { Place } from '../types'
+import type { SlackApi } from './api'
+import { answerFooter, answerMessage } from './blocks'
 
 /**
- * Least time between two sends of a growing answer. `chat.appendStream` is Tier 4 (about 100
- * calls a minute per workspace) and `chat.update` Tier 3 (about 50): at 1.2 s one answer makes
- * at most 50 a minute, so two concurrent answers stay within Tier 4.
+ * Least time between two sends of a growing answer: at 1.2 s one answer makes at most 50 a
+ * minute. Concurrent answers in one workspace share its limits through the rate budget.
  */
 export const STREAM_INTERVAL_MS = 1200
+
+/**
+ * What one workspace may spend per minute on the calls a stream can do without, under Slack's
+ * documented tiers with a tenth kept back for the calls it cannot (stop, final update, posts):
+ * `chat.startStream` Tier 2 (20+), `chat.appendStream` Tier 4 (100+), `chat.update` Tier 3 (50+).
+ */
+export const STREAM_BUDGET = {
+  'chat.startStream': 18,
+  'chat.appendStream': 90,
+  'chat.update': 45,
+} as const
+
+/** Asks the workspace's budget for one optional call; without a budget every call may go. */
+export type Admit = (method: keyof typeof STREAM_BUDGET) => Promise<boolean>
 
 /**
  * Streams a generated answer into a Slack thread with `chat.startStream` / `appendStream` /
@@ -21,11 +34,12 @@ export function slackAnswerStream(
   slack: SlackApi,
   place: Place,
   asker: string,
-  options: { intervalMs?: number; now?: () => number } & StreamHooks = {},
+  options: { intervalMs?: number; now?: () => number; admit?: Admit } & StreamHooks = {},
 ): AnswerStream {
   let mode: 'idle' | 'stream' | 'update' = 'idle'
   let ts: string | undefined
   const thread = { channel: place.channel, thread_ts: place.threadTs }
+  const admit: Admit = options.admit ?? (async () => true)
 
   return throttledStream({
     intervalMs: options.intervalMs ?? STREAM_INTERVAL_MS,
@@ -33,6 +47,8 @@ export function slackAnswerStream(
     warn: options.warn,
     async send(text, shown) {
       if (mode === 'idle') {
+        // Over the workspace's budget the answer is not streamed: it is posted whole at the end.
+        if (!(await admit('chat.startStream'))) return false
         try {
           const res = await slack.call('chat.startStream', {
             ...thread,
@@ -49,14 +65,17 @@ export function slackAnswerStream(
         }
         await options.onPosted?.(ts)
       } else if (mode === 'stream') {
+        if (!(await admit('chat.appendStream'))) return false
         await slack.call('chat.appendStream', {
           channel: place.channel,
           ts,
           markdown_text: text.slice(shown.length),
         })
       } else {
+        if (!(await admit('chat.update'))) return false
         await slack.call('chat.update', { channel: place.channel, ts, text })
       }
+      return true
     },
     async finish(reply, shown) {
       const final = answerMessage(reply)

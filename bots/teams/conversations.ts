@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
-import type { Db } from '../db/client'
-import { teamsConversations } from '../db/schema'
+import type { Db } from '../../workers/db/client'
+import { teamsConversations } from '../../workers/db/schema'
 
 /** Remembers (or refreshes) where a Teams conversation is reached. */
 export async function rememberConversation(

@@ -1,5 +1,5 @@
-import type { AnswerReply } from '../bots/reply'
-import type { AnswerStream } from './outbox'
+import type { AnswerStream } from '../workers/outbox'
+import type { AnswerReply } from './reply'
 
 /**
  * What every platform's answer stream shares: the growing text is kept, sends are serialized (one
@@ -9,7 +9,8 @@ import type { AnswerStream } from './outbox'
  * once the sends in flight are done.
  */
 export interface ThrottledStreamOptions {
-  send(text: string, shown: string): Promise<void>
+  /** Shows `text`; `false` when it chose not to (a rate budget said no): the text goes with the next send. */
+  send(text: string, shown: string): Promise<unknown>
   finish(reply: AnswerReply, shown: string): Promise<string | undefined>
   abandon(note: string, shown: string): Promise<void>
   intervalMs: number
@@ -27,8 +28,7 @@ export function throttledStream(o: ThrottledStreamOptions): AnswerStream {
   const run = async () => {
     const text = latest
     if (text === shown) return
-    await o.send(text, shown)
-    shown = text
+    if ((await o.send(text, shown)) !== false) shown = text
   }
   // A failed send is not the end of the answer: `shown` only grows on success, so the next send
   // (or the end) carries the text that did not get through.

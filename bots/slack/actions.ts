@@ -1,3 +1,7 @@
+import { feedback } from '../../workers/db/schema'
+import { type Decision, decideEscalation, escalationView } from '../../workers/escalation/escalations'
+import { isPolicyAdmin } from '../../workers/pipeline/admins'
+import type { Services } from '../../workers/services'
 import {
   ACTIONS,
   askHumanOffer,
@@ -7,12 +11,8 @@ import {
   rejectModal,
   type SlackMessage,
   VIEWS,
-} from '../../bots/slack/blocks'
-import type { SlackInteraction } from '../../bots/slack/interactions'
-import { feedback } from '../db/schema'
-import { type Decision, decideEscalation, escalationView } from '../escalation/escalations'
-import { isPolicyAdmin } from '../pipeline/admins'
-import type { Services } from '../services'
+} from './blocks'
+import type { SlackInteraction } from './interactions'
 
 /** What the interaction endpoint answers Slack with (within its 3-second window). */
 export type InteractionResult = { status: 200; body?: unknown }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AnswerReply } from '../../bots/reply'
-import { type BotConnector, createBotConnector } from '../../bots/teams/connector'
-import type { Place } from '../../bots/types'
 import { startBotConnector } from '../../test/helpers/bot-connector'
+import type { AnswerReply } from '../reply'
+import type { Place } from '../types'
+import { type BotConnector, createBotConnector } from './connector'
 import { teamsAnswerStream } from './stream'
 
 /**

@@ -1,0 +1,1 @@
+ALTER TABLE "parked_jobs" ADD COLUMN "admin_places_told" text[] DEFAULT '{}'::text[] NOT NULL;

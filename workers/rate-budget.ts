@@ -1,0 +1,69 @@
+import type { DurableObjectNamespace } from '@cloudflare/workers-types'
+
+/**
+ * A request budget shared by every invocation that talks to one workspace: Slack's rate limits
+ * are per workspace and method (`chat.startStream` Tier 2, `appendStream` Tier 4, `update` Tier
+ * 3), and concurrent answers run in separate invocations, so the count lives in one Durable Object
+ * per workspace (`RateBudgetObject`). It grants what fits in a sliding window and refuses the
+ * rest; callers only ask for what they can do without (a streamed update skipped goes out with
+ * the next one or at the end; a stream not started becomes one whole answer).
+ */
+export interface RateBudget {
+  /** Takes one call of `bucket` in `scope` if fewer than `limit` were granted in the last `windowMs`. */
+  take(scope: string, bucket: string, limit: number, windowMs?: number): Promise<boolean>
+}
+
+/** Grants per bucket in a sliding window: at most `limit` timestamps inside it. */
+export class SlidingWindows {
+  private readonly grants = new Map<string, number[]>()
+  take(bucket: string, limit: number, windowMs: number, now: number): boolean {
+    const kept = (this.grants.get(bucket) ?? []).filter((t) => t > now - windowMs)
+    const ok = kept.length < limit
+    if (ok) kept.push(now)
+    this.grants.set(bucket, kept)
+    return ok
+  }
+}
+
+/**
+ * The Durable Object behind the budget (wrangler.toml binds it as `RATE_BUDGET`). State is in
+ * memory: an object evicted after a minute idle starts with an empty window, which is exactly
+ * what a minute of silence means anyway.
+ */
+export class RateBudgetObject {
+  private readonly windows = new SlidingWindows()
+  async fetch(request: Request): Promise<Response> {
+    const { bucket, limit, windowMs } = (await request.json()) as {
+      bucket: string
+      limit: number
+      windowMs: number
+    }
+    return Response.json({ granted: this.windows.take(bucket, limit, windowMs, Date.now()) })
+  }
+}
+
+/**
+ * The budget over the `RATE_BUDGET` binding. Without the binding (Node tools) there is none; a
+ * Durable Object that fails to answer refuses, so a budget that cannot be checked is not spent.
+ */
+export function rateBudgetOf(
+  ns: DurableObjectNamespace | undefined,
+  warn: (m: string) => void,
+): RateBudget | undefined {
+  if (!ns) return undefined
+  return {
+    async take(scope, bucket, limit, windowMs = 60_000) {
+      try {
+        const stub = ns.get(ns.idFromName(scope))
+        const res = await stub.fetch('https://rate-budget/take', {
+          method: 'POST',
+          body: JSON.stringify({ bucket, limit, windowMs }),
+        })
+        return ((await res.json()) as { granted: boolean }).granted
+      } catch (e) {
+        warn(`rate budget for ${scope} unavailable: ${e instanceof Error ? e.message : String(e)}`)
+        return false
+      }
+    },
+  }
+}
