@@ -149,23 +149,32 @@ async function main() {
     POLICYBOT_CRON_SECONDS: '10',
   }
   const ctx = await openContext(loadConfig(env))
-  const quiet = { result: () => {}, progress: () => {} }
+  const verbose = process.env.BENCH_VERBOSE === '1'
+  const quiet = {
+    result: () => {},
+    progress: (m: string) => {
+      if (verbose) process.stderr.write(`[stack ${((Date.now() - t0) / 1000).toFixed(1)}] ${m}\n`)
+    },
+  }
   let url = ''
   let stop: () => void = () => {}
   // (Wrapped: a promise resolved with a promise would wait for the stack to stop.)
   const launch = () =>
     new Promise<{ done: Promise<void> }>((resolve, reject) => {
-      const running = startCommand(ctx, {
-        env,
-        out: quiet,
-        stopped: new Promise<void>((r) => {
-          stop = r
-        }),
-        onReady: (u) => {
-          url = u
-          resolve({ done: running })
+      const running = startCommand(
+        { ...ctx, config: { ...ctx.config, workerPort: Number(env.PORT) } },
+        {
+          env,
+          out: quiet,
+          stopped: new Promise<void>((r) => {
+            stop = r
+          }),
+          onReady: (u) => {
+            url = u
+            resolve({ done: running })
+          },
         },
-      })
+      )
       running.catch(reject)
     })
   let running = (await launch()).done
@@ -200,12 +209,15 @@ async function main() {
   let restartedAt = 0
   const killer = (async () => {
     await sleep(KILL_AT_S * 1000)
+    // wrangler dev's process group: the Worker (workerd) and wrangler, without warning.
     const pid = Number(
-      execSync(`pgrep -f -o 'wrangler.js dev --ip 127.0.0.1 --port ${port} '`).toString().trim(),
+      execSync(`pgrep -f -o 'wrangler.js dev --ip 127.0.0.1 --port ${env.PORT} '`).toString().trim(),
     )
     killedAt = Date.now()
     process.kill(-pid, 'SIGKILL')
     await running.catch(() => {})
+    // The platforms keep sending to the same public URL; locally the new stack takes a new port.
+    env.PORT = String(await freePort())
     running = (await launch()).done
     restartedAt = Date.now()
   })()
@@ -546,6 +558,11 @@ async function main() {
     `Settled ${((settledAt - start) / 1000).toFixed(0)} s after the first question; parked jobs: ${state.parked.length}.`,
   )
   for (const l of lostList.slice(0, 20)) print(`  lost: ${l}`)
+  if (verbose)
+    for (const a of asked)
+      print(
+        `  #${a.i} ${a.platform} sent ${((a.sentAt - start) / 1000).toFixed(1)} s, answered ${[...(results.get(a)?.answers ?? [])].length}× first at ${(((results.get(a)?.firstAt ?? Number.NaN) - start) / 1000).toFixed(1)} s`,
+      )
 
   stop()
   await running.catch(() => {})

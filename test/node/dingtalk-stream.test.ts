@@ -28,7 +28,7 @@ const body = (req: IncomingMessage) =>
   })
 
 /** A gateway that hands out tickets and records frames the client sends back. */
-async function startGateway() {
+async function startGateway(options: { answerPings?: boolean } = {}) {
   const opens: Array<Record<string, unknown>> = []
   const sockets: WebSocket[] = []
   const replies: Array<Record<string, unknown>> = []
@@ -40,7 +40,8 @@ async function startGateway() {
   })
   const url = await listen(http)
   const port = Number(new URL(url).port)
-  const wss = new WebSocketServer({ server: http })
+  // A gateway that stops answering pings is what a connection silently lost in a NAT looks like.
+  const wss = new WebSocketServer({ server: http, autoPong: options.answerPings ?? true })
   wss.on('connection', (ws, req) => {
     expect(req.url).toBe(`/connect?ticket=ticket-${opens.length}`)
     sockets.push(ws)
@@ -88,14 +89,19 @@ describe('DingTalk Stream relay', () => {
     for (const s of stops.splice(0).reverse()) await s()
   })
 
-  async function setup(workerStatus = () => 200) {
-    const gateway = await startGateway()
+  async function setup(
+    workerStatus = () => 200,
+    gatewayOptions: { answerPings?: boolean } = {},
+    keepAliveMs?: number,
+  ) {
+    const gateway = await startGateway(gatewayOptions)
     const worker = await startWorker(workerStatus)
     const relay: StreamRelay = startDingTalkStreamRelay({
       clientId: ID,
       clientSecret: SECRET,
       workerUrl: worker.url,
       gatewayUrl: gateway.url,
+      ...(keepAliveMs ? { keepAliveMs } : {}),
     })
     stops.push(gateway.close, worker.close, relay.stop)
     await relay.ready
@@ -159,5 +165,18 @@ describe('DingTalk Stream relay', () => {
     gateway.sockets[0]?.send(JSON.stringify({ ...ping, headers: { topic: 'disconnect', messageId: 'd-1' } }))
     await until(() => gateway.sockets.length === 2)
     expect(gateway.opens).toHaveLength(2)
+  })
+
+  it('pings the gateway and replaces a connection that stopped answering, through a new ticket', async () => {
+    const { gateway } = await setup(() => 200, { answerPings: false }, 100)
+    await until(() => gateway.opens.length >= 2 && gateway.sockets.length >= 2)
+    expect(gateway.sockets[0]?.readyState).not.toBe(1)
+  })
+
+  it('keeps a connection that answers its pings', async () => {
+    const { gateway } = await setup(() => 200, {}, 100)
+    await new Promise((r) => setTimeout(r, 600))
+    expect(gateway.opens).toHaveLength(1)
+    expect(gateway.sockets[0]?.readyState).toBe(1)
   })
 })

@@ -64,9 +64,29 @@ describe('the knowledge core through the Neon driver', () => {
         connectionString: local.endpoint.connectionString,
         wsProxy: local.endpoint.wsProxy,
       })
-      const { rows } = await p.pool.query('select $1::int as n', [i])
+      const client = await p.pool.connect()
+      const { rows } = await client.query('select $1::int as n', [i])
       expect(rows[0]).toEqual({ n: i })
+      client.release()
       await p.close()
     }
+  })
+
+  it('sends a statement outside a transaction as one HTTP query, opening no WebSocket', async () => {
+    const p = openNeon({ connectionString: local.endpoint.connectionString, wsProxy: local.endpoint.wsProxy })
+    const before = { ...local.endpoint.stats }
+    const { rows } = await p.pool.query(
+      `select 42::int as n, 'x'::text as t, true as b, '{"a":[1]}'::jsonb as j, now() as at, array['a','b'] as list, null::int as none`,
+    )
+    expect(rows[0]).toMatchObject({ n: 42, t: 'x', b: true, j: { a: [1] }, list: ['a', 'b'], none: null })
+    expect(rows[0]?.at).toBeInstanceOf(Date)
+    expect(local.endpoint.stats.sockets - before.sockets).toBe(0)
+    expect(local.endpoint.stats.http - before.http).toBe(1)
+    // A database error keeps Postgres' fields (callers branch on the code).
+    const err = await p.pool
+      .query('select 1/0')
+      .catch((e: unknown) => e as { code?: string; message?: string })
+    expect(err).toMatchObject({ code: '22012', message: expect.stringMatching(/division by zero/) })
+    await p.close()
   })
 })

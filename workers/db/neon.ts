@@ -19,8 +19,13 @@ export interface NeonOptions {
  * drizzle. With `wsProxy` the driver talks plain WebSocket to a local proxy instead of Neon's edge.
  */
 export function openNeon(options: NeonOptions): Database & { pool: Pool } {
+  // A statement outside a transaction is one HTTP request (`Pool.query` over fetch): no WebSocket
+  // and no Postgres start-up for an invocation that needs only that, such as a webhook's
+  // acknowledgement. Transactions check out a client, which still connects over the WebSocket.
+  neonConfig.poolQueryViaFetch = true
   if (options.wsProxy) {
     const proxy = options.wsProxy
+    neonConfig.fetchEndpoint = () => `http://${proxy}/sql`
     neonConfig.wsProxy = (host, port) => `${proxy}/v2?address=${host}:${port}`
     neonConfig.useSecureWebSocket = false
     neonConfig.pipelineTLS = false

@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { sqlOverHttp } from './sql-over-http'
 import { startWsProxy } from './ws-proxy'
 
 /** The embedded database served over the network for the production driver. */
@@ -8,6 +9,8 @@ export interface LocalEndpoint {
   readonly connectionString: string
   /** Value for the driver's `wsProxy` option. */
   readonly wsProxy: string
+  /** WebSocket connections and HTTP queries served so far. */
+  readonly stats: { sockets: number; http: number }
   close(): Promise<void>
 }
 
@@ -27,10 +30,11 @@ export async function startLocalEndpoint(client: PGlite, port = 0): Promise<Loca
   })
   await server.start()
   const conn = server.getServerConn() // host:port
-  const proxy = await startWsProxy()
+  const proxy = await startWsProxy(0, sqlOverHttp(client))
   return {
     connectionString: `postgres://postgres:postgres@${conn}/postgres`,
     wsProxy: proxy.address,
+    stats: proxy.stats,
     async close() {
       await proxy.close()
       await server.stop()

@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
 import { WebSocketServer } from 'ws'
@@ -6,6 +7,8 @@ import { WebSocketServer } from 'ws'
 export interface WsProxy {
   /** `127.0.0.1:PORT`, the value for the Neon driver's `wsProxy` option. */
   readonly address: string
+  /** What it served so far: WebSocket connections and plain HTTP requests. */
+  readonly stats: { sockets: number; http: number }
   close(): Promise<void>
 }
 
@@ -13,15 +16,29 @@ export interface WsProxy {
  * Serves Neon's WebSocket proxy protocol (`ws://host/v2?address=db-host:port`, binary frames
  * carrying the Postgres wire protocol) on 127.0.0.1, so `@neondatabase/serverless` can reach a
  * local Postgres or PGlite socket server. Only loopback targets are accepted: this is a
- * development and test endpoint, not an open relay.
+ * development and test endpoint, not an open relay. Plain HTTP requests on the same port go to
+ * `onHttp` (the endpoint's `/sql` query shim).
  */
-export async function startWsProxy(port = 0): Promise<WsProxy> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port })
+export async function startWsProxy(
+  port = 0,
+  onHttp?: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<WsProxy> {
+  const stats = { sockets: 0, http: 0 }
+  const http = createServer((req, res) => {
+    stats.http++
+    if (onHttp) return onHttp(req, res)
+    res.writeHead(404).end()
+  })
+  // Queries over HTTP keep the connection open between requests, as Neon's edge does.
+  http.keepAliveTimeout = 30_000
+  const server = new WebSocketServer({ server: http })
   await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', reject)
+    http.once('listening', resolve)
+    http.once('error', reject)
+    http.listen(port, '127.0.0.1')
   })
   server.on('connection', (ws, req) => {
+    stats.sockets++
     const target = new URL(req.url ?? '/', 'http://x').searchParams.get('address') ?? ''
     const match = /^(127\.0\.0\.1|localhost|\[::1\]):(\d+)$/.exec(target)
     if (!match) {
@@ -50,13 +67,17 @@ export async function startWsProxy(port = 0): Promise<WsProxy> {
     ws.on('close', () => tcp.destroy())
     ws.on('error', () => tcp.destroy())
   })
-  const { port: bound } = server.address() as AddressInfo
+  const { port: bound } = http.address() as AddressInfo
   return {
     address: `127.0.0.1:${bound}`,
+    stats,
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of server.clients) client.terminate()
-        server.close(() => resolve())
+        server.close(() => {
+          http.closeAllConnections()
+          http.close(() => resolve())
+        })
       }),
   }
 }
