@@ -24,6 +24,11 @@ const list = z
 const VARIABLES = {
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
   POLICYBOT_NEON_WSPROXY: z.string().optional(),
+  /**
+   * `off` sends every statement over the WebSocket, for a Postgres proxy without Neon's HTTP
+   * query endpoint; `on` (default) sends statements outside a transaction as one HTTP request.
+   */
+  POLICYBOT_NEON_HTTP: z.enum(['on', 'off']).default('on'),
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
@@ -92,6 +97,8 @@ const Schema = z
 export type WorkerConfig = Readonly<{
   databaseUrl: string
   wsProxy?: string
+  /** One-shot statements over Neon's HTTP protocol. */
+  httpQueries: boolean
   slack?: {
     signingSecret?: string
     botToken?: string
@@ -172,6 +179,7 @@ export function workerConfig(env: Env): WorkerConfig {
   const config: WorkerConfig = Object.freeze({
     databaseUrl: e.DATABASE_URL,
     ...(e.POLICYBOT_NEON_WSPROXY ? { wsProxy: e.POLICYBOT_NEON_WSPROXY } : {}),
+    httpQueries: e.POLICYBOT_NEON_HTTP === 'on',
     ...(slack ? { slack } : {}),
     admins: {
       // Every listed id counts as a person (Teams AAD ids and DingTalk staff ids may start with

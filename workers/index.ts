@@ -64,7 +64,7 @@ export default {
     (await app.fetch(request as unknown as Request, env, ctx)) as unknown as WorkerResponse,
   queue: async (batch, env, ctx) => consumeJobs(batch, env, ctx),
   scheduled: async (_controller, env, ctx) => {
-    const svc = await openServices(env)
+    const svc = await openServices(env, { session: true })
     ctx.waitUntil(
       Promise.all([
         remindOpenEscalations(svc).catch((e: unknown) => console.error('reminders failed', e)),

@@ -50,13 +50,17 @@ export async function withServices<T>(
 
 /**
  * Opens the services for one invocation. The database Pool is per invocation, as Workers
- * require (a socket cannot outlive the request that opened it); `close` ends it.
+ * require (a socket cannot outlive the request that opened it); `close` ends it. A request
+ * (`withServices`) sends each statement as one HTTP query and opens a socket only for a
+ * transaction; `session` (queue batches, the cron) runs everything on one connection.
  */
-export async function openServices(env: Env): Promise<Services> {
+export async function openServices(env: Env, options: { session?: boolean } = {}): Promise<Services> {
   const config = workerConfig(env)
   const database = openNeon({
     connectionString: config.databaseUrl,
     ...(config.wsProxy ? { wsProxy: config.wsProxy } : {}),
+    httpQueries: config.httpQueries,
+    ...(options.session ? { session: true } : {}),
   })
   const runner = config.runner
   const embedder =

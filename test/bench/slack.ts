@@ -57,6 +57,8 @@ async function main() {
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: `${slack.url}/api/`,
     SLACK_BOT_USER_ID: 'U0BOT00001',
+    // `off` measures the WebSocket-only driver (every statement over a socket) for comparison.
+    ...(process.env.POLICYBOT_NEON_HTTP ? { POLICYBOT_NEON_HTTP: process.env.POLICYBOT_NEON_HTTP } : {}),
   }
   const ctx = await openContext(loadConfig(env))
   let stop: () => void = () => {}

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { answer } from '../../workers/answering/answer'
 import { migrateNeon } from '../../workers/db/migrate-neon'
@@ -88,5 +89,32 @@ describe('the knowledge core through the Neon driver', () => {
       .catch((e: unknown) => e as { code?: string; message?: string })
     expect(err).toMatchObject({ code: '22012', message: expect.stringMatching(/division by zero/) })
     await p.close()
+    // POLICYBOT_NEON_HTTP=off: a proxy without the HTTP endpoint gets everything over the socket.
+    const ws = openNeon({
+      connectionString: local.endpoint.connectionString,
+      wsProxy: local.endpoint.wsProxy,
+      httpQueries: false,
+    })
+    const mid = { ...local.endpoint.stats }
+    expect((await ws.pool.query('select 7::int as n')).rows[0]).toEqual({ n: 7 })
+    expect(local.endpoint.stats.sockets - mid.sockets).toBe(1)
+    expect(local.endpoint.stats.http - mid.http).toBe(0)
+    await ws.close()
+  })
+
+  it('runs a session (a queue job) on one connection: statements and a transaction share one socket', async () => {
+    const s = openNeon({
+      connectionString: local.endpoint.connectionString,
+      wsProxy: local.endpoint.wsProxy,
+      session: true,
+    })
+    const before = { ...local.endpoint.stats }
+    for (let i = 0; i < 5; i++) await s.db.execute(sql`select ${i}::int as n`)
+    await s.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`)
+    })
+    expect(local.endpoint.stats.sockets - before.sockets).toBe(1)
+    expect(local.endpoint.stats.http - before.http).toBe(0)
+    await s.close()
   })
 })

@@ -1,4 +1,4 @@
-import { neonConfig, Pool } from '@neondatabase/serverless'
+import { neonConfig, Pool, type PoolClient } from '@neondatabase/serverless'
 import { drizzle } from 'drizzle-orm/neon-serverless'
 import type { Database, Db } from './client'
 import * as schema from './schema'
@@ -12,6 +12,13 @@ export interface NeonOptions {
    * that is not on Neon (the embedded endpoint, CI). Unset for Neon itself.
    */
   wsProxy?: string
+  /** Statements outside a transaction as one HTTP request each (default true). */
+  httpQueries?: boolean
+  /**
+   * One connection for the whole invocation, opened at the first statement: for work that runs
+   * many statements in a row (a queue job, the cron), where one WebSocket beats a request each.
+   */
+  session?: boolean
 }
 
 /**
@@ -22,7 +29,7 @@ export function openNeon(options: NeonOptions): Database & { pool: Pool } {
   // A statement outside a transaction is one HTTP request (`Pool.query` over fetch): no WebSocket
   // and no Postgres start-up for an invocation that needs only that, such as a webhook's
   // acknowledgement. Transactions check out a client, which still connects over the WebSocket.
-  neonConfig.poolQueryViaFetch = true
+  neonConfig.poolQueryViaFetch = options.httpQueries ?? true
   if (options.wsProxy) {
     const proxy = options.wsProxy
     neonConfig.fetchEndpoint = () => `http://${proxy}/sql`
@@ -33,6 +40,29 @@ export function openNeon(options: NeonOptions): Database & { pool: Pool } {
     neonConfig.pipelineConnect = false
   }
   const pool = new Pool({ connectionString: options.connectionString })
-  const db = drizzle({ client: pool, schema }) as unknown as Db
-  return { db, pool, kind: 'neon', maintain: async () => {}, close: () => pool.end() }
+  if (!options.session) {
+    const db = drizzle({ client: pool, schema }) as unknown as Db
+    return { db, pool, kind: 'neon', maintain: async () => {}, close: () => pool.end() }
+  }
+  // drizzle runs statements (and BEGIN…COMMIT for transactions) on whatever has `query`: here the
+  // one client checked out on first use.
+  let client: Promise<PoolClient> | undefined
+  const session = {
+    query: async (...args: unknown[]) => {
+      client ??= pool.connect()
+      const c = await client
+      return (c.query as (...a: unknown[]) => unknown)(...args)
+    },
+  }
+  const db = drizzle({ client: session as unknown as Pool, schema }) as unknown as Db
+  return {
+    db,
+    pool,
+    kind: 'neon',
+    maintain: async () => {},
+    close: async () => {
+      if (client) (await client.catch(() => undefined))?.release()
+      await pool.end()
+    },
+  }
 }

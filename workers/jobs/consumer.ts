@@ -52,7 +52,8 @@ export async function runJob(svc: Services, job: Job): Promise<void> {
  * queue, whose consumer parks it too.
  */
 export async function consumeJobs(batch: MessageBatch<Job>, env: Env, ctx: ExecutionContext): Promise<void> {
-  const svc = await openServices(env)
+  // A job runs many statements in a row: one connection for the batch.
+  const svc = await openServices(env, { session: true })
   try {
     if (batch.queue === DEAD_LETTER_QUEUE) {
       for (const msg of batch.messages) {
