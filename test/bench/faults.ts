@@ -459,36 +459,38 @@ async function main() {
 
   // --- Rate limits as documented (calls made, whatever the answer).
   const minute = 60_000
-  const slackOver =
-    overLimit(
+  const slackRules = {
+    'chat.startStream >20/min': overLimit(
       slack.calls,
       (c) => c.at,
       (c) => (c.method === 'chat.startStream' ? 'x' : undefined),
       20,
       minute,
-    ) +
-    overLimit(
+    ),
+    'chat.appendStream >100/min': overLimit(
       slack.calls,
       (c) => c.at,
       (c) => (c.method === 'chat.appendStream' ? 'x' : undefined),
       100,
       minute,
-    ) +
-    overLimit(
+    ),
+    'chat.update >50/min': overLimit(
       slack.calls,
       (c) => c.at,
       (c) => (c.method === 'chat.update' ? 'x' : undefined),
       50,
       minute,
-    ) +
+    ),
     // "about one message per second per channel, with short bursts": at most 60 a minute.
-    overLimit(
+    'chat.postMessage >60/min in a channel': overLimit(
       slack.calls,
       (c) => c.at,
       (c) => (c.method === 'chat.postMessage' ? String(c.body.channel) : undefined),
       60,
       minute,
-    )
+    ),
+  }
+  const slackOver = Object.values(slackRules).reduce((x, y) => x + y, 0)
   const teamsConversation = (r: RecordedRequest) =>
     /^\/v3\/conversations\/([^/]+)\/activities/.exec(r.path)?.[1]
   const teamsOver =

@@ -52,38 +52,41 @@ export async function runJob(svc: Services, job: Job): Promise<void> {
  * queue, whose consumer parks it too.
  */
 export async function consumeJobs(batch: MessageBatch<Job>, env: Env, ctx: ExecutionContext): Promise<void> {
-  // A job runs many statements in a row: one connection for the batch.
-  const svc = await openServices(env, { session: true })
-  try {
-    if (batch.queue === DEAD_LETTER_QUEUE) {
-      for (const msg of batch.messages) {
-        await parkJob(svc, msg.body, msg.attempts)
-        msg.ack()
-      }
-      return
-    }
-    for (const msg of batch.messages) {
+  // The messages of a batch run side by side, each on its own connection (a job's transaction
+  // never shares a session with another job): a platform call that hangs holds up only its job.
+  await Promise.all(
+    batch.messages.map(async (msg) => {
+      // A job runs many statements in a row: one connection for it.
+      const svc = await openServices(env, { session: true })
       try {
-        await runJob(svc, msg.body)
-        msg.ack()
-      } catch (e) {
-        const error = messageOf(e)
-        const advice = retryAdvice(e)
-        svc.warn(`job ${msg.body.type} failed (attempt ${msg.attempts}): ${error}`)
-        if (msg.body.type === 'answer') await countAttempt(svc.db, msg.body.questionId, error).catch(() => {})
-        if (advice.retryable) {
-          msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts, advice) })
-        } else {
-          await parkJob(svc, msg.body, msg.attempts, error)
+        if (batch.queue === DEAD_LETTER_QUEUE) {
+          await parkJob(svc, msg.body, msg.attempts)
           msg.ack()
+          return
         }
+        try {
+          await runJob(svc, msg.body)
+          msg.ack()
+        } catch (e) {
+          const error = messageOf(e)
+          const advice = retryAdvice(e)
+          svc.warn(`job ${msg.body.type} failed (attempt ${msg.attempts}): ${error}`)
+          if (msg.body.type === 'answer')
+            await countAttempt(svc.db, msg.body.questionId, error).catch(() => {})
+          if (advice.retryable) {
+            msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts, advice) })
+          } else {
+            await parkJob(svc, msg.body, msg.attempts, error)
+            msg.ack()
+          }
+        }
+      } finally {
+        // Not awaited: ending the Pool waits for the socket's close handshake, which must not
+        // hold up the batch (the queue delivers the next one only when this invocation returns).
+        ctx.waitUntil(svc.close())
       }
-    }
-  } finally {
-    // Not awaited: ending the Pool waits for the socket's close handshake, which must not hold
-    // up the batch (the queue delivers the next one only when this invocation returns).
-    ctx.waitUntil(svc.close())
-  }
+    }),
+  )
 }
 
 /**
