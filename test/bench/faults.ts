@@ -557,6 +557,11 @@ async function main() {
     `Faults played: Slack ${slack.calls.length} calls (${tally(chaos.slack)}); Bot Connector ${connector.requests.length} (${tally(chaos.teams)}); DingTalk ${dingtalk.requests.length} (${tally(chaos.dingtalk)}).`,
   )
   print(
+    `Slack calls over a documented limit, by rule: ${Object.entries(slackRules)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}.`,
+  )
+  print(
     `Settled ${((settledAt - start) / 1000).toFixed(0)} s after the first question; parked jobs: ${state.parked.length}.`,
   )
   for (const l of lostList.slice(0, 20)) print(`  lost: ${l}`)

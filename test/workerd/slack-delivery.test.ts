@@ -164,6 +164,39 @@ describe('questions whose job was lost', () => {
   })
 })
 
+describe('questions waiting out a backoff', () => {
+  it('are not swept until their scheduled retry is overdue', async () => {
+    const channel = 'C0BACKOFF1'
+    const ts = await ask(channel)
+    sentJobs.length = 0
+    const { id } = await questionOf(channel, ts)
+    const svc = await openServices(testEnv)
+    const mine = () => sentJobs.filter((j) => j.type === 'answer' && j.questionId === id)
+    try {
+      // Eight failed attempts: the next retry comes 5 minutes after the last one started.
+      const lastTried = async (minutesAgo: number) => {
+        await svc.db
+          .update(questions)
+          .set({
+            attempts: 8,
+            createdAt: new Date(Date.now() - 60 * 60_000),
+            lastAttemptAt: new Date(Date.now() - minutesAgo * 60_000),
+          })
+          .where(eq(questions.id, id))
+        sentJobs.length = 0
+        await runCron()
+        return mine().length
+      }
+      expect(await lastTried(16)).toBe(0) // 15 minutes, but its retry is due only at 5
+      expect(await lastTried(21)).toBe(1) // its retry is 15 minutes overdue: lost
+    } finally {
+      sentJobs.length = 0
+      await svc.db.update(questions).set({ status: 'failed' }).where(eq(questions.id, id))
+      await svc.close()
+    }
+  })
+})
+
 describe('questions that cannot be answered', () => {
   it('are parked at the first permanent refusal, and the admins told', async () => {
     const ts = await ask('C0GONE0001')

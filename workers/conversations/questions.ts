@@ -3,6 +3,7 @@ import type { Place, Trigger } from '../../bots/types'
 import type { Answer } from '../answering/types'
 import { type Db, queryRows } from '../db/client'
 import { inboundEvents, questions, threads } from '../db/schema'
+import { FIRST_DELAY_S, MAX_DELAY_S } from '../jobs/retry'
 import type { ChatTurn } from '../knowledge/search/follow-up'
 
 /**
@@ -206,8 +207,9 @@ export async function recordPosted(db: Db, id: number, messageId: string): Promi
 }
 
 /**
- * Questions accepted but left `queued` (no job has tried them for `staleMinutes`: a Worker killed
- * mid-answer, a job lost), asked within the last `maxAgeHours`, oldest first.
+ * Questions accepted but left `queued` (no job has tried them for `staleMinutes` past the retry
+ * their last failure scheduled: a Worker killed mid-answer, a job lost), asked within the last
+ * `maxAgeHours`, oldest first.
  */
 export async function staleQueuedQuestions(
   db: Db,
@@ -219,7 +221,10 @@ export async function staleQueuedQuestions(
     db,
     sql`SELECT id FROM questions
         WHERE status = 'queued'
+          -- A question waiting out its backoff (5 s doubling to 5 min after each failed attempt,
+          -- workers/jobs/retry.ts) is not stale until its retry is overdue by staleMinutes.
           AND coalesce(last_attempt_at, created_at) < now() - make_interval(mins => ${staleMinutes}::int)
+            - make_interval(secs => least(${MAX_DELAY_S}, ${FIRST_DELAY_S} * power(2, greatest(attempts, 1) - 1))::float8 * (attempts > 0)::int)
           AND created_at > now() - make_interval(hours => ${maxAgeHours}::int)
           AND (claimed_until IS NULL OR claimed_until < now())
         ORDER BY id LIMIT ${limit}`,

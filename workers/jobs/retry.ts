@@ -8,8 +8,8 @@ import type { RetryAdvice } from '../errors'
 export const MAX_ATTEMPTS = 25
 
 /** Delay after the first failed attempt, doubled after each failure up to MAX_DELAY_S. */
-const FIRST_DELAY_S = 5
-const MAX_DELAY_S = 300
+export const FIRST_DELAY_S = 5
+export const MAX_DELAY_S = 300
 /** The longest delay Cloudflare Queues accepts (12 hours). */
 const QUEUE_MAX_DELAY_S = 43_200
 
