@@ -1,4 +1,4 @@
-import type { DurableObjectNamespace } from '@cloudflare/workers-types'
+import type { DurableObjectNamespace, DurableObjectState } from '@cloudflare/workers-types'
 
 /**
  * A request budget shared by every invocation that talks to one workspace: Slack's rate limits
@@ -14,31 +14,34 @@ export interface RateBudget {
 }
 
 /** Grants per bucket in a sliding window: at most `limit` timestamps inside it. */
-export class SlidingWindows {
-  private readonly grants = new Map<string, number[]>()
-  take(bucket: string, limit: number, windowMs: number, now: number): boolean {
-    const kept = (this.grants.get(bucket) ?? []).filter((t) => t > now - windowMs)
-    const ok = kept.length < limit
-    if (ok) kept.push(now)
-    this.grants.set(bucket, kept)
-    return ok
-  }
+export function slidingTake(grants: number[], limit: number, windowMs: number, now: number) {
+  const kept = grants.filter((t) => t > now - windowMs)
+  const ok = kept.length < limit
+  if (ok) kept.push(now)
+  return { ok, kept }
 }
 
 /**
- * The Durable Object behind the budget (wrangler.toml binds it as `RATE_BUDGET`). State is in
- * memory: an object evicted after a minute idle starts with an empty window, which is exactly
- * what a minute of silence means anyway.
+ * The Durable Object behind the budget (wrangler.toml binds it as `RATE_BUDGET`). The grants are
+ * kept in its storage, not only in memory: the runtime evicts an idle object (after seconds, in
+ * workerd), and a window that forgot its grants would let a burst through.
  */
 export class RateBudgetObject {
-  private readonly windows = new SlidingWindows()
+  constructor(private readonly state: DurableObjectState) {}
   async fetch(request: Request): Promise<Response> {
     const { bucket, limit, windowMs } = (await request.json()) as {
       bucket: string
       limit: number
       windowMs: number
     }
-    return Response.json({ granted: this.windows.take(bucket, limit, windowMs, Date.now()) })
+    const { ok, kept } = slidingTake(
+      (await this.state.storage.get<number[]>(bucket)) ?? [],
+      limit,
+      windowMs,
+      Date.now(),
+    )
+    await this.state.storage.put(bucket, kept)
+    return Response.json({ granted: ok })
   }
 }
 

@@ -208,6 +208,7 @@ async function main() {
   let killedAt = 0
   let restartedAt = 0
   const killer = (async () => {
+    if (KILL_AT_S <= 0) return
     await sleep(KILL_AT_S * 1000)
     // wrangler dev's process group: the Worker (workerd) and wrangler, without warning.
     const pid = Number(
@@ -565,6 +566,16 @@ async function main() {
     `Settled ${((settledAt - start) / 1000).toFixed(0)} s after the first question; parked jobs: ${state.parked.length}.`,
   )
   for (const l of lostList.slice(0, 20)) print(`  lost: ${l}`)
+  if (verbose) {
+    const starts = slack.calls
+      .filter((c) => c.method === 'chat.startStream')
+      .map((c) => Math.floor((c.at - start) / 10_000) * 10)
+    const buckets = new Map<number, number>()
+    for (const b of starts) buckets.set(b, (buckets.get(b) ?? 0) + 1)
+    print(
+      `  chat.startStream per 10 s from the start: ${[...buckets].map(([k, v]) => `${k}s:${v}`).join(' ')}`,
+    )
+  }
   if (verbose)
     for (const a of asked)
       print(
