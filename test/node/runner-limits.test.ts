@@ -26,16 +26,33 @@ describe('gpu-runner limits', () => {
   })
 
   it('answers 429 with Retry-After once the slot and the queue are taken', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 5 }, () =>
+    // The slot and the queue are taken first, deterministically (five requests at once raced:
+    // under load the first could finish before the last arrived).
+    const limiter = runner.pools.get('tiny')?.limiter
+    expect(limiter).toBeDefined()
+    const until = async (cond: () => boolean) => {
+      const end = Date.now() + 5000
+      while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5))
+      expect(cond()).toBe(true)
+    }
+    // Each runs until the 1-second time limit.
+    const long = () => post(`${runner.url}/v1/chat/completions`, chatBody('tiny', { max_tokens: 3000 }))
+    const holding = long()
+    await until(() => limiter?.active === 1)
+    const waiting = long()
+    await until(() => limiter?.queued === 1)
+    const refused = await Promise.all(
+      Array.from({ length: 3 }, () =>
         post(`${runner.url}/v1/chat/completions`, chatBody('tiny', { max_tokens: 300 })),
       ),
     )
-    const statuses = results.map((r) => r.status).sort()
-    expect(statuses).toEqual([200, 200, 429, 429, 429])
-    const refused = results.find((r) => r.status === 429) as Response
-    expect(refused.headers.get('retry-after')).toBe('1')
-    expect(await refused.json()).toMatchObject({ error: { type: 'rate_limit_error', code: 'queue_full' } })
+    expect(refused.map((r) => r.status)).toEqual([429, 429, 429])
+    expect(refused[0]?.headers.get('retry-after')).toBe('1')
+    expect(await refused[0]?.json()).toMatchObject({
+      error: { type: 'rate_limit_error', code: 'queue_full' },
+    })
+    const admitted = await Promise.all([holding, waiting])
+    expect(admitted.map((r) => r.status)).not.toContain(429)
   })
 
   it('answers 503 with Retry-After for a model with no ready instance, while the others serve', async () => {
