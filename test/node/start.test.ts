@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { eq } from 'drizzle-orm'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signSlackRequest } from '../../bots/slack/verify'
@@ -11,6 +12,8 @@ import { loadConfig } from '../../workers/cli/config'
 import { type Context, openContext } from '../../workers/cli/context'
 import { main } from '../../workers/cli/main'
 import { freePort } from '../../workers/cli/ports'
+import { recordQuestion } from '../../workers/conversations/questions'
+import { questions } from '../../workers/db/schema'
 import appMention from '../fixtures/slack/app_mention.json'
 import slashCommand from '../fixtures/slack/slash_command.json'
 import { startSlackApi } from '../helpers/slack-api'
@@ -42,6 +45,8 @@ describe('policybot start (npm start)', () => {
       SLACK_APP_TOKEN: 'xapp-local',
       SLACK_API_URL: `${slack.url}/api/`,
       SLACK_BOT_USER_ID: 'U0BOT00001',
+      // The local stack fires the Worker's cron itself (wrangler dev runs none): every second here.
+      POLICYBOT_CRON_SECONDS: '1',
     }
     ctx = await openContext(loadConfig(env))
     const ready = new Promise<void>((resolve) => {
@@ -220,6 +225,28 @@ describe('policybot start (npm start)', () => {
       )
     }
     expect(post?.headers.authorization).toBe('Bearer xoxb-local')
+    expect(JSON.stringify(post?.body.blocks)).toContain('Annual Leave')
+  })
+  it("fires the Worker's cron: a question whose job was lost is swept and answered", async () => {
+    const ts = '1764199998.000001'
+    const id = await recordQuestion(ctx.database.db, `slack:T0POLICY01:C0LOCAL01:${ts}`, {
+      place: { platform: 'slack', team: 'T0POLICY01', channel: 'C0LOCAL01', threadTs: ts },
+      messageTs: ts,
+      asker: 'U0ASKER001',
+      text: 'How many days of annual leave do I get?',
+      trigger: 'mention',
+    })
+    expect(id).toBeDefined()
+    // Accepted 20 minutes ago and never tried: its job died with a Worker.
+    await ctx.database.db
+      .update(questions)
+      .set({ createdAt: new Date(Date.now() - 20 * 60_000) })
+      .where(eq(questions.id, id as number))
+    let post: (typeof slack.calls)[number] | undefined
+    for (let i = 0; i < 150 && !post; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      post = slack.calls.find((c) => c.method === 'chat.postMessage' && c.body.thread_ts === ts)
+    }
     expect(JSON.stringify(post?.body.blocks)).toContain('Annual Leave')
   })
 })
