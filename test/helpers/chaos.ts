@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { rng } from '../bench/synthetic'
 
 /**
  * Faults a local platform stand-in plays on a share of the calls it receives, chosen by a seeded
@@ -28,27 +29,15 @@ export interface ChaosSpec {
 
 export type Verdict = { kind: FaultKind | 'outage'; status?: number; retryAfter?: number; json?: unknown }
 
-/** mulberry32: small, fast, seeded. */
-function generator(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function createChaos() {
   let spec: ChaosSpec | undefined
-  let random = generator(1)
+  let random = rng(1)
   const tally: Record<string, number> = {}
   return {
     tally,
     set(s: ChaosSpec | undefined) {
       spec = s
-      random = generator(s?.seed ?? 1)
+      random = rng(s?.seed ?? 1)
     },
     /** The fault for a call to `path` now, if any. */
     decide(path: string, now = Date.now()): Verdict | undefined {
