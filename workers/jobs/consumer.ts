@@ -52,8 +52,9 @@ export async function runJob(svc: Services, job: Job): Promise<void> {
  * queue, whose consumer parks it too.
  */
 export async function consumeJobs(batch: MessageBatch<Job>, env: Env, ctx: ExecutionContext): Promise<void> {
-  // The messages of a batch run side by side, each on its own connection (a job's transaction
-  // never shares a session with another job): a platform call that hangs holds up only its job.
+  // Each message has its own services and connection (a job's transaction never shares a
+  // session with another job). wrangler.toml delivers one per invocation: a batch run side by
+  // side would pass the Workers limit of six open connections per invocation.
   await Promise.all(
     batch.messages.map(async (msg) => {
       // A job runs many statements in a row: one connection for it.
