@@ -1,4 +1,4 @@
-import type { Markup, ParkedNotice } from './platform'
+import { type Markup, type ParkedNotice, plainMarkup } from './platform'
 
 /**
  * What the core says to people, in English and Chinese, written once for every platform. A
@@ -49,8 +49,12 @@ export const cutOffText = (language: string) => TEXT.cutOff[lang(language)]
 
 export const uploadRefusedText = (language: string) => TEXT.uploadRefused[lang(language)]
 
-/** Said to the asker when the policy team rejected the question, with the admin's note. */
-export function rejectionText(language: string, reason: string | null): string {
+/**
+ * Said to the asker when the policy team rejected the question, with the admin's note made inert
+ * for the sink (`m`; plain for the ledger).
+ */
+export function rejectionText(language: string, note: string | null, m: Markup = plainMarkup): string {
+  const reason = note === null ? null : m.escape(note)
   return lang(language) === 'zh'
     ? `抱歉，政策团队无法通过此渠道回答这个问题。${reason ? `原因：${reason}` : ''}`
     : `Sorry — the policy team couldn't answer this one here.${reason ? ` Their note: ${reason}` : ''} You may want to ask your manager or HR directly.`

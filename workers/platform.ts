@@ -37,9 +37,9 @@ export interface ParkedNotice {
  */
 export interface AdminChannel {
   /** Posts an open escalation (question, asker, draft, sources, actions), once. */
-  notify(escalationId: number): Promise<void>
+  notify(view: EscalationDetails): Promise<void>
   /** Reminds of an escalation still open after `hours`; false when it was never posted here. */
-  remind(escalationId: number, hours: number): Promise<boolean>
+  remind(view: EscalationDetails, hours: number): Promise<boolean>
   /** Shows a decided escalation's outcome where it was posted (buttons give way to the result). */
   showDecision(view: EscalationDetails): Promise<void>
   /** Tells the admins that a job was parked: what, after how many attempts, and why. */

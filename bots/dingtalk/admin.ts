@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm'
 import { dingtalkAdminPosts } from '../../workers/db/schema'
-import { escalationView } from '../../workers/escalation/escalations'
 import type { AdminChannel } from '../../workers/platform'
 import type { Services } from '../../workers/services'
 import type { DingTalkApi } from './api'
@@ -33,27 +32,21 @@ export function dingTalkAdminChannel(
   const link = (escalationId: number) => (action: string) =>
     consoleLink(target.consoleUrl, escalationId, action)
   return {
-    async notify(escalationId) {
-      if (await postedNotice(escalationId)) return
-      const view = await escalationView(svc.db, escalationId)
-      if (view?.status !== 'open') return
+    async notify(view) {
+      if (await postedNotice(view.id)) return
       const key = await api.sendActionCardToGroup(
         target.conversation,
-        escalationActionCard(view, link(escalationId)),
+        escalationActionCard(view, link(view.id)),
       )
       await svc.db
         .insert(dingtalkAdminPosts)
-        .values({ escalationId, conversationId: target.conversation, processQueryKey: key ?? null })
+        .values({ escalationId: view.id, conversationId: target.conversation, processQueryKey: key ?? null })
         .onConflictDoNothing()
     },
-    async remind(escalationId, hours) {
-      const posted = await postedNotice(escalationId)
-      const view = posted ? await escalationView(svc.db, escalationId) : undefined
-      if (!posted || view?.status !== 'open') return false
-      await api.sendActionCardToGroup(
-        posted.conversationId,
-        escalationActionCard(view, link(escalationId), hours),
-      )
+    async remind(view, hours) {
+      const posted = await postedNotice(view.id)
+      if (!posted) return false
+      await api.sendActionCardToGroup(posted.conversationId, escalationActionCard(view, link(view.id), hours))
       return true
     },
     async showDecision(view) {

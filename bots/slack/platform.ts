@@ -1,5 +1,5 @@
 import { PolicybotError } from '../../workers/errors'
-import { escalationView, setAdminMessage } from '../../workers/escalation/escalations'
+import { setAdminMessage } from '../../workers/escalation/escalations'
 import { parkedAlertText, reminderText } from '../../workers/messages'
 import type { AdminChannel, Markup, Platform } from '../../workers/platform'
 import type { Services } from '../../workers/services'
@@ -51,9 +51,8 @@ export function slackPlatform(svc: Omit<Services, 'platforms'>, slack: SlackApi)
  */
 function slackAdminChannel(svc: Omit<Services, 'platforms'>, slack: SlackApi, channel: string): AdminChannel {
   return {
-    async notify(escalationId) {
-      const view = await escalationView(svc.db, escalationId)
-      if (!view || view.row.adminTs) return
+    async notify(view) {
+      if (view.row.adminTs) return
       const m = escalationMessage(view)
       const res = await slack.call('chat.postMessage', {
         channel,
@@ -61,11 +60,10 @@ function slackAdminChannel(svc: Omit<Services, 'platforms'>, slack: SlackApi, ch
         blocks: m.blocks,
         unfurl_links: false,
       })
-      if (typeof res.ts === 'string') await setAdminMessage(svc.db, escalationId, channel, res.ts)
+      if (typeof res.ts === 'string') await setAdminMessage(svc.db, view.id, channel, res.ts)
     },
-    async remind(escalationId, hours) {
-      const view = await escalationView(svc.db, escalationId)
-      if (!view?.row.adminChannel || !view.row.adminTs) return false
+    async remind(view, hours) {
+      if (!view.row.adminChannel || !view.row.adminTs) return false
       await slack.call('chat.postMessage', {
         channel: view.row.adminChannel,
         thread_ts: view.row.adminTs,

@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm'
 import { teamsAdminCards } from '../../workers/db/schema'
-import { escalationView } from '../../workers/escalation/escalations'
 import { reminderText } from '../../workers/messages'
 import type { AdminChannel } from '../../workers/platform'
 import type { Services } from '../../workers/services'
@@ -30,10 +29,8 @@ export function teamsAdminChannel(
     return row
   }
   return {
-    async notify(escalationId) {
-      if (await postedCard(escalationId)) return
-      const view = await escalationView(svc.db, escalationId)
-      if (view?.status !== 'open') return
+    async notify(view) {
+      if (await postedCard(view.id)) return
       const id = await connector.sendCard(
         await serviceUrl(),
         conversation,
@@ -43,13 +40,13 @@ export function teamsAdminChannel(
       if (id) {
         await svc.db
           .insert(teamsAdminCards)
-          .values({ escalationId, conversationId: conversation, activityId: id })
+          .values({ escalationId: view.id, conversationId: conversation, activityId: id })
           .onConflictDoNothing()
       }
     },
     // A reply in the card's thread (a channel reply: `<conversation>;messageid=<card>`).
-    async remind(escalationId, hours) {
-      const posted = await postedCard(escalationId)
+    async remind(view, hours) {
+      const posted = await postedCard(view.id)
       if (!posted) return false
       await connector.sendText(
         await serviceUrl(),

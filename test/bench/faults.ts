@@ -35,6 +35,7 @@ import { startDingTalkApi } from '../helpers/dingtalk-api'
 import { startFakeRunner } from '../helpers/fake-runner'
 import type { RecordedRequest } from '../helpers/http-server'
 import { type SlackCall, startSlackApi } from '../helpers/slack-api'
+import { print, quantile } from './stats'
 
 const N = Number(process.env.BENCH_QUESTIONS ?? 540)
 const ARRIVAL_S = Number(process.env.BENCH_ARRIVAL_SECONDS ?? 150)
@@ -74,12 +75,7 @@ interface Asked {
   accepted: boolean
 }
 
-const print = (s = '') => process.stdout.write(`${s}\n`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN
-}
 
 /** Calls that were the (limit+1)-th or later inside a `windowMs` window, per group. */
 function overLimit<T>(

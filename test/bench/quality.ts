@@ -6,7 +6,7 @@
 import { evaluateSet, labelledSet, OOD_SPLITS, type QuestionOutcome } from './evaluate'
 import { printQuality } from './quality-report'
 
-const print = (s = '') => process.stdout.write(`${s}\n`)
+import { print } from './stats'
 
 /** Evaluates the sample and the out-of-domain sets and prints their tables. */
 export async function qualityBench(only?: string[]): Promise<Map<string, QuestionOutcome[]>> {

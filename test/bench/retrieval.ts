@@ -21,16 +21,12 @@ import { filesUnder, ingestFiles } from '../helpers/db'
 import { baselineResults, indexedChunks } from './bm25'
 import { type DevQuestion, historyOf, loadDevSet, rankingMetrics } from './dev-set'
 import { qualityBench } from './quality'
+import { print, quantile } from './stats'
 import { createFillerWriter } from './synthetic'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/handbook/', import.meta.url))
 const scales = (process.env.BENCH_SCALES ?? '10000,100000').split(',').map(Number).filter(Boolean)
-const print = (s = '') => process.stdout.write(`${s}\n`)
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
-}
 
 async function main() {
   // 0. Quality on the sample and the out-of-domain handbooks (each in its own database).

@@ -21,16 +21,12 @@ import { loadConfig } from '../../workers/cli/config'
 import { openContext } from '../../workers/cli/context'
 import { freePort } from '../../workers/cli/ports'
 import { startSlackApi } from '../helpers/slack-api'
+import { print, quantile } from './stats'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8)
 const QUESTIONS = Number(process.env.BENCH_QUESTIONS ?? 50)
 const SECRET = 'bench-secret'
-const print = (s = '') => process.stdout.write(`${s}\n`)
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
-}
 const row = (name: string, xs: number[]) =>
   `| ${name.padEnd(38)} | ${String(xs.length).padStart(5)} | ${quantile(xs, 0.5).toFixed(1).padStart(7)} | ${quantile(xs, 0.99).toFixed(1).padStart(7)} | ${Math.max(
     ...xs,

@@ -1,7 +1,7 @@
 import type { ExecutionContext, MessageBatch } from '@cloudflare/workers-types'
 import { and, eq, isNull, lt, or } from 'drizzle-orm'
 import { questionLanguage } from '../answering/answer'
-import { countAttempt, markFailed, questionById } from '../conversations/questions'
+import { countAttempt, markFailed, type QuestionRow, questionById } from '../conversations/questions'
 import { parkedJobs } from '../db/schema'
 import type { Env } from '../env'
 import { messageOf, retryAdvice } from '../errors'
@@ -103,7 +103,7 @@ export async function parkJob(svc: Services, job: Job, attempts: number, reason?
     .values({ kind: job.type, body: job, error, attempts })
     .returning()
   if (q) await markFailed(svc.db, q.id, error)
-  if (parked) await tellAboutParked(svc, parked)
+  if (parked) await tellAboutParked(svc, parked, q)
 }
 
 /** Most tries at telling the asker and the admins about a parked job (the cron runs every 30 minutes). */
@@ -114,9 +114,14 @@ const MAX_NOTICE_ATTEMPTS = 48
  * admin place what failed; records what got through, so the cron tries again only what did not
  * (an admin place already told is not told twice).
  */
-export async function tellAboutParked(svc: Services, row: typeof parkedJobs.$inferSelect): Promise<void> {
+export async function tellAboutParked(
+  svc: Services,
+  row: typeof parkedJobs.$inferSelect,
+  /** The question, when the caller has just read it. */
+  known?: QuestionRow,
+): Promise<void> {
   const job = row.body as Job
-  const q = job.type === 'answer' ? await questionById(svc.db, job.questionId) : undefined
+  const q = known ?? (job.type === 'answer' ? await questionById(svc.db, job.questionId) : undefined)
   let askerTold = row.askerToldAt !== null || !q
   if (!askerTold && q) {
     // (outboxFor throws at once for a platform not configured here: inside the async function,

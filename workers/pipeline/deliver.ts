@@ -52,9 +52,10 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
       const ts = await outboxFor(svc, place).answer(place, { ...replyOf(q.id, a), actions: false })
       await markAnswered(svc.db, q.id, a, 'answered', ts)
     } else if (view.status === 'rejected') {
-      const text = rejectionText(language, view.rejectReason ?? null)
-      await outboxFor(svc, place).text(place, text, { mention: q.asker })
-      await setQuestionStatus(svc.db, q.id, 'rejected', text)
+      const reason = view.rejectReason ?? null
+      const markup = svc.platforms.get(place.platform)?.markup
+      await outboxFor(svc, place).text(place, rejectionText(language, reason, markup), { mention: q.asker })
+      await setQuestionStatus(svc.db, q.id, 'rejected', rejectionText(language, reason))
     }
     await svc.db.update(escalations).set({ deliveredAt: new Date() }).where(eq(escalations.id, escalationId))
   }

@@ -1,5 +1,5 @@
 import { messageOf } from '../errors'
-import type { EscalationDetails } from '../escalation/escalations'
+import { type EscalationDetails, escalationView } from '../escalation/escalations'
 import type { AdminChannel } from '../platform'
 import type { Services } from '../services'
 
@@ -10,7 +10,11 @@ import type { Services } from '../services'
  * is retried for the place that failed. With none, escalations are handled in the web console.
  */
 export async function notifyAdmins(svc: Services, escalationId: number): Promise<void> {
-  await eachAdminPlace(svc, `escalation ${escalationId}`, (admin) => admin.notify(escalationId))
+  if (svc.platforms.admins.length === 0) return
+  // Read once for every place (each decides from it whether it still has to post).
+  const view = await escalationView(svc.db, escalationId)
+  if (view?.status !== 'open') return
+  await eachAdminPlace(svc, `escalation ${escalationId}`, (admin) => admin.notify(view))
 }
 
 /** Re-renders the admin messages after a decision: the buttons give way to the outcome. */

@@ -1,5 +1,5 @@
 import { messageOf } from '../errors'
-import { dueForReminder, markReminded } from '../escalation/escalations'
+import { dueForReminder, escalationView, markReminded } from '../escalation/escalations'
 import type { Services } from '../services'
 
 /**
@@ -12,12 +12,16 @@ export async function remindOpenEscalations(svc: Services, now = new Date()): Pr
   let sent = 0
   for (const e of due) {
     const hours = Math.floor((now.getTime() - e.createdAt.getTime()) / 3_600_000)
+    // Read once for every place (due rows are open; one decided since is left alone).
+    const view = await escalationView(svc.db, e.id)
     let reminded = false
-    for (const { platform, channel } of svc.platforms.admins) {
-      try {
-        if (await channel.remind(e.id, hours)) reminded = true
-      } catch (err) {
-        svc.warn(`reminder for escalation ${e.id} in ${platform} failed: ${messageOf(err)}`)
+    if (view?.status === 'open') {
+      for (const { platform, channel } of svc.platforms.admins) {
+        try {
+          if (await channel.remind(view, hours)) reminded = true
+        } catch (err) {
+          svc.warn(`reminder for escalation ${e.id} in ${platform} failed: ${messageOf(err)}`)
+        }
       }
     }
     if (reminded) sent++
