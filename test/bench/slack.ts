@@ -12,9 +12,10 @@
  *    chat.postMessage arriving at the local Slack API, for BENCH_QUESTIONS (default 50)
  *    questions asked one at a time, and the time for the whole backlog of step 1 to be answered.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { signSlackRequest } from '../../bots/slack/verify'
 import { startCommand } from '../../workers/cli/commands/start'
 import { loadConfig } from '../../workers/cli/config'
@@ -22,6 +23,39 @@ import { openContext } from '../../workers/cli/context'
 import { freePort } from '../../workers/cli/ports'
 import { startSlackApi } from '../helpers/slack-api'
 import { print, quantile } from './stats'
+
+/** Runs `requests` from the load-client thread, CONCURRENCY at a time; [health checks, posts] in ms. */
+async function load(url: string, requests: object[], all = false): Promise<[number[], number[]]> {
+  const worker = new Worker(new URL('./load-client.ts', import.meta.url), {
+    workerData: { url, concurrency: CONCURRENCY, requests },
+  })
+  const { ms, status } = await new Promise<{ ms: number[]; status: number[] }>((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+  await worker.terminate()
+  const bad = status.filter((s) => s !== 200)
+  if (bad.length) throw new Error(`${bad.length} requests failed (status ${bad[0]})`)
+  if (all) return [[], ms]
+  return [ms.filter((_, i) => i % 2 === 0), ms.filter((_, i) => i % 2 === 1)]
+}
+
+/** CPU milliseconds used so far by the workerd processes and by this process (all its threads). */
+function cpuNow(): { workerd: number; self: number } {
+  let workerd = 0
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      if (!stat.includes('(workerd)')) continue
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      workerd += ((Number(f[11]) + Number(f[12])) * 1000) / 100 // utime + stime, in clock ticks (USER_HZ 100)
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  const self = process.cpuUsage()
+  return { workerd, self: (self.user + self.system) / 1000 }
+}
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8)
@@ -101,10 +135,10 @@ async function main() {
       }),
     }
   }
-  const post = async (body: string) => {
+  const signed = async (body: string) => {
     const now = Math.floor(Date.now() / 1000)
-    const started = performance.now()
-    const res = await fetch(`${url}slack/events`, {
+    return {
+      path: 'slack/events',
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -112,7 +146,12 @@ async function main() {
         'x-slack-signature': await signSlackRequest(SECRET, now, body),
       },
       body,
-    })
+    }
+  }
+  const post = async (body: string) => {
+    const started = performance.now()
+    const r = await signed(body)
+    const res = await fetch(`${url}${r.path}`, r)
     await res.arrayBuffer()
     if (res.status !== 200) throw new Error(`ack ${res.status}`)
     return performance.now() - started
@@ -123,27 +162,19 @@ async function main() {
   // Warm-up (first requests compile the Worker's modules).
   for (let i = 0; i < 5; i++) await fetch(`${url}healthz`).then((r) => r.arrayBuffer())
 
-  // 1. Ack latency, with the health check as the baseline in the same run.
-  const health: number[] = []
-  const acks: number[] = []
+  // 1. Ack latency, a health check before each post as the baseline in the same run. The client
+  // runs on its own thread (test/bench/load-client.ts): this thread hosts the database.
   const sentTs: string[] = []
   const sentBodies: string[] = []
+  const burst = []
+  for (let i = 0; i < EVENTS; i++) {
+    const e = event(QUESTION_TEXTS[i % QUESTION_TEXTS.length] as string)
+    sentTs.push(e.ts)
+    sentBodies.push(e.body)
+    burst.push({ path: 'healthz' }, await signed(e.body))
+  }
   const burstStart = performance.now()
-  let next = 0
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < EVENTS) {
-        const i = next++
-        const h0 = performance.now()
-        await fetch(`${url}healthz`).then((r) => r.arrayBuffer())
-        health.push(performance.now() - h0)
-        const e = event(QUESTION_TEXTS[i % QUESTION_TEXTS.length] as string)
-        sentTs.push(e.ts)
-        sentBodies.push(e.body)
-        acks.push(await post(e.body))
-      }
-    }),
-  )
+  const [health, acks] = await load(url, burst)
   const burstSeconds = (performance.now() - burstStart) / 1000
   // …and the backlog those events left, answered by the queue consumer.
   while (!sentTs.every(answered)) await new Promise((r) => setTimeout(r, 100))
@@ -151,14 +182,26 @@ async function main() {
 
   // 1b. The same acknowledgement path with the consumer idle: Slack's retries of posts already
   // recorded (verify, parse, the one recording statement, no job).
-  const retries: number[] = []
-  const bodies = sentBodies.slice(0, Math.min(EVENTS, 500))
-  let r = 0
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (r < bodies.length) retries.push(await post(bodies[r++] as string))
-    }),
-  )
+  const again = []
+  for (const body of sentBodies.slice(0, Math.min(EVENTS, 500)))
+    again.push({ path: 'healthz' }, await signed(body))
+  const [idleHealth, retries] = await load(url, again)
+
+  // 1c. Where the time goes: the health check alone, then the retries alone, with the CPU each
+  // request cost the Worker's processes (workerd) and this one (the database and the client).
+  const cpuRows: string[] = []
+  for (const [name, requests] of [
+    ['GET /healthz alone', again.filter((_, i) => i % 2 === 0)],
+    ['ack of a Slack retry alone', again.filter((_, i) => i % 2 === 1)],
+  ] as const) {
+    const before = cpuNow()
+    const [, ms] = await load(url, requests, true)
+    const after = cpuNow()
+    const per = (k: 'workerd' | 'self') => ((after[k] - before[k]) / requests.length).toFixed(2)
+    cpuRows.push(
+      `| ${name.padEnd(27)} | ${quantile(ms, 0.5).toFixed(1).padStart(5)} | ${quantile(ms, 0.99).toFixed(1).padStart(5)} | ${per('workerd').padStart(7)} | ${per('self').padStart(12)} |`,
+    )
+  }
 
   // 2. Question → answer, one at a time on an idle stack.
   const e2e: number[] = []
@@ -177,8 +220,13 @@ async function main() {
   print('| -------------------------------------- | ----- | ------- | ------- | ------- |')
   print(row('GET /healthz (baseline round trip)', health))
   print(row('POST /slack/events ack (signed mention)', acks))
+  print(row('GET /healthz (consumer idle)', idleHealth))
   print(row('ack of a Slack retry (consumer idle)', retries))
   print(row('question → answer posted (extractive)', e2e))
+  print()
+  print('| ms, 8 concurrent, consumer idle | p50   | p99   | CPU ms/request: workerd | this process |')
+  print('| --------------------------- | ----- | ----- | ------- | ------------ |')
+  for (const r of cpuRows) print(r)
   print()
   print(
     `${EVENTS} events acknowledged in ${burstSeconds.toFixed(1)} s (${(EVENTS / burstSeconds).toFixed(0)}/s); all ${EVENTS} answered ${backlogSeconds.toFixed(1)} s after the first (${(EVENTS / backlogSeconds).toFixed(1)} answers/s).`,

@@ -117,4 +117,82 @@ describe('the knowledge core through the Neon driver', () => {
     expect(local.endpoint.stats.http - before.http).toBe(0)
     await s.close()
   })
+  it("keeps an HTTP statement out of a socket client's open transaction (one shared session)", async () => {
+    // pglite-socket serves every connection on PGlite's one session and holds it for a client
+    // while that client's transaction is open; a statement over HTTP must wait for it too, or it
+    // runs inside that transaction and is rolled back with it after its 200.
+    await neon.db.execute(sql`create table if not exists shared_session (v text)`)
+    const s = openNeon({
+      connectionString: local.endpoint.connectionString,
+      wsProxy: local.endpoint.wsProxy,
+      session: true,
+    })
+    const http = openNeon({
+      connectionString: local.endpoint.connectionString,
+      wsProxy: local.endpoint.wsProxy,
+    })
+    const tx = await s.pool.connect()
+    await tx.query('begin')
+    await tx.query(`insert into shared_session values ('socket')`)
+    const recorded = http.pool.query(`insert into shared_session values ('http')`)
+    await new Promise((r) => setTimeout(r, 100))
+    await tx.query('rollback')
+    await recorded
+    tx.release()
+    const { rows } = await http.pool.query('select v from shared_session order by v')
+    expect(rows).toEqual([{ v: 'http' }])
+    await s.close()
+    await http.close()
+  })
+
+  it('runs an HTTP batch as one transaction nothing else interleaves with', async () => {
+    await neon.db.execute(sql`create table if not exists batch_isolation (v text)`)
+    const url = `http://${local.endpoint.wsProxy}/sql`
+    const batch = fetch(url, {
+      method: 'POST',
+      body: JSON.stringify({
+        queries: [
+          { query: `insert into batch_isolation values ('batch')` },
+          { query: 'select count(*) from generate_series(1, 2000000)' },
+          { query: 'select 1/0' },
+        ],
+      }),
+    })
+    await new Promise((r) => setTimeout(r, 20))
+    const other = openNeon({
+      connectionString: local.endpoint.connectionString,
+      wsProxy: local.endpoint.wsProxy,
+      httpQueries: false,
+    })
+    await other.pool.query(`insert into batch_isolation values ('socket')`)
+    const res = await batch
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ code: '22012' })
+    const { rows } = await other.pool.query('select v from batch_isolation')
+    expect(rows).toEqual([{ v: 'socket' }])
+    await other.close()
+  })
+
+  it('answers rowCount and field types as Neon does', async () => {
+    const res = await fetch(`http://${local.endpoint.wsProxy}/sql`, {
+      method: 'POST',
+      body: JSON.stringify({
+        query: 'select g::int as n, $1::text as t from generate_series(1, 3) g',
+        params: ['a'],
+      }),
+    })
+    expect(await res.json()).toMatchObject({
+      command: 'SELECT',
+      rowCount: 3,
+      fields: [
+        { name: 'n', dataTypeID: 23 },
+        { name: 't', dataTypeID: 25 },
+      ],
+      rows: [
+        ['1', 'a'],
+        ['2', 'a'],
+        ['3', 'a'],
+      ],
+    })
+  })
 })

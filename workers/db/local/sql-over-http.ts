@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { PGlite, Results } from '@electric-sql/pglite'
+import { type PGlite, protocol } from '@electric-sql/pglite'
+
+const { serialize } = protocol
+type RowDescription = InstanceType<typeof protocol.messages.RowDescriptionMessage>
+type DataRow = InstanceType<typeof protocol.messages.DataRowMessage>
+type CommandComplete = InstanceType<typeof protocol.messages.CommandCompleteMessage>
 
 /**
  * Neon's HTTP query protocol (`POST /sql`, what `@neondatabase/serverless` sends for one-shot
@@ -10,11 +15,12 @@ import type { PGlite, Results } from '@electric-sql/pglite'
  * fields (`code`, `detail`, …) as Neon sends them.
  */
 type Statement = { query: string; params?: unknown[] }
-
-/** Parsers that keep every type (read from `pg_type`, arrays included) as the text Postgres sent. */
-async function rawParsers(client: PGlite): Promise<Record<number, (t: string) => unknown>> {
-  const { rows } = await client.query<{ oid: number }>('SELECT oid::int AS oid FROM pg_type')
-  return Object.fromEntries(rows.map((r) => [r.oid, (text: string) => text]))
+type Result = {
+  command: string | null
+  rowCount: number | null
+  fields: { name: string; dataTypeID: number }[]
+  rows: (string | null)[][]
+  rowAsArray: true
 }
 
 const ERROR_FIELDS = [
@@ -29,20 +35,82 @@ const ERROR_FIELDS = [
   'constraint',
 ] as const
 
-function resultOf(r: Results<unknown[]>) {
-  return {
-    command: (r as { command?: string }).command ?? null,
-    rowCount: r.affectedRows ?? r.rows.length,
-    fields: r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
-    rows: r.rows,
-    rowAsArray: true,
+/** How long a request waits for a transaction another connection holds open before a 503. */
+const WAIT_FOR_SESSION_MS = 10_000
+const BUSY = Symbol('busy')
+
+/** Parameters as Postgres text (Neon's client sends strings, or null; anything else is stringified). */
+const asText = (v: unknown): string | null =>
+  v === null || v === undefined
+    ? null
+    : typeof v === 'string'
+      ? v
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v)
+
+const concat = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/**
+ * One statement through the extended protocol in one call into PGlite (parse, bind, describe,
+ * execute, sync), values left as the text Postgres sent. PGlite's own `query` makes six calls and
+ * rebuilds a parser table per query, which was most of an acknowledgement's database time.
+ */
+async function runStatement(client: PGlite, s: Statement): Promise<Result> {
+  // execProtocolStream, not execProtocol: the latter leaves pglite-socket's output callback in
+  // place, and the rows would go to whichever socket client spoke last.
+  const messages = await client.execProtocolStream(
+    concat([
+      serialize.parse({ text: s.query }),
+      serialize.bind({ values: (s.params ?? []).map(asText) }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    ]),
+    { syncToFs: false },
+  )
+  const result: Result = { command: null, rowCount: null, fields: [], rows: [], rowAsArray: true }
+  for (const m of messages) {
+    if (m.name === 'rowDescription')
+      result.fields = (m as RowDescription).fields.map((f) => ({
+        name: f.name,
+        dataTypeID: f.dataTypeID,
+      }))
+    else if (m.name === 'dataRow') result.rows.push((m as DataRow).fields as (string | null)[])
+    else if (m.name === 'commandComplete') {
+      const words = (m as CommandComplete).text.split(' ')
+      result.command = words[0] ?? null
+      const n = Number.parseInt(words[words.length - 1] ?? '', 10)
+      result.rowCount = Number.isNaN(n) ? null : n
+    }
+  }
+  return result
+}
+
+/**
+ * Runs `fn` with PGlite's one session to itself. pglite-socket serves every connection on that
+ * session and keeps it for a client while the client's transaction is open; a request here waits
+ * for such a transaction to end instead of running inside it (and being rolled back with it).
+ */
+async function exclusive<T>(client: PGlite, fn: () => Promise<T>): Promise<T | typeof BUSY> {
+  const until = Date.now() + WAIT_FOR_SESSION_MS
+  for (;;) {
+    const r = await client.runExclusive(async () => (client.isInTransaction() ? BUSY : await fn()))
+    if (r !== BUSY || Date.now() > until) return r
+    await new Promise((resolve) => setTimeout(resolve, 1))
   }
 }
 
 export function sqlOverHttp(client: PGlite) {
-  let parsers: Promise<Record<number, (t: string) => unknown>> | undefined
-  const run = async (tx: Pick<PGlite, 'query'>, s: Statement, raw: Record<number, (t: string) => unknown>) =>
-    resultOf(await tx.query<unknown[]>(s.query, s.params ?? [], { rowMode: 'array', parsers: raw }))
+  const simple = (text: string) => client.execProtocolStream(serialize.query(text), { syncToFs: false })
   return (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, json: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' })
@@ -59,21 +127,30 @@ export function sqlOverHttp(client: PGlite) {
       } catch {
         return send(400, { message: 'the body is not JSON' })
       }
+      const queries = body.queries
+      if (!Array.isArray(queries) && typeof body.query !== 'string')
+        return send(400, { message: 'no query in the body' })
       try {
-        // Read before any transaction: PGlite runs one query at a time.
-        parsers ??= rawParsers(client)
-        const raw = await parsers
-        if (Array.isArray(body.queries)) {
-          const queries = body.queries
-          const results = await client.transaction(async (tx) => {
-            const out = []
-            for (const q of queries) out.push(await run(tx, q, raw))
-            return out
+        const out = await exclusive(client, async () => {
+          if (!Array.isArray(queries)) return runStatement(client, body)
+          // A batch is one transaction, run without letting go of the session.
+          await simple('BEGIN')
+          try {
+            const results = []
+            for (const q of queries) results.push(await runStatement(client, q))
+            await simple('COMMIT')
+            return { results }
+          } catch (e) {
+            await simple('ROLLBACK')
+            throw e
+          }
+        })
+        if (out === BUSY)
+          return send(503, {
+            message: `the database session was held by another connection's transaction for over ${WAIT_FOR_SESSION_MS / 1000} s`,
           })
-          return send(200, { results })
-        }
-        if (typeof body.query !== 'string') return send(400, { message: 'no query in the body' })
-        return send(200, await run(client, body, raw))
+        await client.syncToFs()
+        return send(200, out)
       } catch (e) {
         const err = e as Record<string, unknown> & { message?: string }
         return send(400, {
