@@ -1,3 +1,4 @@
+import { safeLink } from '../links'
 import { type EscalationView, personLabel } from '../reply'
 import { escalationLanguage } from './escalation-card'
 
@@ -73,7 +74,9 @@ export function reviewPage(
     ? `<h2>${t.sources}</h2><ol>${e.citations
         .map((c) => {
           const label = esc([c.title, ...c.headingPath].join(' › '))
-          return `<li value="${c.n}">${c.url ? `<a href="${esc(c.url)}">${label}</a>` : label} <span class="meta">${esc(c.updated)}</span></li>`
+          // Only a link safeLink allows becomes an href (a `javascript:` one would run here).
+          const href = safeLink(c.url)
+          return `<li value="${c.n}">${href ? `<a href="${esc(href)}">${label}</a>` : label} <span class="meta">${esc(c.updated)}</span></li>`
         })
         .join('')}</ol>`
     : ''

@@ -1,3 +1,4 @@
+import { escapeMarkdown, safeMarkdownLinks } from '../markdown'
 import { type EscalationView, personLabel } from '../reply'
 import type { DingTalkActionCard } from './api'
 import { type DingTalkMarkdown, dingTalkCitation } from './markdown'
@@ -76,8 +77,9 @@ export function inDingTalk(url: string): string {
   return `dingtalk://dingtalkclient/page/link?url=${encodeURIComponent(url)}&pc_slide=true`
 }
 
+/** Someone's words as an inert Markdown quote. */
 const quote = (text: string) =>
-  text
+  escapeMarkdown(text)
     .trim()
     .split('\n')
     .map((l) => `> ${l}`)
@@ -96,11 +98,11 @@ export function escalationActionCard(
     ...(waitingHours !== undefined ? [l.reminder(waitingHours)] : []),
     `### ${l.heading(e.id)}`,
     quote(e.question),
-    `**${l.askedBy}** ${personLabel(e.asker, e.askerName)} · **${l.why}** ${why}`,
+    `**${l.askedBy}** ${escapeMarkdown(personLabel(e.asker, e.askerName))} · **${l.why}** ${escapeMarkdown(why)}`,
   ]
   if (e.draft) {
     const draft = e.draft.length > MAX_DRAFT ? `${e.draft.slice(0, MAX_DRAFT - 1)}…` : e.draft
-    parts.push(`**${l.draft}**`, draft.trim())
+    parts.push(`**${l.draft}**`, safeMarkdownLinks(draft.trim()))
   } else {
     parts.push(`*${l.noDraft}*`)
   }
@@ -124,10 +126,11 @@ export function outcomeMarkdown(e: EscalationView): DingTalkMarkdown {
   const outcome = l.outcome[e.status] ?? e.status
   const mark = e.status === 'rejected' ? '❌' : e.status === 'expired' ? '⌛' : '✅'
   const lines = [
-    `${mark} **${outcome}** (#${e.id})${e.decidedBy ? ` · ${l.by} ${e.decidedBy}` : ''}`,
+    `${mark} **${outcome}** (#${e.id})${e.decidedBy ? ` · ${l.by} ${escapeMarkdown(e.decidedBy)}` : ''}`,
     quote(e.question),
   ]
-  if (e.status === 'rejected' && e.rejectReason) lines.push(`**${l.reason}** ${e.rejectReason}`)
-  if (e.status === 'edited' && e.finalAnswer) lines.push(e.finalAnswer.trim())
+  if (e.status === 'rejected' && e.rejectReason)
+    lines.push(`**${l.reason}** ${escapeMarkdown(e.rejectReason)}`)
+  if (e.status === 'edited' && e.finalAnswer) lines.push(safeMarkdownLinks(e.finalAnswer.trim()))
   return { title: `${outcome}: ${e.question.slice(0, 30)}`, text: lines.join('\n\n') }
 }

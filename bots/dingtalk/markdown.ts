@@ -1,3 +1,4 @@
+import { escapeMarkdown, markdownLink, safeMarkdownLinks } from '../markdown'
 import type { AnswerReply, ReplyCitation } from '../reply'
 import { flattenTables } from '../tables'
 
@@ -35,11 +36,10 @@ const LABELS = {
   },
 } as const
 
-/** `1. [Title › Section](url) (p. 3, updated 2026-03-14)`. */
+/** `1. [Title › Section](url) (p. 3, updated 2026-03-14)`; the title alone when the URL may not be a link. */
 export function dingTalkCitation(c: ReplyCitation, language: string): string {
   const l = language === 'zh' ? LABELS.zh : LABELS.en
-  const where = [c.title, ...c.headingPath].join(' › ').replace(/[[\]]/g, '')
-  const label = c.url ? `[${where}](${c.url})` : where
+  const label = markdownLink(c.url, [c.title, ...c.headingPath].join(' › '))
   const page = c.page !== null ? (language === 'zh' ? `第 ${c.page} 页，` : `p. ${c.page}, `) : ''
   return `${c.n}. ${label} (${page}${l.updated} ${c.updated})`
 }
@@ -48,9 +48,10 @@ export function answerMarkdown(reply: AnswerReply): DingTalkMarkdown {
   const l = reply.language === 'zh' ? LABELS.zh : LABELS.en
   const parts: string[] = []
   if (reply.mode === 'approved' && reply.approval)
-    parts.push(`> ✅ ${l.approved(reply.approval.by, reply.approval.at.slice(0, 10))}`)
+    parts.push(`> ✅ ${l.approved(escapeMarkdown(reply.approval.by), reply.approval.at.slice(0, 10))}`)
   if (reply.mode === 'extractive') parts.push(`> ${l.extractive}`)
-  parts.push(flattenTables(reply.text.trim()))
+  // The answer renders as Markdown (it is written so), but quotes documents: no hostile links.
+  parts.push(safeMarkdownLinks(flattenTables(reply.text.trim())))
   if (reply.citations.length) {
     parts.push(
       `**${l.sources}**\n\n${reply.citations.map((c) => dingTalkCitation(c, reply.language)).join('\n')}`,

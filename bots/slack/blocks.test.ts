@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { parkedAlertText } from '../../workers/messages'
-import { answerMessage, citationLine, SECTION_LIMIT, slackPerson, splitText, toMrkdwn } from './blocks'
+import type { EscalationView, ReplyCitation } from '../reply'
+import {
+  answerMessage,
+  citationLine,
+  escalationMessage,
+  SECTION_LIMIT,
+  slackPerson,
+  splitText,
+} from './blocks'
+import { toMrkdwn } from './mrkdwn'
 import { slackMarkup } from './platform'
 
 describe('splitText', () => {
@@ -88,5 +97,71 @@ describe('the parked-job alert in Slack', () => {
     )
     expect(teams).not.toContain('<@29:1a2b3c>')
     expect(teams).toContain('Ana &lt;script&gt;')
+  })
+})
+
+const cite = (over: Partial<ReplyCitation> = {}): ReplyCitation => ({
+  n: 1,
+  title: 'Leave',
+  headingPath: [],
+  url: null,
+  page: null,
+  updated: '2026-01-01',
+  ...over,
+})
+
+const escalation = (over: Partial<EscalationView> = {}): EscalationView => ({
+  id: 4,
+  question: 'How many days?',
+  asker: 'U0ASKER001',
+  channel: 'C0CHANNEL1',
+  reason: 'low_confidence',
+  draft: 'Twenty [1].',
+  citations: [cite()],
+  confidence: 0.4,
+  status: 'open',
+  ...over,
+})
+
+describe('untrusted content in Slack messages', () => {
+  it.each([
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['a data: URL', 'data:text/html,<script>alert(1)</script>'],
+    ['a URL that closes the link and pings the channel', 'https://x|Click me> <!channel> <https://evil|x>'],
+  ])('shows a citation with %s as plain text', (_what, url) => {
+    expect(citationLine(cite({ url, title: 'Leave <!here>' }))).toBe(
+      '[1] Leave &lt;!here&gt; (updated 2026-01-01)',
+    )
+  })
+
+  it("percent-encodes Slack's link delimiters in an allowed URL, so the label cannot be replaced", () => {
+    expect(citationLine(cite({ url: 'https://wiki.example/a|<!channel>', title: 'Leave' }))).toBe(
+      '[1] <https://wiki.example/a%7C%3C!channel%3E|Leave> (updated 2026-01-01)',
+    )
+    expect(toMrkdwn('See [the policy](https://evil.example/a|<!channel>) now')).toBe(
+      'See <https://evil.example/a%7C%3C!channel%3E|the policy> now',
+    )
+    expect(toMrkdwn('[x](javascript:alert(1))')).not.toContain('<javascript:')
+  })
+
+  it('makes mentions and links in the answer inert in the fallback text as well as the blocks', () => {
+    const m = answerMessage({
+      questionId: 7,
+      mode: 'extractive',
+      text: 'Ask <@U123> or <!here>, see <https://evil.example|the policy>',
+      citations: [],
+      language: 'en',
+      actions: false,
+    })
+    expect(m.text).toBe('Ask &lt;@U123&gt; or &lt;!here&gt;, see &lt;https://evil.example|the policy&gt;')
+    expect(JSON.stringify(m)).not.toMatch(/<@U123>|<!here>|<https:\/\/evil/)
+  })
+
+  it("makes the asker's question inert in an escalation's fallback text, keeping the asker's mention", () => {
+    const m = escalationMessage(escalation({ question: '<!channel> read <https://evil.example|this>' }))
+    expect(m.text).toBe(
+      'Question for the policy team from <@U0ASKER001>: &lt;!channel&gt; read &lt;https://evil.example|this&gt;',
+    )
+    expect(JSON.stringify(m)).not.toContain('<!channel>')
   })
 })

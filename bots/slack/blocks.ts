@@ -1,5 +1,5 @@
 import { type AnswerReply, type EscalationView, personLabel, type ReplyCitation } from '../reply'
-import { flattenTables } from '../tables'
+import { escapeText, fallbackText, slackLink, toMrkdwn } from './mrkdwn'
 
 /**
  * Block Kit rendering, pure: the same input always gives the same message. Slack's limits are
@@ -26,17 +26,6 @@ export const ACTIONS = {
 
 export const VIEWS = { edit: 'escalation_edit', reject: 'escalation_reject' } as const
 
-/** Markdown (as the model writes it) to Slack mrkdwn, with `<`, `>`, `&` escaped; tables as lines. */
-export function toMrkdwn(markdown: string): string {
-  return flattenTables(markdown)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\*\*(.+?)\*\*/g, '*$1*')
-    .replace(/^#{1,6}\s+(.+)$/gm, '*$1*')
-    .replace(/\[([^\]]+)\]\((https?:[^)\s]+)\)/g, '<$2|$1>')
-}
-
 /**
  * Splits text into pieces of at most `limit` characters, preferring paragraph, then line, then
  * sentence, then word boundaries; never loses a character.
@@ -62,20 +51,12 @@ export function splitText(text: string, limit = SECTION_LIMIT): string[] {
   return out
 }
 
-/** `[1] Title › Section (p. 3, updated 2026-03-14)`, linked when the source has a URL. */
+/** `[1] Title › Section (p. 3, updated 2026-03-14)`, linked when the source has a URL that may be shown. */
 export function citationLine(c: ReplyCitation): string {
-  const where = [c.title, ...c.headingPath].join(' › ')
-  const label = c.url ? `<${c.url}|${escapeLink(where)}>` : escapeText(where)
+  const label = slackLink(c.url, [c.title, ...c.headingPath].join(' › '))
   const page = c.page !== null ? `p. ${c.page}, ` : ''
   return `[${c.n}] ${label} (${page}updated ${c.updated})`
 }
-
-/**
- * Someone's text (a question, a file name, a document title) made inert in Slack mrkdwn: no
- * `<!channel>`, `<@U…>` mention or `<url|label>` link can come out of it.
- */
-export const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-const escapeLink = (s: string) => escapeText(s).replace(/\|/g, '¦')
 
 function sections(text: string): Block[] {
   return splitText(toMrkdwn(text)).map((t) => ({ type: 'section', text: { type: 'mrkdwn', text: t } }))
@@ -121,7 +102,7 @@ export function answerMessage(reply: AnswerReply): SlackMessage {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note[reply.language] ?? note.en }] })
   blocks.push(...sections(reply.text))
   blocks.push(...answerFooter(reply))
-  return { text: fallback(reply.text), blocks: capBlocks(blocks) }
+  return { text: fallbackText(reply.text), blocks: capBlocks(blocks) }
 }
 
 function askHumanButton(questionId: number): Block {
@@ -243,7 +224,7 @@ export function escalationMessage(e: EscalationView): SlackMessage {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: outcomeLine(e) }] })
   }
   return {
-    text: fallback(`Question for the policy team from ${slackPerson(e.asker, e.askerName)}: ${e.question}`),
+    text: `Question for the policy team from ${slackPerson(e.asker, e.askerName)}: ${fallbackText(e.question)}`,
     blocks: capBlocks(blocks),
   }
 }
@@ -360,10 +341,6 @@ export function rejectModal(e: EscalationView): Block {
   return escalationModal(VIEWS.reject, e, 'Reject', 'Reject', [
     textInput('reason', 'Reason (shown to the asker)', 1000, { optional: true }),
   ])
-}
-
-function fallback(text: string): string {
-  return text.length > 3900 ? `${text.slice(0, 3900)}…` : text
 }
 
 function capBlocks(blocks: Block[]): Block[] {

@@ -87,6 +87,20 @@ describe('slackAnswerStream', () => {
     expect(JSON.stringify(calls[3]?.body.blocks)).toContain('[1] Leave')
   })
 
+  it('makes mentions in the streamed text inert when the message is posted and updated instead', async () => {
+    const { api, calls } = recorder(['chat.startStream'])
+    const s = slackAnswerStream(api, place, 'U1', { intervalMs: 0, now: () => 0 })
+    s.update('Ask <!channel>')
+    await tick()
+    s.update('Ask <!channel> or <@U123>')
+    await tick()
+    expect(calls.map((c) => [c.method, c.body.text])).toEqual([
+      ['chat.startStream', undefined],
+      ['chat.postMessage', 'Ask &lt;!channel&gt;'],
+      ['chat.update', 'Ask &lt;!channel&gt; or &lt;@U123&gt;'],
+    ])
+  })
+
   it('posts the whole answer when no streamed text reached Slack, and records the message', async () => {
     // Slack failed every streamed send (startStream and its fallback), then recovered.
     const calls: { method: string; body: Record<string, unknown> }[] = []

@@ -3,6 +3,7 @@ import { throttledStream } from '../stream-throttle'
 import type { Place } from '../types'
 import type { SlackApi } from './api'
 import { answerFooter, answerMessage } from './blocks'
+import { toMrkdwn } from './mrkdwn'
 
 /**
  * Least time between two sends of a growing answer: at 1.2 s one answer makes at most 50 a
@@ -59,7 +60,13 @@ export function slackAnswerStream(
           ts = res.ts as string
           mode = 'stream'
         } catch {
-          const res = await slack.call('chat.postMessage', { ...thread, text, unfurl_links: false })
+          // A message's `text` is mrkdwn: the answer goes through the same conversion (and
+          // escaping) as the final blocks, so a quoted `<!channel>` stays text.
+          const res = await slack.call('chat.postMessage', {
+            ...thread,
+            text: toMrkdwn(text),
+            unfurl_links: false,
+          })
           ts = res.ts as string
           mode = 'update'
         }
@@ -73,7 +80,7 @@ export function slackAnswerStream(
         })
       } else {
         if (!(await admit('chat.update'))) return false
-        await slack.call('chat.update', { channel: place.channel, ts, text })
+        await slack.call('chat.update', { channel: place.channel, ts, text: toMrkdwn(text) })
       }
       return true
     },
@@ -109,7 +116,7 @@ export function slackAnswerStream(
       } else if (mode === 'stream')
         await slack.call('chat.stopStream', { channel: place.channel, ts, markdown_text: `\n\n${note}` })
       else if (mode === 'update')
-        await slack.call('chat.update', { channel: place.channel, ts, text: `${shown}\n\n${note}` })
+        await slack.call('chat.update', { channel: place.channel, ts, text: `${toMrkdwn(shown)}\n\n${note}` })
     },
   })
 }

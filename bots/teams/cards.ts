@@ -1,3 +1,4 @@
+import { escapeMarkdown, markdownLink, safeMarkdownLinks } from '../markdown'
 import type { AnswerReply, ReplyCitation } from '../reply'
 import { flattenTables } from '../tables'
 
@@ -37,10 +38,10 @@ const L = {
   },
 }
 
+/** `1. [Title › Section](url) (p. 3, updated 2026-03-14)`; the title alone when the URL may not be a link. */
 export function citationText(c: ReplyCitation, language: string): string {
   const l = language === 'zh' ? L.zh : L.en
-  const where = [c.title, ...c.headingPath].join(' › ').replace(/[[\]]/g, '')
-  const label = c.url ? `[${where}](${c.url})` : where
+  const label = markdownLink(c.url, [c.title, ...c.headingPath].join(' › '))
   const page = c.page !== null ? `p. ${c.page}, ` : ''
   return `${c.n}. ${label} (${page}${l.updated} ${c.updated})`
 }
@@ -51,7 +52,7 @@ export function answerCard(reply: AnswerReply): AdaptiveCard {
   if (reply.mode === 'approved' && reply.approval) {
     body.push({
       type: 'TextBlock',
-      text: l.approved(reply.approval.by, reply.approval.at.slice(0, 10)),
+      text: l.approved(escapeMarkdown(reply.approval.by), reply.approval.at.slice(0, 10)),
       isSubtle: true,
       wrap: true,
       size: 'Small',
@@ -59,8 +60,9 @@ export function answerCard(reply: AnswerReply): AdaptiveCard {
   }
   if (reply.mode === 'extractive')
     body.push({ type: 'TextBlock', text: l.extractive, isSubtle: true, wrap: true, size: 'Small' })
-  // TextBlock Markdown has no tables: rows become `Header: value` lines.
-  body.push({ type: 'TextBlock', text: flattenTables(reply.text.trim()), wrap: true })
+  // TextBlock Markdown has no tables: rows become `Header: value` lines. The answer quotes
+  // documents: no hostile links.
+  body.push({ type: 'TextBlock', text: safeMarkdownLinks(flattenTables(reply.text.trim())), wrap: true })
   if (reply.citations.length) {
     body.push({ type: 'TextBlock', text: l.sources, weight: 'Bolder', spacing: 'Medium', wrap: true })
     body.push({

@@ -1,3 +1,4 @@
+import { escapeMarkdown, safeMarkdownLinks } from '../markdown'
 import { type EscalationView, personLabel } from '../reply'
 import { type AdaptiveCard, citationText } from './cards'
 
@@ -31,10 +32,11 @@ export function escalationCard(e: EscalationView): AdaptiveCard {
       size: 'Medium',
       wrap: true,
     },
-    { type: 'TextBlock', text: e.question, wrap: true },
+    // TextBlocks render Markdown: someone's words are escaped, drafts keep only allowed links.
+    { type: 'TextBlock', text: escapeMarkdown(e.question), wrap: true },
     {
       type: 'TextBlock',
-      text: `Asked by ${personLabel(e.asker, e.askerName)} · ${REASONS[e.reason] ?? e.reason}`,
+      text: `Asked by ${escapeMarkdown(personLabel(e.asker, e.askerName))} · ${REASONS[e.reason] ?? e.reason}`,
       isSubtle: true,
       wrap: true,
       size: 'Small',
@@ -50,8 +52,8 @@ export function escalationCard(e: EscalationView): AdaptiveCard {
     })
   }
   if (e.status !== 'open') {
-    const by = e.decidedBy ? ` by ${e.decidedBy}` : ''
-    const detail = e.status === 'rejected' && e.rejectReason ? `: ${e.rejectReason}` : ''
+    const by = e.decidedBy ? ` by ${escapeMarkdown(e.decidedBy)}` : ''
+    const detail = e.status === 'rejected' && e.rejectReason ? `: ${escapeMarkdown(e.rejectReason)}` : ''
     body.push({
       type: 'TextBlock',
       text: `${OUTCOME[e.status] ?? e.status}${by}${detail}`,
@@ -59,14 +61,14 @@ export function escalationCard(e: EscalationView): AdaptiveCard {
       wrap: true,
     })
     if (e.status !== 'rejected' && (e.finalAnswer ?? e.draft)) {
-      body.push({ type: 'TextBlock', text: e.finalAnswer ?? e.draft ?? '', wrap: true })
+      body.push({ type: 'TextBlock', text: safeMarkdownLinks(e.finalAnswer ?? e.draft ?? ''), wrap: true })
     }
     return card(body)
   }
   if (e.draft) {
     body.push(
       { type: 'TextBlock', text: 'Draft answer', weight: 'Bolder', wrap: true },
-      { type: 'TextBlock', text: e.draft, wrap: true },
+      { type: 'TextBlock', text: safeMarkdownLinks(e.draft), wrap: true },
     )
   }
   const execute = (title: string, verb: string, style?: string) => ({

@@ -1,4 +1,5 @@
 import type { AnswerStream, StreamHooks } from '../../workers/outbox'
+import { safeMarkdownLinks } from '../markdown'
 import { throttledStream } from '../stream-throttle'
 import type { Place } from '../types'
 import { answerCard } from './cards'
@@ -67,8 +68,10 @@ export function teamsAnswerStream(
     intervalMs: options.intervalMs ?? TEAMS_STREAM_INTERVAL_MS,
     now: options.now,
     warn: options.warn,
-    async send(text) {
+    async send(streamed) {
       if (mode === 'stopped') return
+      // Each send carries the whole text so far: it is shown as Markdown, without hostile links.
+      const text = safeMarkdownLinks(streamed)
       const url = await serviceUrl()
       if (mode === 'idle' && place.threadTs === 'dm') {
         try {
@@ -120,7 +123,9 @@ export function teamsAnswerStream(
       try {
         // Teams' streaming protocol wants the final message's text (it replaces the streamed
         // text); the card carries the sources and buttons.
-        await end(mode === 'stream' ? { ...card, text: reply.text, textFormat: 'markdown' } : card)
+        await end(
+          mode === 'stream' ? { ...card, text: safeMarkdownLinks(reply.text), textFormat: 'markdown' } : card,
+        )
       } catch (e) {
         if (!stoppedByUser(e)) throw e
       }
@@ -132,7 +137,7 @@ export function teamsAnswerStream(
         await postText(note)
         return
       }
-      await end({ type: 'message', text: `${shown}\n\n${note}`, textFormat: 'markdown' })
+      await end({ type: 'message', text: `${safeMarkdownLinks(shown)}\n\n${note}`, textFormat: 'markdown' })
     },
   })
 }

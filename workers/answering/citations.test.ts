@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkCitations, citationLabel } from './citations'
+import type { Passage } from '../knowledge/search/types'
+import { checkCitations, citationLabel, citationOf } from './citations'
 
 describe('checkCitations', () => {
   it('keeps valid markers, drops invented ones and reports both', () => {
@@ -28,5 +29,28 @@ describe('citationLabel', () => {
         updated: '2026-01-15',
       }),
     ).toBe('Travel Policy › Flights (p. 3, updated 2026-01-15)')
+  })
+})
+
+describe('citationOf', () => {
+  const passage = (url: string | null): Passage => ({
+    chunkId: 1,
+    documentId: 1,
+    sourceKind: 'upload',
+    sourcePath: 'leave.md',
+    title: 'Leave',
+    url,
+    headingPath: [],
+    page: null,
+    updatedAt: new Date('2026-01-01'),
+    language: 'en',
+    text: 'Twenty days.',
+    score: 1,
+  })
+
+  it('carries a link only where it may be shown as one', () => {
+    expect(citationOf(1, passage('javascript:alert(1)')).url).toBeNull()
+    expect(citationOf(1, passage('https://x|Click me> <!channel>')).url).toBeNull()
+    expect(citationOf(1, passage('https://wiki.example/leave')).url).toBe('https://wiki.example/leave')
   })
 })

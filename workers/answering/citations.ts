@@ -1,7 +1,12 @@
+import { safeLink } from '../../bots/links'
 import type { Passage } from '../knowledge/search/types'
 import type { Citation } from './types'
 
-/** The citation for the passage numbered `n` in a prompt or an extractive answer. */
+/**
+ * The citation for the passage numbered `n` in a prompt or an extractive answer. Its `url` is one
+ * that may be shown as a link, or null (documents stored before links were checked at ingest may
+ * carry others; every sink checks again when it renders).
+ */
 export function citationOf(n: number, p: Passage): Citation {
   return {
     n,
@@ -9,7 +14,7 @@ export function citationOf(n: number, p: Passage): Citation {
     title: p.title,
     sourcePath: p.sourcePath,
     headingPath: p.headingPath,
-    url: p.url,
+    url: safeLink(p.url) ?? null,
     page: p.page,
     updated: p.updatedAt.toISOString().slice(0, 10),
   }

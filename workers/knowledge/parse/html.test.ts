@@ -38,4 +38,12 @@ describe('parseHtml', () => {
       items: ['- Bahn 2. Klasse', '- Flug nur über 4 Stunden'],
     })
   })
+
+  it('keeps no canonical link that may not be shown as a link', () => {
+    const d = parseHtml(
+      '<html><head><link rel="canonical" href="javascript:alert(1)"></head><body><p>Text.</p></body></html>',
+      'x',
+    )
+    expect(d.url).toBeUndefined()
+  })
 })

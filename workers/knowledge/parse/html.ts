@@ -1,3 +1,4 @@
+import { safeLink } from '../../../bots/links'
 import { blocksLanguage, firstHeading } from './blocks'
 import { htmlToMarkdown } from './html-to-markdown'
 import { markdownToBlocks } from './markdown'
@@ -18,7 +19,10 @@ export function parseHtml(html: string, fallbackTitle: string): ParsedDocument {
     textOf(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1]) ??
     firstHeading(blocks, 1) ??
     fallbackTitle
-  const url = /<link[^>]+rel=["']canonical["'][^>]*>/i.exec(html)?.[0].match(/href=["']([^"']+)["']/i)?.[1]
+  // Kept only when it may be shown as a link (see safeLink).
+  const url = safeLink(
+    /<link[^>]+rel=["']canonical["'][^>]*>/i.exec(html)?.[0].match(/href=["']([^"']+)["']/i)?.[1],
+  )
   const modified = metaContent(html, 'article:modified_time') ?? metaContent(html, 'last-modified')
   const updatedAt = modified ? new Date(modified) : undefined
   const lang = /<html[^>]+lang=["']([a-zA-Z]{2})/i.exec(html)?.[1]?.toLowerCase()

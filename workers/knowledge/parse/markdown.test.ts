@@ -100,4 +100,21 @@ describe('parseMarkdown on real-world Markdown', () => {
     expect(d.title).toBe('Page')
     expect(d.blocks).toContainEqual({ kind: 'paragraph', text: 'Body.' })
   })
+
+  it.each([
+    'javascript:alert(document.cookie)',
+    'data:text/html,<script>alert(1)</script>',
+    '/handbook/leave',
+  ])('keeps the document but not a front matter url that may not be a link (%j)', (url) => {
+    const d = parseMarkdown(`---\ntitle: Leave\nurl: "${url}"\n---\n# Leave\n\nTwenty days.`, 'x')
+    expect(d.title).toBe('Leave')
+    expect(d.blocks).toContainEqual({ kind: 'paragraph', text: 'Twenty days.' })
+    expect(d.url).toBeUndefined()
+  })
+
+  it('keeps an http(s) front matter url, normalized', () => {
+    expect(parseMarkdown('---\nurl: HTTPS://Wiki.Example/leave\n---\nText.', 'x').url).toBe(
+      'https://wiki.example/leave',
+    )
+  })
 })

@@ -1,5 +1,6 @@
 import { Lexer, type Token, type Tokens } from 'marked'
 import { parse as parseYaml } from 'yaml'
+import { safeLink } from '../../../bots/links'
 import { unwrapLines } from '../text/unwrap'
 import { blocksLanguage, blockText, firstHeading } from './blocks'
 import { htmlToMarkdown } from './html-to-markdown'
@@ -235,7 +236,9 @@ function documentMeta(fm: Record<string, unknown>): DocMeta {
   const meta: DocMeta = {}
   const title = str('title')
   if (title) meta.title = title
-  const url = str('url') ?? str('canonical_url') ?? str('source_url') ?? str('permalink')
+  // Whoever wrote the document wrote its link: one that may not be shown as a link (a
+  // `javascript:` or `data:` URL, a relative path) is not kept as the document's address.
+  const url = safeLink(str('url') ?? str('canonical_url') ?? str('source_url') ?? str('permalink'))
   if (url) meta.url = url
   for (const k of ['updated', 'last_updated', 'lastmod', 'modified', 'updated_at', 'date']) {
     const v = fm[k]
