@@ -28,3 +28,12 @@ export function toBase64(bytes: Uint8Array): string {
   for (const b of bytes) bin += String.fromCharCode(b)
   return btoa(bin)
 }
+
+/** Compares two strings in time that depends only on their length, not on where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a)
+  const y = new TextEncoder().encode(b)
+  let diff = x.length ^ y.length
+  for (let i = 0; i < x.length; i++) diff |= (x[i] as number) ^ (y[i % y.length] ?? 0)
+  return diff === 0
+}

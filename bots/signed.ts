@@ -1,5 +1,4 @@
-import { hmacSha256, toBase64 } from './hmac'
-import { constantTimeEqual } from './slack/verify'
+import { constantTimeEqual, hmacSha256, toBase64 } from './hmac'
 
 /**
  * Small signed, expiring tokens (login state, session cookies, form tokens): `payload.mac`, both

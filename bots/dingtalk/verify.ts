@@ -1,5 +1,4 @@
-import { hmacSha256, toBase64 } from '../hmac'
-import { constantTimeEqual } from '../slack/verify'
+import { constantTimeEqual, hmacSha256, toBase64 } from '../hmac'
 
 /**
  * DingTalk robot callback signing (HTTP mode, "机器人接收消息"): headers `timestamp` (ms) and

@@ -1,4 +1,4 @@
-import { hmacSha256, toHex } from '../hmac'
+import { constantTimeEqual, hmacSha256, toHex } from '../hmac'
 
 /**
  * Slack request signing (https://api.slack.com/authentication/verifying-requests-from-slack):
@@ -49,11 +49,4 @@ async function hmacSha256Hex(secret: string, message: string): Promise<string> {
   return toHex(await hmacSha256(secret, message))
 }
 
-/** Compares two strings in time that depends only on their length, not on where they differ. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a)
-  const y = new TextEncoder().encode(b)
-  let diff = x.length ^ y.length
-  for (let i = 0; i < x.length; i++) diff |= (x[i] as number) ^ (y[i % y.length] ?? 0)
-  return diff === 0
-}
+export { constantTimeEqual }

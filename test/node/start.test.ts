@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signSlackRequest } from '../../bots/slack/verify'
-import { startCommand } from '../../workers/cli/commands/start'
+import { type LocalConsole, startCommand } from '../../workers/cli/commands/start'
 import { loadConfig } from '../../workers/cli/config'
 import { type Context, openContext } from '../../workers/cli/context'
 import { main } from '../../workers/cli/main'
@@ -31,6 +32,7 @@ describe('policybot start (npm start)', () => {
   const logs: string[] = []
   let ctx: Context
   let url = ''
+  let local: LocalConsole | undefined
   let stop: () => void = () => {}
   let running: Promise<void>
   let slack: Awaited<ReturnType<typeof startSlackApi>>
@@ -47,6 +49,8 @@ describe('policybot start (npm start)', () => {
       SLACK_BOT_USER_ID: 'U0BOT00001',
       // The local stack fires the Worker's cron itself (wrangler dev runs none): every second here.
       POLICYBOT_CRON_SECONDS: '1',
+      // The tests ask as one person, faster than a person would (the rate is tested in workerd).
+      QUESTIONS_PER_USER_PER_MINUTE: '1000',
     }
     ctx = await openContext(loadConfig(env))
     const ready = new Promise<void>((resolve) => {
@@ -56,8 +60,9 @@ describe('policybot start (npm start)', () => {
         stopped: new Promise<void>((r) => {
           stop = r
         }),
-        onReady: (u) => {
+        onReady: (u, c) => {
           url = u
+          local = c
           resolve()
         },
       })
@@ -74,10 +79,19 @@ describe('policybot start (npm start)', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  /** A script's request to the console: the local token as a bearer. */
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${url}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${local?.token}`,
+        'content-type': 'application/json',
+        ...init.headers,
+      },
+    })
   const ask = async (question: string) => {
-    const res = await fetch(`${url}api/ask`, {
+    const res = await api('api/ask', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ question }),
     })
     return (await res.json()) as {
@@ -97,6 +111,46 @@ describe('policybot start (npm start)', () => {
     expect(text).toContain(`policybot is running at ${url}`)
     expect(text).toContain('npx policybot ingest')
     expect(text).toContain('Slack: connected over Socket Mode')
+    expect(local?.signIn).toMatch(/\/login\?token=[\w-]{32}$/)
+    expect(text).toContain(local?.signIn)
+  })
+
+  it('refuses a cross-origin page’s forged approval in a signed-in admin’s browser', async () => {
+    const asked = (await (
+      await api('api/ask', { method: 'POST', body: JSON.stringify({ question: 'What are our core hours?' }) })
+    ).json()) as { id: number }
+    await api(`api/questions/${asked.id}/escalate`, { method: 'POST' })
+    const open = (await (await api('api/escalations')).json()) as { id: number; question: string }[]
+    const target = open.find((e) => e.question === 'What are our core hours?')
+    expect(target).toBeDefined()
+    // The attacker's page: another origin on the same machine (same site, so SameSite cookies go
+    // with it), posting the approval the only way a cross-origin page can: no-cors, text/plain.
+    const attacker = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end(`<script>
+        fetch(${JSON.stringify(`${url}api/escalations/${target?.id}/approve`)}, { method: 'POST', mode: 'no-cors', credentials: 'include',
+          headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ answer: 'You get 100 vacation days.' }) })
+          .then(() => { document.title = 'sent' }, () => { document.title = 'sent' })
+      </script>`)
+    })
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r))
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    try {
+      const page = await browser.newPage()
+      await page.goto(local?.signIn as string)
+      await page.locator('#who', { hasText: 'web-admin' }).waitFor()
+      await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`)
+      await page.waitForFunction('document.title === "sent"')
+    } finally {
+      await browser.close()
+      attacker.close()
+    }
+    const still = (await (await api('api/escalations')).json()) as { id: number }[]
+    expect(still.map((e) => e.id)).toContain(target?.id)
+    const reused = await ask('What are our core hours?')
+    expect(reused.answer ?? '').not.toContain('100 vacation days')
+    // Decide it properly so later tests start with a clean queue.
+    await api(`api/escalations/${target?.id}/reject`, { method: 'POST', body: '{}' })
   })
 
   it('serves the page and answers through the Worker with citations', async () => {
@@ -108,20 +162,18 @@ describe('policybot start (npm start)', () => {
   })
 
   it('lets the local admin approve an escalation, and reuses the approved answer', async () => {
-    const asked = await fetch(`${url}api/ask`, {
+    const asked = await api('api/ask', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ question: 'How many days of annual leave do Berlin employees get?' }),
     })
     const a = (await asked.json()) as { id: number }
-    const esc = await fetch(`${url}api/questions/${a.id}/escalate`, { method: 'POST' })
+    const esc = await api(`api/questions/${a.id}/escalate`, { method: 'POST' })
     expect(await esc.json()).toEqual({ result: 'escalated' })
-    const open = (await (await fetch(`${url}api/escalations`)).json()) as { id: number; question: string }[]
+    const open = (await (await api('api/escalations')).json()) as { id: number; question: string }[]
     const mine = open.find((e) => e.question.includes('Berlin'))
     expect(mine).toBeDefined()
-    const decided = await fetch(`${url}api/escalations/${mine?.id}/approve`, {
+    const decided = await api(`api/escalations/${mine?.id}/approve`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ answer: 'Berlin employees get 28 days of annual leave [1].' }),
     })
     expect(await decided.json()).toEqual({ ok: true, status: 'edited' })
@@ -177,7 +229,11 @@ describe('policybot start (npm start)', () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
     try {
       const page = await browser.newPage()
+      // Without the sign-in link the page says how to sign in, and offers nothing.
       await page.goto(url)
+      await page.locator('.signin', { hasText: 'sign-in link' }).waitFor()
+      await page.goto(local?.signIn as string)
+      await page.locator('#who', { hasText: 'web-admin (admin)' }).waitFor()
       await page.fill('#q', 'What are our core hours?')
       await page.click('#ask-btn')
       const turn = page.locator('.turn').first()

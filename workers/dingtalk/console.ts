@@ -2,9 +2,9 @@ import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { DingTalkApiError } from '../../bots/dingtalk/api'
 import { messagePage, reviewPage } from '../../bots/dingtalk/console-page'
+import { constantTimeEqual } from '../../bots/hmac'
 import { personLabel } from '../../bots/reply'
 import { seal, unseal } from '../../bots/signed'
-import { constantTimeEqual } from '../../bots/slack/verify'
 import { type WorkerConfig, workerConfig } from '../config'
 import type { Env } from '../env'
 import { decideEscalation, decisionOf, escalationView } from '../escalation/escalations'
@@ -79,7 +79,7 @@ dingtalkConsole.get('/escalations/:id{[0-9]+}', async (c) => {
   const session = await sessionOf(c, cfg)
   if (!session) return startLogin(c, cfg)
   return withServices(c.env, c.executionCtx, async (svc) => {
-    if (!(await isPolicyAdmin(svc, session.user))) {
+    if (!(await isPolicyAdmin(svc, { platform: 'dingtalk', user: session.user }))) {
       return page(
         c,
         403,
@@ -208,7 +208,7 @@ dingtalkConsole.post('/escalations/:id{[0-9]+}', async (c) => {
     return page(c, 400, 'Too long', 'The answer is limited to 3,000 characters and the reason to 1,000.')
   }
   return withServices(c.env, c.executionCtx, async (svc) => {
-    if (!(await isPolicyAdmin(svc, session.user))) {
+    if (!(await isPolicyAdmin(svc, { platform: 'dingtalk', user: session.user }))) {
       return page(
         c,
         403,

@@ -1,7 +1,8 @@
 /**
- * The local web page (the `web` adapter's face): ask questions and see cited answers; as the
- * local policy admin, approve, edit or reject escalated questions. Served by the Worker when
- * WEB_CONSOLE=on (what `npm start` sets), through the same pipeline Slack uses.
+ * The web page (the `web` adapter's face): ask questions and see cited answers; as a policy
+ * admin, approve, edit or reject escalated questions. Served by the Worker when WEB_CONSOLE=on
+ * (what `npm start` sets), to a signed-in user (workers/web/auth.ts); every change it sends
+ * carries the session's CSRF token.
  */
 export const WEB_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>policybot</title>
@@ -15,21 +16,34 @@ form{display:flex;gap:.5rem}input,textarea{flex:1;padding:.6rem;font:inherit}but
 </style></head><body>
 <h1>policybot</h1>
 <p class="meta">Answers from your own handbooks, with sources. Add documents with <code>npx policybot ingest &lt;dir&gt;</code> or by DMing a file to the bot in Slack.</p>
+<p class="meta" id="who"></p>
 <form id="ask"><input id="q" name="q" placeholder="How many vacation days do I get?" autofocus><button id="ask-btn">Ask</button></form>
 <div id="turns"></div>
-<h2>Questions for the policy team</h2>
-<p class="meta">You are the local policy admin here. Decide on escalated questions; the asker sees the result.</p>
-<div id="escalations"><p class="meta">None open.</p></div>
+<div id="team"><h2>Questions for the policy team</h2>
+<p class="meta">Decide on escalated questions; the asker sees the result.</p>
+<div id="escalations"><p class="meta">None open.</p></div></div>
 <script>
 let conversation = null;
 const $ = (s, el = document) => el.querySelector(s);
 const el = (tag, attrs = {}, text) => { const e = document.createElement(tag); Object.assign(e, attrs); if (text !== undefined) e.textContent = text; return e; };
+// A source's url comes from its document: only what bots/links.ts safeLink allows becomes a link
+// (absolute http, https or mailto, no credentials, no whitespace or control characters), the
+// same rule the chat platforms apply; anything else is shown as text.
+function safeHref(url) {
+  if (typeof url !== 'string' || !url || url.length > 2048 || /[\\s\\p{Cc}\\p{Cf}]/u.test(url)) return null;
+  let u;
+  try { u = new URL(url); } catch { return null; }
+  if (!['http:', 'https:', 'mailto:'].includes(u.protocol) || u.username || u.password) return null;
+  if (u.protocol !== 'mailto:' && !u.hostname) return null;
+  return u.href;
+}
 function sourceList(citations) {
   const ol = el('ol', { className: 'sources' });
   for (const c of citations) {
     const li = el('li'); li.value = c.n;
     const label = [c.title, ...c.headingPath].join(' › ');
-    if (c.url) li.appendChild(el('a', { href: c.url, target: '_blank' }, label)); else li.appendChild(el('span', {}, label));
+    const href = safeHref(c.url);
+    if (href) li.appendChild(el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, label)); else li.appendChild(el('span', {}, label));
     li.appendChild(document.createTextNode(' (' + (c.page ? 'p. ' + c.page + ', ' : '') + 'updated ' + c.updated + ')'));
     ol.appendChild(li);
   }
@@ -72,13 +86,13 @@ function renderTurn(turn, q) {
   turn.appendChild(el('p', { className: 'meta' }, meta));
   if (q.status === 'answered' && q.mode !== 'approved') {
     const b = el('button', { className: 'ask-human' }, 'Ask a human');
-    b.onclick = async () => { b.disabled = true; await fetch('/api/questions/' + q.id + '/escalate', { method: 'POST' }); poll(turn, q.id); loadEscalations(); };
+    b.onclick = async () => { b.disabled = true; await api('/api/questions/' + q.id + '/escalate', { method: 'POST' }); poll(turn, q.id); loadEscalations(); };
     turn.appendChild(b);
   }
 }
 async function poll(turn, id) {
   for (let i = 0; i < 600; i++) {
-    const r = await fetch('/api/questions/' + id); const q = await r.json();
+    const r = await api('/api/questions/' + id); const q = await r.json();
     renderTurn(turn, q);
     if (q.status !== 'escalated' && q.status !== 'queued') return;
     await new Promise((res) => setTimeout(res, 1000));
@@ -89,7 +103,7 @@ $('#ask').addEventListener('submit', async (e) => {
   const question = $('#q').value.trim(); if (!question) return;
   const turn = el('div', { className: 'turn' }); $('#turns').prepend(turn);
   renderTurn(turn, { question, status: 'queued' });
-  const res = await fetch('/api/ask', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, conversation }) });
+  const res = await api('/api/ask', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, conversation }) });
   const q = await res.json();
   if (!res.ok) { turn.appendChild(el('p', { className: 'meta' }, q.error.message)); return; }
   conversation = q.conversation; $('#q').value = '';
@@ -97,11 +111,12 @@ $('#ask').addEventListener('submit', async (e) => {
   if (q.status === 'escalated') { loadEscalations(); poll(turn, q.id); }
 });
 async function decide(id, action, body) {
-  const r = await fetch('/api/escalations/' + id + '/' + action, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
+  const r = await api('/api/escalations/' + id + '/' + action, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
   const out = await r.json(); if (!r.ok) alert(out.error.message); loadEscalations();
 }
 async function loadEscalations() {
-  const list = await (await fetch('/api/escalations')).json();
+  if (!session || session.role !== 'admin') return;
+  const list = await (await api('/api/escalations')).json();
   const box = $('#escalations'); box.innerHTML = '';
   if (!list.length) box.appendChild(el('p', { className: 'meta' }, 'None open.'));
   for (const e of list) {
@@ -117,5 +132,24 @@ async function loadEscalations() {
     d.append(approve, ' ', reject); box.appendChild(d);
   }
 }
-loadEscalations(); setInterval(loadEscalations, 5000);
+// Who is signed in, and the CSRF token every change carries (workers/web/auth.ts).
+let session = null;
+async function api(path, init = {}) {
+  const headers = { ...(init.headers || {}) };
+  if (init.method && init.method !== 'GET') headers['x-csrf-token'] = session ? session.csrf : '';
+  return fetch(path, { ...init, headers, credentials: 'same-origin' });
+}
+(async () => {
+  const r = await fetch('/api/session', { credentials: 'same-origin' });
+  if (!r.ok) {
+    const out = await r.json().catch(() => ({ error: { message: 'Not signed in.' } }));
+    $('#ask').replaceWith(el('p', { className: 'meta signin' }, out.error.message));
+    $('#escalations').textContent = '';
+    return;
+  }
+  session = await r.json();
+  $('#who').textContent = 'Signed in as ' + session.user + ' (' + session.role + ').';
+  if (session.role !== 'admin') { $('#team').remove(); return; }
+  loadEscalations(); setInterval(loadEscalations, 5000);
+})();
 </script></body></html>`

@@ -3,32 +3,28 @@ import { z } from 'zod'
 import { describeIssues } from '../../bots/payload'
 import type { Citation } from '../answering/types'
 import { approvedById } from '../approved/store'
-import { workerConfig } from '../config'
 import { questionById, recordQuestion } from '../conversations/questions'
-import type { Env } from '../env'
 import { decideEscalation, decisionOf, escalationView, openEscalations } from '../escalation/escalations'
 import { problem } from '../http'
 import { answerQuestion } from '../pipeline/answer-question'
 import { deliverDecision } from '../pipeline/deliver'
 import { escalateQuestion } from '../pipeline/escalate'
 import { type Services, withServices } from '../services'
+import { type ConsoleEnv, type ConsoleUser, consoleGate, csrfToken, localLogin, requireRole } from './auth'
 import { WEB_PAGE } from './page'
 
 /**
  * The `web` adapter: the local page and its JSON API, on only when WEB_CONSOLE=on (`npm start`).
  * Questions go through the same pipeline as Slack's (ledger → approved-answer reuse → answer or
- * escalate); the local user is the asker, and the configured WEB_ADMIN decides escalations.
+ * escalate). Who may do what is workers/web/auth.ts: the signed-in user asks (and sees only their
+ * own web questions); admins list and decide escalations of every platform.
  */
-export const webRoutes = new Hono<{ Bindings: Env }>()
+export const webRoutes = new Hono<ConsoleEnv>()
 
-const WEB_USER = 'web-user'
 const bad = (message: string) => problem(message, 'BAD_REQUEST')
 const notFound = (message: string) => problem(message, 'NOT_FOUND', 'not_found')
 
-webRoutes.use('*', async (c, next) => {
-  if (!workerConfig(c.env).webConsole) return c.notFound()
-  await next()
-})
+webRoutes.use('*', consoleGate())
 
 const AskBody = z.object({
   question: z.string().trim().min(1, 'question must not be empty').max(4000),
@@ -61,6 +57,14 @@ async function approvalOf(svc: Services, approvedId: number) {
 }
 
 webRoutes.get('/', (c) => c.html(WEB_PAGE))
+webRoutes.get('/login', localLogin)
+
+/** Who is signed in, their role, and the CSRF token their changes carry. */
+webRoutes.get('/api/session', async (c) => {
+  const user = c.get('user')
+  c.header('cache-control', 'no-store')
+  return c.json({ user: user.id, role: user.role, csrf: await csrfToken(c.get('console'), user) })
+})
 
 webRoutes.post('/api/ask', async (c) => {
   const body = await c.req.json().catch(() => undefined)
@@ -76,7 +80,7 @@ webRoutes.post('/api/ask', async (c) => {
     const id = await recordQuestion(svc.db, `web:${messageTs}`, {
       place: { platform: 'web', team: 'local', channel: 'web', threadTs: conversation },
       messageTs,
-      asker: WEB_USER,
+      asker: c.get('user').id,
       text: parsed.data.question,
       trigger: 'web',
     })
@@ -87,11 +91,18 @@ webRoutes.post('/api/ask', async (c) => {
   })
 })
 
+/** A question the user may see: one they asked on the web, or any for an admin; otherwise none (404). */
+async function ownQuestion(svc: Services, user: ConsoleUser, id: number) {
+  const q = await questionById(svc.db, id)
+  if (!q) return undefined
+  return user.role === 'admin' || (q.platform === 'web' && q.asker === user.id) ? q : undefined
+}
+
 webRoutes.get('/api/questions/:id', async (c) => {
   const id = Number(c.req.param('id'))
   if (!Number.isInteger(id)) return c.json(bad('question id must be a number'), 400)
   return withServices(c.env, c.executionCtx, async (svc) => {
-    const q = await questionJson(svc, id)
+    const q = (await ownQuestion(svc, c.get('user'), id)) ? await questionJson(svc, id) : undefined
     return q ? c.json(q) : c.json(notFound(`No question ${id}`), 404)
   })
 })
@@ -99,12 +110,14 @@ webRoutes.get('/api/questions/:id', async (c) => {
 webRoutes.post('/api/questions/:id/escalate', async (c) => {
   const id = Number(c.req.param('id'))
   if (!Number.isInteger(id)) return c.json(bad('question id must be a number'), 400)
-  return withServices(c.env, c.executionCtx, async (svc) =>
-    c.json({ result: await escalateQuestion(svc, id, 'asked', WEB_USER) }),
-  )
+  return withServices(c.env, c.executionCtx, async (svc) => {
+    const user = c.get('user')
+    if (!(await ownQuestion(svc, user, id))) return c.json(notFound(`No question ${id}`), 404)
+    return c.json({ result: await escalateQuestion(svc, id, 'asked', user.id) })
+  })
 })
 
-webRoutes.get('/api/escalations', async (c) =>
+webRoutes.get('/api/escalations', requireRole('admin'), async (c) =>
   withServices(c.env, c.executionCtx, async (svc) => {
     const rows = await openEscalations(svc.db)
     const views = await Promise.all(rows.map((r) => escalationView(svc.db, r.id)))
@@ -130,14 +143,14 @@ const Decide = z.object({
   reason: z.string().trim().max(1000).optional(),
 })
 
-webRoutes.post('/api/escalations/:id/:action{approve|reject}', async (c) => {
+webRoutes.post('/api/escalations/:id/:action{approve|reject}', requireRole('admin'), async (c) => {
   const id = Number(c.req.param('id'))
   const action = c.req.param('action')
   const body = Decide.safeParse(await c.req.json().catch(() => ({})))
   if (!Number.isInteger(id) || !body.success)
     return c.json(bad('expected /api/escalations/<id>/approve|reject with a JSON body'), 400)
   return withServices(c.env, c.executionCtx, async (svc) => {
-    const by = svc.config.webAdmin
+    const by = c.get('user').id
     const view = await escalationView(svc.db, id)
     if (!view) return c.json(notFound(`No escalation ${id}`), 404)
     const decision = decisionOf(view.draft, by, action === 'reject' ? 'reject' : 'approve', body.data)

@@ -33,9 +33,9 @@ describe('the variables the local stack hands the Worker', () => {
     expect(PASSED_VARS).toEqual(expect.arrayContaining(['DINGTALK_APP_KEY', 'SLACK_BOT_TOKEN', 'PUBLIC_URL']))
     const passed: readonly string[] = PASSED_VARS
     expect([...WORKER_VARIABLES].filter((k) => !passed.includes(k)).sort()).toEqual([
+      'CONSOLE_LOCAL_TOKEN',
       'DATABASE_URL',
       'POLICYBOT_NEON_WSPROXY',
-      'WEB_CONSOLE',
     ])
   })
 })

@@ -26,8 +26,14 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
  * all of them (workers/config.ts), except those the local stack sets itself.
  */
 export const PASSED_VARS = WORKER_VARIABLES.filter(
-  (k) => k !== 'DATABASE_URL' && k !== 'POLICYBOT_NEON_WSPROXY' && k !== 'WEB_CONSOLE',
+  (k) => k !== 'DATABASE_URL' && k !== 'POLICYBOT_NEON_WSPROXY' && k !== 'CONSOLE_LOCAL_TOKEN',
 )
+
+/** The local console's sign-in: a link for the browser, a token for scripts (`Authorization: Bearer`). */
+export interface LocalConsole {
+  signIn: string
+  token: string
+}
 
 export interface StartOptions {
   /** Environment merged with .dev.vars (environment winning). */
@@ -35,8 +41,8 @@ export interface StartOptions {
   out: Output
   /** Resolves when the stack should stop (default: SIGINT or SIGTERM). */
   stopped?: Promise<void>
-  /** Called once the stack serves requests (tests). */
-  onReady?: (url: string) => void
+  /** Called once the stack serves requests (tests), with the console's sign-in when it is on. */
+  onReady?: (url: string, console?: LocalConsole) => void
 }
 
 /**
@@ -82,8 +88,13 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
   Object.assign(vars, {
     DATABASE_URL: database.url,
     ...(database.wsProxy ? { POLICYBOT_NEON_WSPROXY: database.wsProxy } : {}),
-    WEB_CONSOLE: 'on',
   })
+  // The console is on unless the environment says WEB_CONSOLE=off; locally its one admin signs in
+  // with a link holding a secret made anew at every start (a page elsewhere cannot guess it).
+  vars.WEB_CONSOLE = options.env.WEB_CONSOLE === 'off' ? 'off' : 'on'
+  const consoleToken = randomBytes(24).toString('base64url')
+  if (vars.WEB_CONSOLE === 'on' && !vars.CONSOLE_AUTH) vars.CONSOLE_AUTH = 'local'
+  if (vars.CONSOLE_AUTH === 'local') vars.CONSOLE_LOCAL_TOKEN = consoleToken
   writeFileSync(envFile, `${formatDevVars(vars)}\n`, { mode: 0o600 })
   chmodSync(envFile, 0o600)
 
@@ -130,8 +141,12 @@ export async function startCommand(ctx: Context, options: StartOptions): Promise
       cron.unref()
     }
     const stats = await indexStats(ctx.database.db)
-    options.onReady?.(url)
-    out.result(nextSteps(url, stats.documents, ctx, database, options.env, socketMode))
+    const local =
+      vars.WEB_CONSOLE === 'on' && vars.CONSOLE_AUTH === 'local'
+        ? { signIn: `${url}login?token=${consoleToken}`, token: consoleToken }
+        : undefined
+    options.onReady?.(url, local)
+    out.result(nextSteps(url, stats.documents, ctx, database, options.env, socketMode, local))
     await Promise.race([
       options.stopped ?? signal(),
       exited(wrangler).then(() => {
@@ -154,6 +169,7 @@ function nextSteps(
   database: { url: string; wsProxy?: string },
   env: Record<string, string | undefined>,
   socketMode: boolean,
+  local: LocalConsole | undefined,
 ): string {
   const ingest = database.wsProxy
     ? `DATABASE_URL=${database.url} POLICYBOT_NEON_WSPROXY=${database.wsProxy} npx policybot ingest ./handbooks`
@@ -166,8 +182,14 @@ function nextSteps(
   return [
     `policybot is running at ${url}`,
     `  data: ${ctx.config.database ? 'DATABASE_URL' : ctx.config.dataDir} (${documents} documents)`,
-    `  Ask on the page (you are the local policy admin there), or:`,
-    `    curl -s ${url}api/ask -H 'content-type: application/json' -d '{"question":"How many vacation days do I get?"}'`,
+    ...(local
+      ? [
+          `  Sign in to the page (you are its one local admin; the link changes at every start):`,
+          `    ${local.signIn}`,
+          `  or ask from a script:`,
+          `    curl -s ${url}api/ask -H 'authorization: Bearer ${local.token}' -H 'content-type: application/json' -d '{"question":"How many vacation days do I get?"}'`,
+        ]
+      : ['  The web console is off (WEB_CONSOLE=off).']),
     `  Add documents while it runs: ${ingest}`,
     `  ${slack}`,
     'Ctrl-C stops it.',
