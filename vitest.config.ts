@@ -45,6 +45,10 @@ export default defineConfig({
                 POLICY_ADMINS: 'U0ADMIN001,U0ADMIN002,S0POLICYTEAM',
                 HANDBOOK_UPLOADERS: 'U0HR000001',
                 WEB_CONSOLE: 'on',
+                CONSOLE_AUTH: 'local',
+                CONSOLE_LOCAL_TOKEN: 'workerd-test-console-token-0123456789',
+                // Every test asks as the fixtures' few users: the per-person rate is tested on its own.
+                QUESTIONS_PER_USER_PER_MINUTE: '10000',
               },
             },
           })),

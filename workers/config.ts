@@ -44,12 +44,32 @@ const VARIABLES = {
   /** Minutes a question may sit `queued` with no job trying it before the cron queues it again. */
   SWEEP_AFTER_MINUTES: z.coerce.number().positive().default(15),
   APPROVED_ANSWER_TTL_DAYS: z.coerce.number().positive().default(90),
+  /** Questions one person may ask per minute, and one workspace (team, tenant, organisation). */
+  QUESTIONS_PER_USER_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  QUESTIONS_PER_WORKSPACE_PER_MINUTE: z.coerce.number().int().positive().default(300),
   POLICYBOT_ABSTAIN_BELOW: z.coerce.number().min(0).max(1).optional(),
   MAX_UPLOAD_MB: z.coerce.number().positive().max(100).default(20),
-  /** `on` serves the local page and console API (set by `npm start`; off in production). */
+  /** `on` serves the web page and console API (`npm start` turns it on unless told `off`). */
   WEB_CONSOLE: z.enum(['on', 'off']).default('off'),
-  /** Web identity that counts as a policy admin in the local console. */
+  /**
+   * Who may use the console: `local` (one local admin, signed in with CONSOLE_LOCAL_TOKEN, on a
+   * loopback address only: what `npm start` sets) or `access` (behind Cloudflare Access).
+   */
+  CONSOLE_AUTH: z.enum(['local', 'access']).optional(),
+  /** The local console's sign-in secret (`npm start` makes a new one each start). */
+  CONSOLE_LOCAL_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** The name the local admin's decisions are recorded under. */
   WEB_ADMIN: z.string().default('web-admin'),
+  /** Cloudflare Access: the team domain (https://TEAM.cloudflareaccess.com) and the application's AUD tag. */
+  ACCESS_TEAM_DOMAIN: z
+    .url()
+    .regex(/^https?:\/\/[^/]+\/?$/, 'must be an origin such as https://acme.cloudflareaccess.com')
+    .optional(),
+  ACCESS_AUD: z.string().optional(),
+  /** Key for the console's CSRF tokens behind Access (a random secret, `wrangler secret put`). */
+  CONSOLE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Who may read the console behind Access besides admins and uploaders: emails or `*@domain`. */
+  CONSOLE_VIEWERS: list,
   TEAMS_APP_ID: z.string().optional(),
   TEAMS_APP_PASSWORD: z.string().optional(),
   TEAMS_APP_TENANT_ID: z.string().optional(),
@@ -89,6 +109,24 @@ const Schema = z
     message:
       "is needed with TEAMS_APP_ID: Azure creates single-tenant bots, whose tokens come from their own tenant (the Azure Bot's 'App tenant ID'); set TEAMS_LEGACY_MULTI_TENANT=on only for a bot registered as multi-tenant",
   })
+  .refine((e) => e.WEB_CONSOLE !== 'on' || e.CONSOLE_AUTH, {
+    path: ['CONSOLE_AUTH'],
+    message:
+      'is needed with WEB_CONSOLE=on: `access` behind Cloudflare Access, or `local` (npm start) for one local admin',
+  })
+  .refine((e) => e.CONSOLE_AUTH !== 'local' || e.CONSOLE_LOCAL_TOKEN, {
+    path: ['CONSOLE_LOCAL_TOKEN'],
+    message: 'is needed with CONSOLE_AUTH=local (the sign-in secret; npm start makes one)',
+  })
+  .refine(
+    (e) =>
+      e.CONSOLE_AUTH !== 'access' ||
+      (e.ACCESS_TEAM_DOMAIN && e.ACCESS_AUD && e.CONSOLE_SECRET && e.PUBLIC_URL),
+    {
+      path: ['CONSOLE_AUTH'],
+      message: '`access` needs ACCESS_TEAM_DOMAIN, ACCESS_AUD, CONSOLE_SECRET and PUBLIC_URL',
+    },
+  )
   .refine((e) => !e.DINGTALK_ADMIN_CONVERSATION || e.PUBLIC_URL, {
     path: ['PUBLIC_URL'],
     message: 'is needed with DINGTALK_ADMIN_CONVERSATION: the approval links point to it',
@@ -113,10 +151,11 @@ export type WorkerConfig = Readonly<{
   remindHours: number
   sweepAfterMinutes: number
   approvedTtlDays: number
+  questionRates: { perUser: number; perWorkspace: number }
   abstainBelow?: number
   maxUploadBytes: number
-  webConsole: boolean
-  webAdmin: string
+  /** The web console and who may use it; absent when WEB_CONSOLE is off. */
+  console?: ConsoleConfig
   /** Microsoft Teams (Bot Framework), when the bot's app id and password are set. */
   teams?: {
     appId: string
@@ -144,6 +183,18 @@ export type WorkerConfig = Readonly<{
     admin?: { conversation: string; consoleUrl: string }
   }
 }>
+
+/** The web console's sign-in: the one local admin, or Cloudflare Access in front of the Worker. */
+export type ConsoleConfig =
+  | { auth: 'local'; token: string; admin: string }
+  | {
+      auth: 'access'
+      teamDomain: string
+      aud: string
+      secret: string
+      origin: string
+      viewers: readonly string[]
+    }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
@@ -185,7 +236,9 @@ export function workerConfig(env: Env): WorkerConfig {
       // Every listed id counts as a person (Teams AAD ids and DingTalk staff ids may start with
       // an S too); the ones shaped like Slack user-group ids are also read as groups.
       users: new Set(e.POLICY_ADMINS),
-      groups: e.POLICY_ADMINS.filter((id) => /^S[0-9A-Z]{6,}$/.test(id)),
+      groups: e.POLICY_ADMINS.filter((id) => /^(slack:)?S[0-9A-Z]{6,}$/.test(id)).map((id) =>
+        id.replace(/^slack:/, ''),
+      ),
     },
     uploaders: new Set(e.HANDBOOK_UPLOADERS),
     ...(e.RUNNER_URL
@@ -201,10 +254,32 @@ export function workerConfig(env: Env): WorkerConfig {
     remindHours: e.ESCALATION_REMIND_HOURS,
     sweepAfterMinutes: e.SWEEP_AFTER_MINUTES,
     approvedTtlDays: e.APPROVED_ANSWER_TTL_DAYS,
+    questionRates: {
+      perUser: e.QUESTIONS_PER_USER_PER_MINUTE,
+      perWorkspace: e.QUESTIONS_PER_WORKSPACE_PER_MINUTE,
+    },
     ...(e.POLICYBOT_ABSTAIN_BELOW !== undefined ? { abstainBelow: e.POLICYBOT_ABSTAIN_BELOW } : {}),
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 2 ** 20),
-    webConsole: e.WEB_CONSOLE === 'on',
-    webAdmin: e.WEB_ADMIN,
+    ...(e.WEB_CONSOLE === 'on' && e.CONSOLE_AUTH === 'local' && e.CONSOLE_LOCAL_TOKEN
+      ? { console: { auth: 'local', token: e.CONSOLE_LOCAL_TOKEN, admin: e.WEB_ADMIN } as const }
+      : {}),
+    ...(e.WEB_CONSOLE === 'on' &&
+    e.CONSOLE_AUTH === 'access' &&
+    e.ACCESS_TEAM_DOMAIN &&
+    e.ACCESS_AUD &&
+    e.CONSOLE_SECRET &&
+    e.PUBLIC_URL
+      ? {
+          console: {
+            auth: 'access',
+            teamDomain: e.ACCESS_TEAM_DOMAIN.replace(/\/$/, ''),
+            aud: e.ACCESS_AUD,
+            secret: e.CONSOLE_SECRET,
+            origin: e.PUBLIC_URL.replace(/\/$/, ''),
+            viewers: e.CONSOLE_VIEWERS,
+          } as const,
+        }
+      : {}),
     ...(e.TEAMS_APP_ID && e.TEAMS_APP_PASSWORD
       ? {
           teams: {

@@ -1,3 +1,4 @@
+import { redactPii } from './privacy/pii'
 /**
  * The error shape shared by every part of policybot: a stable `code` to branch on, a literal
  * `name`, a human message that names the offending thing (file, variable, field) and an optional
@@ -128,7 +129,21 @@ export function isPolicybotError(e: unknown, code?: ErrorCode): e is PolicybotEr
   return err.name === 'PolicybotError' && (code === undefined || err.code === code)
 }
 
-/** The message of any thrown value, for logs and CLI output. */
+/**
+ * The message of any thrown value, for logs and CLI output, with nobody's words in it: drizzle
+ * wraps a driver error as "Failed query: <sql> params: <values>", and the values are questions
+ * and user ids, so the driver's own message under it is used; personal data is redacted.
+ */
 export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
+  let cur = e
+  for (let i = 0; i < 4 && cur instanceof Error && cur.message.startsWith('Failed query:') && cur.cause; i++)
+    cur = cur.cause
+  const text = cur instanceof Error ? cur.message : String(cur)
+  return redactPii(text.length > 1000 ? `${text.slice(0, 1000)}…` : text).text
+}
+
+/** Logs a failure: its safe message (`messageOf`) and where it happened, never its raw text. */
+export function logError(what: string, e: unknown): void {
+  const frames = e instanceof Error && e.stack ? e.stack.split('\n').filter((l) => /^\s+at /.test(l)) : []
+  console.error([`${what}: ${messageOf(e)}`, ...frames.slice(0, 8)].join('\n'))
 }

@@ -5,7 +5,7 @@ import { ConfigError } from './config'
 import { dingtalkConsole } from './dingtalk/console'
 import { dingtalkRoutes } from './dingtalk/routes'
 import type { Env } from './env'
-import { isPolicybotError } from './errors'
+import { isPolicybotError, logError, messageOf } from './errors'
 import { problem } from './http'
 import { consumeJobs, retryParkedNotices } from './jobs/consumer'
 import type { Job } from './jobs/types'
@@ -49,12 +49,12 @@ app.onError((err, c) => {
     // A client's mistake says what it was; our failure (a platform or the database down) says
     // which kind, not its internals, and when a retry is worth it.
     if (err.status < 500) return c.json(problem(err.message, err.code), err.status as 400)
-    console.error(err.message)
+    console.error(messageOf(err))
     if (err.retryAfterSeconds !== undefined) c.header('retry-after', String(Math.ceil(err.retryAfterSeconds)))
     const what = err.code === 'PLATFORM_ERROR' ? 'A chat platform failed; try again.' : 'Internal error'
     return c.json(problem(what, err.code, 'server_error'), err.status as 500)
   }
-  console.error('unhandled error', err)
+  logError('unhandled error', err)
   return c.json(problem('Internal error', 'INTERNAL', 'server_error'), 500)
 })
 
@@ -67,10 +67,10 @@ export default {
     const svc = await openServices(env, { session: true })
     ctx.waitUntil(
       Promise.all([
-        remindOpenEscalations(svc).catch((e: unknown) => console.error('reminders failed', e)),
-        enqueueSyncJobs(svc).catch((e: unknown) => console.error('enqueueing wiki sync failed', e)),
-        requeueStaleQuestions(svc).catch((e: unknown) => console.error('sweeping stale questions failed', e)),
-        retryParkedNotices(svc).catch((e: unknown) => console.error('parked-job notices failed', e)),
+        remindOpenEscalations(svc).catch((e: unknown) => logError('reminders failed', e)),
+        enqueueSyncJobs(svc).catch((e: unknown) => logError('enqueueing wiki sync failed', e)),
+        requeueStaleQuestions(svc).catch((e: unknown) => logError('sweeping stale questions failed', e)),
+        retryParkedNotices(svc).catch((e: unknown) => logError('parked-job notices failed', e)),
       ]).finally(() => svc.close()),
     )
   },

@@ -26,6 +26,18 @@ const TEXT = {
     en: '(The answer was cut off; here are the quoted passages instead.)',
     zh: '（生成的答案中断了，以下是文档原文摘录。）',
   },
+  tooLong: {
+    en: 'Sorry, that question is too long for me (over {max} characters). Please ask it in a few sentences.',
+    zh: '抱歉，这个问题太长了（超过 {max} 个字符）。请用几句话重新提问。',
+  },
+  tooFast: {
+    en: "You're asking faster than I can answer well. Please wait a minute, then ask again.",
+    zh: '您提问的速度太快了，请稍等一分钟后再问。',
+  },
+  busy: {
+    en: 'I have too many questions from this workspace right now. Please ask again in a minute.',
+    zh: '目前来自本工作区的问题过多，请一分钟后再问。',
+  },
   uploadRefused: {
     en: "Sorry, only the policy team can add handbooks. If this document should be answerable, send it to them (they're listed as policy admins).",
     zh: '抱歉，只有政策团队可以添加手册。如需让这份文档可供查询，请发送给他们（即政策管理员）。',
@@ -92,4 +104,13 @@ export function uploadReportText(outcomes: UploadOutcome[], m: Markup): string {
         : `❌ ${m.bold(m.escape(o.file))}: ${m.escape(o.why.replace(/\.?$/, '.'))} Nothing was stored.`,
     )
     .join('\n')
+}
+
+/** Why a question is not answered at all, said to its asker in place of an answer. */
+export type Refusal = { kind: 'too_long'; max: number } | { kind: 'too_fast' } | { kind: 'busy' }
+
+export function refusalText(language: string, r: Refusal): string {
+  if (r.kind === 'too_long')
+    return TEXT.tooLong[lang(language)].replace('{max}', r.max.toLocaleString('en-US'))
+  return (r.kind === 'too_fast' ? TEXT.tooFast : TEXT.busy)[lang(language)]
 }

@@ -9,8 +9,18 @@ import type { DurableObjectNamespace, DurableObjectState } from '@cloudflare/wor
  * the next one or at the end; a stream not started becomes one whole answer).
  */
 export interface RateBudget {
-  /** Takes one call of `bucket` in `scope` if fewer than `limit` were granted in the last `windowMs`. */
-  take(scope: string, bucket: string, limit: number, windowMs?: number): Promise<boolean>
+  /**
+   * Takes one call of `bucket` in `scope` if fewer than `limit` were granted in the last
+   * `windowMs`. When the budget cannot be asked, `whenUnavailable` decides (default: refuse, so
+   * an optional call is not made).
+   */
+  take(
+    scope: string,
+    bucket: string,
+    limit: number,
+    windowMs?: number,
+    whenUnavailable?: 'refuse' | 'grant',
+  ): Promise<boolean>
 }
 
 /** Grants per bucket in a sliding window: at most `limit` timestamps inside it. */
@@ -55,7 +65,7 @@ export function rateBudgetOf(
 ): RateBudget | undefined {
   if (!ns) return undefined
   return {
-    async take(scope, bucket, limit, windowMs = 60_000) {
+    async take(scope, bucket, limit, windowMs = 60_000, whenUnavailable = 'refuse') {
       try {
         const stub = ns.get(ns.idFromName(scope))
         const res = await stub.fetch('https://rate-budget/take', {
@@ -65,7 +75,7 @@ export function rateBudgetOf(
         return ((await res.json()) as { granted: boolean }).granted
       } catch (e) {
         warn(`rate budget for ${scope} unavailable: ${e instanceof Error ? e.message : String(e)}`)
-        return false
+        return whenUnavailable === 'grant'
       }
     },
   }

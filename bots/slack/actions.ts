@@ -93,7 +93,7 @@ export async function handleInteraction(svc: Services, i: SlackInteraction): Pro
             await slack.call('views.update', { view_id: modal, view: noticeModal(title, text) })
           else await ephemeral(i.channel, i.user, text, i.threadTs)
         }
-        if (!(await isPolicyAdmin(svc, i.user))) {
+        if (!(await isPolicyAdmin(svc, { platform: 'slack', user: i.user }))) {
           await tell('Only policy admins can approve, edit or reject answers.')
           return { status: 200 }
         }
@@ -128,7 +128,7 @@ export async function handleInteraction(svc: Services, i: SlackInteraction): Pro
   const escalationId = Number(i.privateMetadata)
   if (!Number.isInteger(escalationId)) return { status: 200 }
   if (i.callbackId !== VIEWS.edit && i.callbackId !== VIEWS.reject) return { status: 200 }
-  if (!(await isPolicyAdmin(svc, i.user))) {
+  if (!(await isPolicyAdmin(svc, { platform: 'slack', user: i.user }))) {
     const block = i.callbackId === VIEWS.edit ? 'answer' : 'reason'
     return {
       status: 200,

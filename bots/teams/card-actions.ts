@@ -79,7 +79,7 @@ function error(statusCode: 400 | 404, code: string, message: string): InvokeResp
 async function decisionResponse(svc: Services, action: CardAction): Promise<InvokeResponse> {
   const escalationId = Number(action.data.escalationId)
   if (!Number.isInteger(escalationId)) return error(400, 'BadRequest', 'The card names no escalation.')
-  if (!(await isPolicyAdmin(svc, action.user))) {
+  if (!(await isPolicyAdmin(svc, { platform: 'teams', user: action.user }))) {
     return message('Only policy admins can approve or reject answers.')
   }
   const view = await escalationView(svc.db, escalationId)

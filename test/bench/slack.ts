@@ -87,6 +87,10 @@ async function main() {
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: `${slack.url}/api/`,
     SLACK_BOT_USER_ID: 'U0BOT00001',
+    // One synthetic asker and workspace send everything: the question rate limits would answer
+    // most of it with "please wait", which is not what this measures.
+    QUESTIONS_PER_USER_PER_MINUTE: '1000000',
+    QUESTIONS_PER_WORKSPACE_PER_MINUTE: '1000000',
     // `off` measures the WebSocket-only driver (every statement over a socket) for comparison.
     ...(process.env.POLICYBOT_NEON_HTTP ? { POLICYBOT_NEON_HTTP: process.env.POLICYBOT_NEON_HTTP } : {}),
   }

@@ -545,6 +545,11 @@ describe('DingTalk approvals', () => {
     const refused = await get(path, staff.session)
     expect(refused.status).toBe(403)
     expect(await refused.text()).toContain('Only policy admins')
+    // A DingTalk staff id chosen to equal a Slack admin's id (U0ADMIN001) is not that admin.
+    const lookalike = await signIn(path, 'U0ADMIN001')
+    const notAdmin = await get(path, lookalike.session)
+    expect(notAdmin.status).toBe(403)
+    expect(await notAdmin.text()).toContain('Only policy admins')
   })
 
   it('signs in over plain http too (an intranet PUBLIC_URL): its cookies are not Secure, so the browser keeps them', async () => {

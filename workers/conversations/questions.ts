@@ -5,6 +5,7 @@ import { type Db, queryRows } from '../db/client'
 import { inboundEvents, questions, threads } from '../db/schema'
 import { FIRST_DELAY_S, MAX_DELAY_S } from '../jobs/retry'
 import type { ChatTurn } from '../knowledge/search/follow-up'
+import { cleanQuestionText } from './limits'
 
 /**
  * Records an inbound event's identity; true the first time, false for every duplicate. The
@@ -44,6 +45,7 @@ export interface NewQuestion {
  */
 export async function recordQuestion(db: Db, key: string, q: NewQuestion): Promise<number | undefined> {
   const { platform, team, channel, threadTs } = q.place
+  const text = cleanQuestionText(q.text)
   const [row] = await queryRows<{ id: number }>(
     db,
     sql`WITH event AS (
@@ -51,7 +53,7 @@ export async function recordQuestion(db: Db, key: string, q: NewQuestion): Promi
           ON CONFLICT DO NOTHING RETURNING key
         ), question AS (
           INSERT INTO questions (platform, team, channel, thread_ts, message_ts, asker, asker_name, text, trigger)
-          SELECT ${platform}, ${team}, ${channel}, ${threadTs}, ${q.messageTs}, ${q.asker}, ${q.askerName ?? null}, ${q.text}, ${q.trigger}
+          SELECT ${platform}, ${team}, ${channel}, ${threadTs}, ${q.messageTs}, ${q.asker}, ${q.askerName ?? null}, ${text}, ${q.trigger}
           FROM event RETURNING id
         ), thread AS (
           INSERT INTO threads (platform, channel, thread_ts, asker)
@@ -147,6 +149,23 @@ export async function markAnswered(
       confidence: a.confidence,
       approvedAnswerId: a.approval?.id ?? null,
       // A message recorded when it first appeared (a stream) stays recorded.
+      ...(answerTs !== undefined ? { answerTs } : {}),
+      answeredAt: new Date(),
+      claimedUntil: null,
+      error: null,
+    })
+    .where(eq(questions.id, id))
+}
+
+/** Records that a question was refused (too long, too fast) and what its asker was told instead. */
+export async function markRefused(db: Db, id: number, told: string, answerTs?: string): Promise<void> {
+  await db
+    .update(questions)
+    .set({
+      status: 'refused',
+      mode: 'refused',
+      answer: told,
+      citations: [],
       ...(answerTs !== undefined ? { answerTs } : {}),
       answeredAt: new Date(),
       claimedUntil: null,

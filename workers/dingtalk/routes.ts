@@ -6,6 +6,7 @@ import { workerConfig } from '../config'
 import { acceptEvent, acceptQuestion } from '../conversations/accept'
 import { latestQuestionBy } from '../conversations/questions'
 import type { Env } from '../env'
+import { logError } from '../errors'
 import { problem } from '../http'
 import { withServices } from '../services'
 
@@ -77,11 +78,11 @@ dingtalkRoutes.post('/events', async (c) => {
     if (svc.dingtalk) {
       await dingTalkOutbox(svc.dingtalk, event.session)
         .text(event.place, NOTHING_TO_HAND_OVER)
-        .catch((e: unknown) => console.error('could not answer a DingTalk handoff', e))
+        .catch((e: unknown) => logError('could not answer a DingTalk handoff', e))
     }
     return 'nothing' as const
   }).catch((e: unknown) => {
-    console.error('could not accept DingTalk message', e)
+    logError('could not accept DingTalk message', e)
     return 'unavailable' as const
   })
   if (outcome === 'unavailable') {

@@ -2,9 +2,12 @@ import type { AnswerReply } from '../../bots/reply'
 import { answer, questionLanguage } from '../answering/answer'
 import type { Answer } from '../answering/types'
 import { findApproved } from '../approved/store'
+import { isTooLong, MAX_QUESTION_CHARS } from '../conversations/limits'
 import {
   claimQuestion,
   markAnswered,
+  markRefused,
+  type QuestionRow,
   questionById,
   recordPosted,
   threadHistory,
@@ -12,7 +15,7 @@ import {
 import { messageOf, retryAdvice } from '../errors'
 import { type EscalationReason, openEscalation, openEscalationOf } from '../escalation/escalations'
 import { isFollowUp } from '../knowledge/search/follow-up'
-import { cutOffText, holdingText } from '../messages'
+import { cutOffText, holdingText, type Refusal, refusalText } from '../messages'
 import { plainMarkup, type ReplyVia } from '../platform'
 import type { Services } from '../services'
 import { notifyAdmins } from './notify-admins'
@@ -74,6 +77,12 @@ export async function answerQuestion(
     (await replaced({ reply })) ? earlier : outbox.answer(place, reply)
   const noteWith = async (text: string): Promise<string | undefined> =>
     (await replaced({ text })) ? earlier : outbox.text(place, text)
+  const refusal = await refusalOf(svc, q)
+  if (refusal) {
+    const told = refusalText(questionLanguage(q.text), refusal)
+    await markRefused(svc.db, questionId, told, await noteWith(told))
+    return undefined
+  }
   if (q.trigger === 'assistant') {
     // A status line is a nicety: failing to show it must not stop the answer.
     await outbox.working?.(place).catch((e: unknown) => svc.warn(`status not shown: ${String(e)}`))
@@ -153,6 +162,22 @@ export async function answerQuestion(
   }
   await markAnswered(svc.db, questionId, a, 'answered', ts)
   return a
+}
+
+/**
+ * Why a question gets a polite refusal instead of an answer: over the length cap, or its asker
+ * (or its whole workspace) asking faster than the configured rates. The rates live in the
+ * workspace's rate budget; if that cannot be asked, the question is answered.
+ */
+async function refusalOf(svc: Services, q: QuestionRow): Promise<Refusal | undefined> {
+  if (isTooLong(q.text)) return { kind: 'too_long', max: MAX_QUESTION_CHARS }
+  if (!svc.budget) return undefined
+  const scope = `questions:${q.platform}:${q.team}`
+  const { perUser, perWorkspace } = svc.config.questionRates
+  if (!(await svc.budget.take(scope, `user:${q.asker}`, perUser, 60_000, 'grant')))
+    return { kind: 'too_fast' }
+  if (!(await svc.budget.take(scope, 'workspace', perWorkspace, 60_000, 'grant'))) return { kind: 'busy' }
+  return undefined
 }
 
 /** The adapter-neutral reply for an answer. */

@@ -22,7 +22,7 @@ export async function ingestUpload(
 ): Promise<string[]> {
   const outbox = outboxFor(svc, job.place)
   const platform = svc.platforms.get(job.place.platform)
-  if (!(await mayUpload(svc, job.uploader))) {
+  if (!(await mayUpload(svc, { platform: job.place.platform, user: job.uploader }))) {
     const text = uploadRefusedText('en')
     await outbox.text(job.place, text)
     return [text]

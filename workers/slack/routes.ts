@@ -8,6 +8,7 @@ import { workerConfig } from '../config'
 import { acceptEvent, acceptQuestion } from '../conversations/accept'
 import { isBotThread } from '../conversations/questions'
 import type { Env } from '../env'
+import { logError } from '../errors'
 import { problem } from '../http'
 import { withServices } from '../services'
 
@@ -79,7 +80,7 @@ slackRoutes.post('/events', async (c) => {
         })
     }
   }).catch((e: unknown) => {
-    console.error('could not accept Slack event', e)
+    logError('could not accept Slack event', e)
     return 'unavailable' as const
   })
   if (outcome === 'unavailable')

@@ -6,6 +6,7 @@ import { rememberConversation } from '../../bots/teams/conversations'
 import { workerConfig } from '../config'
 import { acceptQuestion } from '../conversations/accept'
 import type { Env } from '../env'
+import { logError } from '../errors'
 import { problem } from '../http'
 import { withServices } from '../services'
 
@@ -76,7 +77,7 @@ teamsRoutes.post('/messages', async (c) => {
     await rememberConversation(svc.db, activity.conversation.id, tenant ?? 'teams', activity.serviceUrl)
     return acceptQuestion(svc, event.dedupeKey, event)
   }).catch((e: unknown) => {
-    console.error('could not accept Teams activity', e)
+    logError('could not accept Teams activity', e)
     return 'unavailable' as const
   })
   // A non-2xx makes the Connector retry, which is what a refused enqueue needs.

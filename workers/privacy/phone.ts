@@ -1,0 +1,66 @@
+import type { PiiCandidate } from './types'
+
+/**
+ * Phone numbers, in the formats employees actually type: international (+CC …), North American
+ * ((212) 555-0187, 415-555-0123, 617.555.0144), national numbers with a trunk 0 (UK 020 7946 0123,
+ * German 030 12345678 or 089/1234567, Chinese landlines 010-12345678 and (021) 6888 1234) and
+ * Chinese mobiles (138 1234 5678, optionally +86). Phones carry no checksum, so the guard against
+ * amounts, dates, versions and ids is shape: a separator inside, no `$ ¥ . , / #` or letter
+ * before, no letter or `.5`/`/24` after, and a digit count that fits a phone plan.
+ */
+
+const BEFORE = '(?<![0-9A-Za-z+.,/$¥€£#_-])'
+const AFTER = String.raw`(?![0-9A-Za-z_]|[.,/-]\d)`
+
+type Shape = { pattern: RegExp; min: number; max: number }
+
+const SHAPES: Shape[] = [
+  // +CC or 00CC then groups of digits, "(0)" allowed: +44 (0)20 7946 0321, +49-40-123456-78, 0049 89 1234567.
+  {
+    pattern: new RegExp(
+      `${BEFORE}(?:\\+|00(?=[1-9]))\\d{1,3}(?:[ .-]?(?:\\(\\d{1,4}\\)|\\d{1,12}))+${AFTER}`,
+      'g',
+    ),
+    min: 8,
+    max: 15,
+  },
+  // North American Numbering Plan, with an optional leading 1.
+  {
+    pattern: new RegExp(
+      `${BEFORE}(?:(?:1[ .-]?)?\\([2-9]\\d{2}\\) ?[2-9]\\d{2}[ .-]\\d{4}|(?:1([ .-]))?[2-9]\\d{2}([.-])[2-9]\\d{2}\\2\\d{4})${AFTER}`,
+      'g',
+    ),
+    min: 10,
+    max: 11,
+  },
+  // A trunk 0 and area code, separated from the subscriber number (or in brackets).
+  {
+    pattern: new RegExp(
+      `${BEFORE}(?:[(（]0[1-9]\\d{0,3}[)）] ?|0[1-9]\\d{0,3}[ /-])\\d{2,8}(?:[ -]\\d{2,6}){0,2}${AFTER}`,
+      'g',
+    ),
+    min: 9,
+    max: 12,
+  },
+  // Mobiles written without a separator: UK 07xxx xxxxxx, German 015x/016x/017x.
+  { pattern: new RegExp(`${BEFORE}(?:07\\d{9}|01[5-7]\\d{8,9})${AFTER}`, 'g'), min: 11, max: 12 },
+  // Chinese mobiles 1[3-9]x xxxx xxxx, consistent separators, optional +86 / 0086.
+  {
+    pattern: new RegExp(`${BEFORE}(?:(?:\\+|00)?86[ -]?)?1[3-9]\\d([ -]?)\\d{4}\\1\\d{4}${AFTER}`, 'g'),
+    min: 11,
+    max: 15,
+  },
+]
+
+/** Every phone-shaped span in `text`; overlaps between shapes are left to the caller. */
+export function findPhones(text: string): PiiCandidate[] {
+  const out: PiiCandidate[] = []
+  for (const { pattern, min, max } of SHAPES) {
+    for (const m of text.matchAll(pattern)) {
+      const digits = m[0].replace(/\D/g, '').length
+      if (digits >= min && digits <= max)
+        out.push({ kind: 'phone', start: m.index, end: m.index + m[0].length })
+    }
+  }
+  return out
+}

@@ -1,0 +1,155 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { KINDS, loadSet, precision, recall, score } from '../../test/fixtures/pii/score'
+import { spanValid } from '../../test/fixtures/pii/valid'
+import { findPii, redactPii } from './pii'
+
+const found = (text: string) => findPii(text).map((m) => [m.kind, text.slice(m.start, m.end)])
+const dev = loadSet('dev')
+const heldout = loadSet('heldout')
+const CJK = /[\u4e00-\u9fff]/
+
+describe('the labelled sets', () => {
+  const all = [...dev, ...heldout]
+
+  it('hold at least 300 strings, 100 of them heldout, and at least 35% near misses', () => {
+    expect(all.length).toBeGreaterThanOrEqual(300)
+    expect(heldout.length).toBeGreaterThanOrEqual(100)
+    expect(all.filter((r) => r.spans.length === 0).length / all.length).toBeGreaterThanOrEqual(0.35)
+  })
+
+  it.each(['dev', 'heldout'] as const)('%s covers every kind in English and in Chinese text', (name) => {
+    const set = name === 'dev' ? dev : heldout
+    for (const kind of KINDS) {
+      const rows = set.filter((r) => r.spans.some((s) => s.kind === kind))
+      expect(
+        rows.some((r) => CJK.test(r.text)),
+        `${kind} in Chinese`,
+      ).toBe(true)
+      expect(
+        rows.some((r) => !CJK.test(r.text)),
+        `${kind} in English`,
+      ).toBe(true)
+    }
+  })
+
+  it('label only spans that are valid for their kind (Luhn, mod 97, GB 11643, SSA rules)', () => {
+    const invalid = all.flatMap((r) => r.spans.filter((s) => !spanValid(s.kind, s.text)))
+    expect(invalid).toEqual([])
+  })
+})
+
+describe('findPii on the labelled sets', () => {
+  const devScore = score(dev, findPii)
+
+  it.each(KINDS)('finds %s on dev with recall >= 99% and precision >= 95%', (kind) => {
+    const t = devScore.kinds[kind]!
+    expect(t.gold).toBeGreaterThan(0)
+    expect(recall(t)).toBeGreaterThanOrEqual(0.99)
+    expect(precision(t)).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it('holds its measured quality on heldout (100% recall and precision when last measured)', () => {
+    const s = score(heldout, findPii)
+    // Floors allow one miss and one false positive among the 82 heldout spans.
+    expect(recall(s.overall)).toBeGreaterThanOrEqual(0.98)
+    expect(precision(s.overall)).toBeGreaterThanOrEqual(0.98)
+    expect(s.nearMiss.flagged).toBeLessThanOrEqual(1)
+  })
+
+  it('returns sorted, non-overlapping matches inside the text', () => {
+    for (const { text } of [...dev, ...heldout]) {
+      const matches = findPii(text)
+      for (const [i, m] of matches.entries()) {
+        expect(m.start).toBeGreaterThanOrEqual(i ? matches[i - 1]!.end : 0)
+        expect(m.end).toBeGreaterThan(m.start)
+        expect(m.end).toBeLessThanOrEqual(text.length)
+      }
+    }
+  })
+})
+
+describe('findPii', () => {
+  it('does not redact a 16-digit number that fails Luhn', () => {
+    expect(found('My card 4111 1111 1111 1112 was charged twice')).toEqual([])
+    expect(found('Order 4111111111111112 never arrived')).toEqual([])
+  })
+
+  it('does not redact an 18-character id whose check character or birth date is wrong', () => {
+    expect(found('身份证号110105194912310021')).toEqual([])
+    expect(found('身份证号440305199302291239')).toEqual([])
+    expect(found('身份证号11010519491231002X')).toEqual([['cn-id', '11010519491231002X']])
+  })
+
+  it('does not redact an IBAN that fails mod 97 or an SSN the SSA never issues', () => {
+    expect(found('IBAN GB82 WEST 1234 5698 7654 33')).toEqual([])
+    expect(found('SSN 666-45-1234, ITIN 912-70-1234, test 123-00-4567')).toEqual([])
+  })
+
+  it('reads nine plain digits as an SSN only after a cue', () => {
+    expect(found('Employee number 123456789 is locked')).toEqual([])
+    expect(found('my social security number is 401227788')).toEqual([['us-ssn', '401227788']])
+  })
+
+  it('needs a cue word before a passport number', () => {
+    expect(found('Ticket E12345678 is closed')).toEqual([])
+    expect(found('护照号 G87654321 已过期')).toEqual([['passport', 'G87654321']])
+  })
+
+  it('leaves dates, amounts, clause numbers, ticket ids and URLs alone', () => {
+    const text =
+      'Policy HR-2024-017 section 4.2.1: by 2024-03-15 (15/03/2024, 2024年3月15日) claim $1,250.00 or ¥3000 ' +
+      'for 1,000 employees, 25 days; INC0012345, PO 4500012345, https://intranet.example.com/forms/4155550123'
+    expect(found(text)).toEqual([])
+  })
+
+  it('gives UTF-16 offsets in Chinese text and past characters outside the BMP', () => {
+    const text = '😀 我的手机13812345678，身份证11010519491231002X'
+    expect(findPii(text)).toEqual([
+      { kind: 'phone', start: 7, end: 18 },
+      { kind: 'cn-id', start: 22, end: 40 },
+    ])
+  })
+})
+
+describe('redactPii', () => {
+  it('keeps the question readable and counts what it replaced', () => {
+    expect(redactPii('My card 4111 1111 1111 1111 was charged twice')).toEqual({
+      text: 'My card [card] was charged twice',
+      found: { card: 1 },
+    })
+  })
+
+  it('redacts the CVV that follows a card', () => {
+    expect(redactPii('Paid with 5555-5555-5555-4444, CVV 123.').text).toBe('Paid with [card], CVV [card].')
+  })
+
+  it('redacts every kind in one Chinese message', () => {
+    expect(
+      redactPii(
+        '联系人王芳，手机13812345678，邮箱wangfang@example.cn，身份证110101197001018384，护照号E12345678',
+      ),
+    ).toEqual({
+      text: '联系人王芳，手机[phone]，邮箱[email]，身份证[cn-id]，护照号[passport]',
+      found: { phone: 1, email: 1, 'cn-id': 1, passport: 1 },
+    })
+  })
+
+  it('redacts an international phone, an IBAN and an SSN in English', () => {
+    expect(
+      redactPii("My husband's phone is +44 20 7946 0958; IBAN DE89 3704 0044 0532 0130 00; SSN 219-09-9999.")
+        .text,
+    ).toBe("My husband's phone is [phone]; IBAN [iban]; SSN [us-ssn].")
+  })
+})
+
+describe('the privacy folder', () => {
+  const dir = new URL('.', import.meta.url)
+  const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+
+  it.each(sources)('%s is edge-safe: it imports only its siblings', (file) => {
+    const source = readFileSync(new URL(file, dir), 'utf8')
+    const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1])
+    expect(imports.filter((i) => !i?.startsWith('./'))).toEqual([])
+  })
+})
