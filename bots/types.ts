@@ -39,6 +39,8 @@ export type InboundEvent =
       trigger: Trigger
       /** Identity of the post for de-duplication: retries and duplicate deliveries share it. */
       dedupeKey: string
+      /** Asked by someone of another organisation (a Slack Connect channel or DM): refused politely. */
+      outsider?: true
     }
   | {
       kind: 'upload'

@@ -34,6 +34,8 @@ const VARIABLES = {
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
   SLACK_ADMIN_CHANNEL: z.string().optional(),
   SLACK_BOT_USER_ID: z.string().optional(),
+  /** The Slack workspaces (T…) and Enterprise Grid organisations (E…) served; empty: any that installed the app. */
+  SLACK_TEAMS: list,
   POLICY_ADMINS: list,
   HANDBOOK_UPLOADERS: list,
   RUNNER_URL: z.url().optional(),
@@ -143,6 +145,8 @@ export type WorkerConfig = Readonly<{
     apiUrl: string
     adminChannel?: string
     botUserId?: string
+    /** Workspaces and Grid organisations served (empty: any); people of other organisations are refused. */
+    teams: ReadonlySet<string>
   }
   /** User ids (Slack, Teams AAD, DingTalk staff) and Slack user-group ids (S…) allowed to decide escalations. */
   admins: { users: ReadonlySet<string>; groups: readonly string[] }
@@ -225,6 +229,7 @@ export function workerConfig(env: Env): WorkerConfig {
           ...(e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN } : {}),
           ...(e.SLACK_ADMIN_CHANNEL ? { adminChannel: e.SLACK_ADMIN_CHANNEL } : {}),
           ...(e.SLACK_BOT_USER_ID ? { botUserId: e.SLACK_BOT_USER_ID } : {}),
+          teams: new Set(e.SLACK_TEAMS),
         }
       : undefined
   const config: WorkerConfig = Object.freeze({

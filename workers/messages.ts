@@ -34,6 +34,10 @@ const TEXT = {
     en: "You're asking faster than I can answer well. Please wait a minute, then ask again.",
     zh: '您提问的速度太快了，请稍等一分钟后再问。',
   },
+  outsider: {
+    en: 'Sorry, I can only answer questions from members of this organisation.',
+    zh: '抱歉，我只能回答本组织成员的问题。',
+  },
   busy: {
     en: 'I have too many questions from this workspace right now. Please ask again in a minute.',
     zh: '目前来自本工作区的问题过多，请一分钟后再问。',
@@ -107,10 +111,14 @@ export function uploadReportText(outcomes: UploadOutcome[], m: Markup): string {
 }
 
 /** Why a question is not answered at all, said to its asker in place of an answer. */
-export type Refusal = { kind: 'too_long'; max: number } | { kind: 'too_fast' } | { kind: 'busy' }
+export type Refusal =
+  | { kind: 'too_long'; max: number }
+  | { kind: 'too_fast' }
+  | { kind: 'busy' }
+  | { kind: 'outsider' }
 
 export function refusalText(language: string, r: Refusal): string {
   if (r.kind === 'too_long')
     return TEXT.tooLong[lang(language)].replace('{max}', r.max.toLocaleString('en-US'))
-  return (r.kind === 'too_fast' ? TEXT.tooFast : TEXT.busy)[lang(language)]
+  return { too_fast: TEXT.tooFast, busy: TEXT.busy, outsider: TEXT.outsider }[r.kind][lang(language)]
 }

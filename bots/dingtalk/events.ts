@@ -21,6 +21,8 @@ const Message = z.object({
   senderStaffId: z.string().optional(),
   senderNick: z.string().optional(),
   chatbotCorpId: z.string().optional(),
+  /** The sender's organisation: another one's in a cross-organisation group. */
+  senderCorpId: z.string().optional(),
   robotCode: z.string().optional(),
   isInAtList: z.boolean().optional(),
   sessionWebhook: z.url().optional(),
@@ -88,8 +90,11 @@ export function parseDingTalkEvent(rawBody: string): DingTalkEvent {
   if (HANDOFF.test(text.replace(/[\s。.!！?？]+$/u, ''))) {
     return { kind: 'handoff', place, asker, dedupeKey: `dingtalk:${m.msgId}`, ...session }
   }
+  // Someone of another organisation (a group shared across organisations): refused politely.
+  const outsider = !!(m.senderCorpId && m.chatbotCorpId && m.senderCorpId !== m.chatbotCorpId)
   return {
     kind: 'question',
+    ...(outsider ? { outsider: true as const } : {}),
     place,
     messageTs: m.msgId,
     asker,

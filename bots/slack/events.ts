@@ -24,6 +24,9 @@ const EventSchema = z.object({
   thread_ts: z.string().optional(),
   channel: z.string().optional(),
   channel_type: z.string().optional(),
+  /** The poster's own workspace, in channels shared with other workspaces (Slack Connect). */
+  user_team: z.string().optional(),
+  team: z.string().optional(),
   files: z.array(FileSchema).optional(),
   assistant_thread: z
     .object({ user_id: z.string(), channel_id: z.string(), thread_ts: z.string() })
@@ -35,6 +38,8 @@ const EnvelopeSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('event_callback'),
     team_id: z.string(),
+    enterprise_id: z.string().nullish(),
+    is_ext_shared_channel: z.boolean().optional(),
     event_id: z.string(),
     event: EventSchema,
     authorizations: z
@@ -53,7 +58,11 @@ const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast'])
  * does not act on (other bots, edits, channel chatter not addressed to it) are `unsupported`.
  * `botUserId` is the bot's own user id, when known, to strip its mention and ignore its own posts.
  */
-export function parseSlackEvent(rawBody: string, botUserId?: string): InboundEvent {
+export function parseSlackEvent(
+  rawBody: string,
+  botUserId?: string,
+  allowedTeams: ReadonlySet<string> = new Set(),
+): InboundEvent {
   const env = parseJsonPayload(EnvelopeSchema, rawBody, {
     notJson: 'Body is not JSON: Slack sends events as application/json.',
     what: 'Not a Slack event envelope',
@@ -63,7 +72,24 @@ export function parseSlackEvent(rawBody: string, botUserId?: string): InboundEve
   const ev = env.event
   const bot = botUserId ?? env.authorizations?.find((a) => a.is_bot)?.user_id
   const team = env.team_id
+  // SLACK_TEAMS: the workspaces (T…) and Enterprise Grid organisations (E…) this deployment serves.
+  if (
+    allowedTeams.size &&
+    !allowedTeams.has(team) &&
+    !(env.enterprise_id && allowedTeams.has(env.enterprise_id))
+  )
+    return { kind: 'unsupported', type: env.event.type, reason: 'workspace not allowed (SLACK_TEAMS)' }
+  // Someone of another organisation, posting in a Slack Connect channel or DM. Inside an
+  // Enterprise Grid another workspace of the same organisation is a colleague, unless the channel
+  // is shared with an external organisation.
+  const askerTeam = env.event.user_team ?? env.event.team ?? team
+  const outsider =
+    askerTeam !== team &&
+    !allowedTeams.has(askerTeam) &&
+    (!env.enterprise_id || env.is_ext_shared_channel === true)
 
+  if (outsider && ev.type === 'assistant_thread_started')
+    return { kind: 'unsupported', type: ev.type, reason: 'another organisation' }
   if (ev.type === 'assistant_thread_started' && ev.assistant_thread) {
     const t = ev.assistant_thread
     return {
@@ -93,6 +119,10 @@ export function parseSlackEvent(rawBody: string, botUserId?: string): InboundEve
   const text = cleanText(rawText, bot)
   const isDm = ev.channel_type === 'im'
 
+  // Files from another organisation are never ingested, nor answered.
+  if (outsider && ev.files?.length && isDm)
+    return { kind: 'unsupported', type: ev.type, reason: 'another organisation' }
+  const from = outsider ? { outsider: true as const } : {}
   if (isDm && ev.files?.length) {
     return {
       kind: 'upload',
@@ -106,17 +136,35 @@ export function parseSlackEvent(rawBody: string, botUserId?: string): InboundEve
   }
   if (!text) return { kind: 'unsupported', type: ev.type, reason: 'no text' }
   if (ev.type === 'app_mention' || mentioned) {
-    return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger: 'mention', dedupeKey }
+    return {
+      kind: 'question',
+      place,
+      messageTs: ev.ts,
+      asker: ev.user,
+      text,
+      trigger: 'mention',
+      dedupeKey,
+      ...from,
+    }
   }
   if (isDm) {
     // A DM inside a thread is the assistant pane (split view), where a status line can show.
     const trigger = ev.thread_ts && ev.thread_ts !== ev.ts ? 'assistant' : 'dm'
-    return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger, dedupeKey }
+    return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger, dedupeKey, ...from }
   }
   if (ev.thread_ts && ev.thread_ts !== ev.ts) {
     // A reply in a thread without a mention: a question only if the bot is answering that thread
     // (the Worker checks); otherwise channel chatter.
-    return { kind: 'question', place, messageTs: ev.ts, asker: ev.user, text, trigger: 'thread', dedupeKey }
+    return {
+      kind: 'question',
+      place,
+      messageTs: ev.ts,
+      asker: ev.user,
+      text,
+      trigger: 'thread',
+      dedupeKey,
+      ...from,
+    }
   }
   return { kind: 'unsupported', type: ev.type, reason: 'not addressed to the bot' }
 }

@@ -124,6 +124,17 @@ describe('DingTalk callbacks', () => {
     )
   })
 
+  it('tells someone of another organisation (a cross-organisation group) politely, keeping nothing they wrote', async () => {
+    const body = message(group, { senderCorpId: 'dingOTHERCORP0001' })
+    expect((await deliver(body)).status).toBe(200)
+    const before = await count()
+    await drainJobs(5, bindings)
+    const calls = await callsSince(before)
+    const sent = JSON.stringify(calls.map((c) => c.body))
+    expect(sent).toMatch(/只能回答本组织成员的问题|only answer questions from members/)
+    expect(sent).not.toMatch(/25 days|年假/)
+  })
+
   it('answers a Chinese group @mention in Chinese', async () => {
     const before = await count()
     expect((await deliver(message(group))).status).toBe(200)

@@ -11,6 +11,9 @@ import { forgetEvent, type NewQuestion, recordEvent, recordQuestion } from './qu
  */
 export type Accepted = 'accepted' | 'duplicate'
 
+/** What is stored in place of a question from another organisation: its words are not ours to keep. */
+export const OUTSIDER_PLACEHOLDER = '(a question from another organisation; not stored)'
+
 async function enqueueOrForget(svc: Services, key: string, job: Job): Promise<'accepted'> {
   try {
     await svc.env.JOBS.send(job)
@@ -32,11 +35,16 @@ export async function acceptQuestion(
   key: string,
   q: NewQuestion,
   replyVia?: ReplyVia,
-  options: { whenQueueRefuses?: 'forget' | 'keep' } = {},
+  options: { whenQueueRefuses?: 'forget' | 'keep'; refusal?: 'outsider' } = {},
 ): Promise<Accepted> {
   const questionId = await recordQuestion(svc.db, key, q)
   if (questionId === undefined) return 'duplicate'
-  const job: Job = { type: 'answer', questionId, ...(replyVia ? { replyVia } : {}) }
+  const job: Job = {
+    type: 'answer',
+    questionId,
+    ...(replyVia ? { replyVia } : {}),
+    ...(options.refusal ? { refusal: options.refusal } : {}),
+  }
   if (options.whenQueueRefuses !== 'keep') return enqueueOrForget(svc, key, job)
   try {
     await svc.env.JOBS.send(job)

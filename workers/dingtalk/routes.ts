@@ -3,7 +3,7 @@ import { parseDingTalkEvent } from '../../bots/dingtalk/events'
 import { dingTalkOutbox } from '../../bots/dingtalk/outbox'
 import { verifyDingTalkSignature } from '../../bots/dingtalk/verify'
 import { workerConfig } from '../config'
-import { acceptEvent, acceptQuestion } from '../conversations/accept'
+import { acceptEvent, acceptQuestion, OUTSIDER_PLACEHOLDER } from '../conversations/accept'
 import { latestQuestionBy } from '../conversations/questions'
 import type { Env } from '../env'
 import { logError } from '../errors'
@@ -59,9 +59,9 @@ dingtalkRoutes.post('/events', async (c) => {
       return acceptQuestion(
         svc,
         event.dedupeKey,
-        event,
+        event.outsider ? { ...event, text: OUTSIDER_PLACEHOLDER } : event,
         event.session ? { session: event.session } : undefined,
-        { whenQueueRefuses: 'keep' },
+        { whenQueueRefuses: 'keep', ...(event.outsider ? { refusal: 'outsider' as const } : {}) },
       )
     }
     // "转人工": the asker's latest question here goes to the policy team (the escalate job checks

@@ -24,7 +24,10 @@ export const DEAD_LETTER_QUEUE = 'policybot-jobs-dlq'
 export async function runJob(svc: Services, job: Job): Promise<void> {
   switch (job.type) {
     case 'answer':
-      await answerQuestion(svc, job.questionId, job.replyVia ? { replyVia: job.replyVia } : {})
+      await answerQuestion(svc, job.questionId, {
+        ...(job.replyVia ? { replyVia: job.replyVia } : {}),
+        ...(job.refusal ? { refusal: job.refusal } : {}),
+      })
       return
     case 'escalate':
       await escalateQuestion(svc, job.questionId, job.reason, job.by)

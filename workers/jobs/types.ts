@@ -14,6 +14,8 @@ export type Job =
        * `response_url`, a DingTalk session webhook): read only by that platform's outbox.
        */
       replyVia?: ReplyVia
+      /** Decided at the door: the asker gets this polite refusal instead of an answer. */
+      refusal?: 'outsider'
     }
   | { type: 'escalate'; questionId: number; reason: 'asked' | 'feedback'; by: string }
   | { type: 'deliver'; escalationId: number }

@@ -37,7 +37,7 @@ const CLAIM_SECONDS = 300
 export async function answerQuestion(
   svc: Services,
   questionId: number,
-  options: { replyVia?: ReplyVia } = {},
+  options: { replyVia?: ReplyVia; refusal?: 'outsider' } = {},
 ): Promise<Answer | undefined> {
   const q = await questionById(svc.db, questionId)
   if (!q) return undefined
@@ -77,7 +77,7 @@ export async function answerQuestion(
     (await replaced({ reply })) ? earlier : outbox.answer(place, reply)
   const noteWith = async (text: string): Promise<string | undefined> =>
     (await replaced({ text })) ? earlier : outbox.text(place, text)
-  const refusal = await refusalOf(svc, q)
+  const refusal: Refusal | undefined = options.refusal ? { kind: options.refusal } : await refusalOf(svc, q)
   if (refusal) {
     const told = refusalText(questionLanguage(q.text), refusal)
     await markRefused(svc.db, questionId, told, await noteWith(told))

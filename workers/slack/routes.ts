@@ -5,7 +5,7 @@ import { parseSlackCommand, parseSlackInteraction } from '../../bots/slack/inter
 import { verifySlackSignature } from '../../bots/slack/verify'
 import type { InboundEvent } from '../../bots/types'
 import { workerConfig } from '../config'
-import { acceptEvent, acceptQuestion } from '../conversations/accept'
+import { acceptEvent, acceptQuestion, OUTSIDER_PLACEHOLDER } from '../conversations/accept'
 import { isBotThread } from '../conversations/questions'
 import type { Env } from '../env'
 import { logError } from '../errors'
@@ -52,7 +52,8 @@ slackRoutes.use('*', verifySlack())
 slackRoutes.post('/events', async (c) => {
   let event: InboundEvent
   try {
-    event = parseSlackEvent(c.get('rawBody'), workerConfig(c.env).slack?.botUserId)
+    const slack = workerConfig(c.env).slack
+    event = parseSlackEvent(c.get('rawBody'), slack?.botUserId, slack?.teams)
   } catch (e) {
     return c.json(problem((e as Error).message, 'MALFORMED_PAYLOAD'), 400)
   }
@@ -62,6 +63,11 @@ slackRoutes.post('/events', async (c) => {
     switch (event.kind) {
       case 'question': {
         if (event.trigger === 'thread' && !(await isBotThread(svc.db, event.place))) return 'ignored'
+        // Someone of another organisation is told politely, and their words are not kept.
+        if (event.outsider)
+          return acceptQuestion(svc, event.dedupeKey, { ...event, text: OUTSIDER_PLACEHOLDER }, undefined, {
+            refusal: 'outsider',
+          })
         return acceptQuestion(svc, event.dedupeKey, event)
       }
       case 'upload':
