@@ -46,6 +46,11 @@ const VARIABLES = {
   /** Minutes a question may sit `queued` with no job trying it before the cron queues it again. */
   SWEEP_AFTER_MINUTES: z.coerce.number().positive().default(15),
   APPROVED_ANSWER_TTL_DAYS: z.coerce.number().positive().default(90),
+  /**
+   * Days a question's words are kept; the cron then erases them (and the asker's display name).
+   * `off` keeps them for good.
+   */
+  QUESTION_RETENTION_DAYS: z.union([z.literal('off'), z.coerce.number().int().positive()]).default(365),
   /** Questions one person may ask per minute, and one workspace (team, tenant, organisation). */
   QUESTIONS_PER_USER_PER_MINUTE: z.coerce.number().int().positive().default(10),
   QUESTIONS_PER_WORKSPACE_PER_MINUTE: z.coerce.number().int().positive().default(300),
@@ -156,6 +161,8 @@ export type WorkerConfig = Readonly<{
   sweepAfterMinutes: number
   approvedTtlDays: number
   questionRates: { perUser: number; perWorkspace: number }
+  /** Days a question's words are kept; undefined: for good. */
+  questionRetentionDays?: number
   abstainBelow?: number
   maxUploadBytes: number
   /** The web console and who may use it; absent when WEB_CONSOLE is off. */
@@ -259,6 +266,7 @@ export function workerConfig(env: Env): WorkerConfig {
     remindHours: e.ESCALATION_REMIND_HOURS,
     sweepAfterMinutes: e.SWEEP_AFTER_MINUTES,
     approvedTtlDays: e.APPROVED_ANSWER_TTL_DAYS,
+    ...(e.QUESTION_RETENTION_DAYS !== 'off' ? { questionRetentionDays: e.QUESTION_RETENTION_DAYS } : {}),
     questionRates: {
       perUser: e.QUESTIONS_PER_USER_PER_MINUTE,
       perWorkspace: e.QUESTIONS_PER_WORKSPACE_PER_MINUTE,

@@ -10,6 +10,7 @@ import { problem } from './http'
 import { consumeJobs, retryParkedNotices } from './jobs/consumer'
 import type { Job } from './jobs/types'
 import { remindOpenEscalations } from './pipeline/reminders'
+import { eraseExpiredQuestions } from './pipeline/retention'
 import { requeueStaleQuestions } from './pipeline/sweep'
 import { enqueueSyncJobs } from './pipeline/wiki-sync'
 import { openServices } from './services'
@@ -71,6 +72,7 @@ export default {
         enqueueSyncJobs(svc).catch((e: unknown) => logError('enqueueing wiki sync failed', e)),
         requeueStaleQuestions(svc).catch((e: unknown) => logError('sweeping stale questions failed', e)),
         retryParkedNotices(svc).catch((e: unknown) => logError('parked-job notices failed', e)),
+        eraseExpiredQuestions(svc).catch((e: unknown) => logError('erasing expired questions failed', e)),
       ]).finally(() => svc.close()),
     )
   },
