@@ -90,14 +90,16 @@ describe('answering', () => {
       const body = req?.body as ChatBody
       expect(body.model).toBe('qwen2.5-7b:hr')
       expect(body.temperature).toBe(0)
-      expect(body.messages[0]?.content).toContain('Use ONLY the numbered sources below')
-      expect(body.messages[0]?.content).toMatch(
-        /\[1\] Annual leave › Entitlement \(updated 2026-03-14\)\nFull-time employees get 20 days/,
+      // The rules alone are the system message; the sources are fenced data before the question.
+      expect(body.messages[0]?.content).toContain('Use ONLY the numbered sources in the <sources> block')
+      expect(body.messages[0]?.content).not.toContain('Full-time employees')
+      expect(body.messages.at(-1)?.role).toBe('user')
+      expect(body.messages.at(-1)?.content).toMatch(
+        /^<sources>\n<source n="1" title="Annual leave › Entitlement \(updated 2026-03-14\)">\nFull-time employees get 20 days/,
       )
-      expect(body.messages.at(-1)).toEqual({
-        role: 'user',
-        content: 'How many vacation days do I get in my third year?',
-      })
+      expect(body.messages.at(-1)?.content).toMatch(
+        /<\/sources>\n\nQuestion: How many vacation days do I get in my third year\?$/,
+      )
     })
 
     it('abstains when the model says the sources do not cover the question', async () => {

@@ -87,6 +87,12 @@ export async function answer(
         deps.onText,
       )
       if (generated.text === null) return abstain()
+      // Escalated with the draft for the policy team (reason `ungrounded`), never delivered. The
+      // log names how many figures, not which: logs carry no answer text.
+      if (generated.unsupported.length)
+        deps.warn?.(
+          `A generated answer states ${generated.unsupported.length} figure(s) that its cited sources do not; escalating it.`,
+        )
       return {
         mode: 'generated',
         text: generated.text,

@@ -4,6 +4,7 @@ import { analyze } from '../knowledge/text/analyze'
 import { asksForNumber, statesNumber } from '../knowledge/text/question-type'
 import { splitSentences } from '../knowledge/text/segment'
 import { citationOf } from './citations'
+import { addressesAssistant } from './source-text'
 import type { Citation } from './types'
 
 /** A quotable piece of a passage: a sentence, a list item, or a table row under its header. */
@@ -44,7 +45,8 @@ const MAX_QUOTE = 700
  * asks for (a number for "how many"), from a high-ranked passage. At most three quotes; each
  * further one must come close to the first and share the question's own words (no unrelated
  * quote), is kept with its neighbours from the same passage in document order, and is followed
- * by the number of its source; a label says what the answer is.
+ * by the number of its source; a label says what the answer is. Nothing that speaks to the
+ * assistant (`addressesAssistant`) is quoted.
  */
 export function extractiveAnswer(
   plan: QueryPlan,
@@ -59,6 +61,9 @@ export function extractiveAnswer(
     const rank = 1 - RANK_PENALTY * i
     let order = 0
     for (const text of quotableUnits(p.text, p.language)) {
+      // Text that speaks to the assistant ("Ignore previous instructions…") is never quoted as
+      // policy; a passage made only of it is not quoted at all.
+      if (addressesAssistant(text)) continue
       const numberBonus = wantsNumber && statesNumber(text) ? NUMBER_BONUS : 1
       const { score, own } = unitScore(plan, text, headingStems)
       units.push({ passage: i, order: order++, text, score: score * rank * numberBonus, own })

@@ -1,66 +1,32 @@
 import type { ChatTurn } from '../knowledge/search/follow-up'
 import type { Passage } from '../knowledge/search/types'
-import type { ChatMessage, ChatModel } from './chat-model'
+import type { ChatModel } from './chat-model'
 import { checkCitations, citationLabel, citationOf } from './citations'
+import { unsupportedFigures } from './figures'
+import { groundedPrompt, NOT_COVERED } from './grounded-prompt'
+import { sourceText } from './source-text'
 import type { Citation } from './types'
-
-/** What the model answers when the sources do not cover the question. */
-export const NOT_COVERED = 'NOT_IN_SOURCES'
-
-const LANGUAGE_NAMES: Record<string, string> = {
-  zh: 'Chinese',
-  ja: 'Japanese',
-  ko: 'Korean',
-  de: 'German',
-  fr: 'French',
-  es: 'Spanish',
-  nl: 'Dutch',
-  pt: 'Portuguese',
-  en: 'English',
-}
-
-/** The grounded prompt: rules, numbered sources, the conversation, the question. */
-export function groundedPrompt(
-  question: string,
-  passages: Passage[],
-  history: readonly ChatTurn[],
-  language: string,
-): ChatMessage[] {
-  const sources = passages
-    .map((p, i) => `[${i + 1}] ${citationLabel(citationOf(i + 1, p))}\n${p.text}`)
-    .join('\n\n')
-  const lang = LANGUAGE_NAMES[language] ?? 'the language of the question'
-  const system = [
-    "You are policybot, an assistant that answers employees' questions about their company's policies.",
-    'Use ONLY the numbered sources below. Do not use outside knowledge and do not guess.',
-    `Answer in ${lang}.`,
-    'After each statement, cite the source number(s) it comes from, like [1] or [2][3].',
-    'Quote numbers, amounts, dates and deadlines exactly as the sources give them.',
-    'If the sources differ by location, role or tenure, say which case each answer applies to.',
-    `If the sources do not answer the question, reply with exactly ${NOT_COVERED} and nothing else.`,
-    'Be brief: at most four sentences or a short list.',
-    '',
-    'Sources:',
-    sources,
-  ].join('\n')
-  return [
-    { role: 'system', content: system },
-    ...history.slice(-6).map((t) => ({ role: t.role, content: t.content }) as ChatMessage),
-    { role: 'user', content: question },
-  ]
-}
 
 export interface GeneratedAnswer {
   /** Null when the model said the sources do not cover the question. */
   text: string | null
   citations: Citation[]
-  /** The answer cites nothing valid: it is not grounded and must not go out unreviewed. */
+  /**
+   * The answer cites nothing valid, or states a figure its cited sources do not: it is not
+   * grounded and must not go out unreviewed.
+   */
   ungrounded: boolean
+  /** The figures ("100 days", "$2,000", 十五天) that no cited source (nor the question) states. */
+  unsupported: string[]
 }
 
 /**
  * Asks the model for a grounded answer and checks it: invented source numbers are removed, the
- * citations are the sources actually cited, and an answer that cites nothing is flagged.
+ * citations are the sources actually cited, and an answer that cites nothing, or states a number,
+ * amount, duration or percentage that none of its cited sources states, is flagged. A document
+ * that talks the model into "100 vacation days" cannot also back the figure: the sentences that
+ * speak to the assistant are not evidence (`sourceText`). The question's own figures ("after
+ * two years") may be restated.
  */
 export async function generateAnswer(
   model: ChatModel,
@@ -73,17 +39,40 @@ export async function generateAnswer(
   const prompt = groundedPrompt(question, passages, history, language)
   let raw = ''
   if (onText && model.stream) {
+    // What the asker sees while it is written is checked as it grows: whole words only, and once
+    // it states a figure no retrieved source (nor the question) states, nothing more is shown; the
+    // answer then goes to the policy team with what was shown marked. "100 vacation days" from a
+    // planted instruction never reaches the asker's screen.
+    const anyEvidence = [
+      question,
+      ...passages.map(sourceText),
+      ...passages.map((p, i) => citationLabel(citationOf(i + 1, p))),
+    ]
+    let halted = false
     for await (const delta of model.stream(prompt)) {
       raw += delta
+      if (halted) continue
+      const words = raw.slice(0, Math.max(raw.lastIndexOf(' '), raw.lastIndexOf('\n')) + 1)
       // Never show the refusal token, nor a prefix that may still become it.
       const head = raw.trimStart()
-      if (!raw.includes(NOT_COVERED) && !NOT_COVERED.startsWith(head)) onText(raw)
+      if (raw.includes(NOT_COVERED) || NOT_COVERED.startsWith(head) || !words.trim()) continue
+      if (unsupportedFigures(words, anyEvidence).length) halted = true
+      else onText(words)
     }
   } else raw = await model.complete(prompt)
-  if (raw.includes(NOT_COVERED) || !raw.trim()) return { text: null, citations: [], ungrounded: false }
+  if (raw.includes(NOT_COVERED) || !raw.trim())
+    return { text: null, citations: [], ungrounded: false, unsupported: [] }
   const checked = checkCitations(raw, passages.length)
-  const citations = checked.cited.map((n) => citationOf(n, passages[n - 1] as Passage))
-  return { text: checked.text, citations, ungrounded: citations.length === 0 }
+  const cited = checked.cited.map((n) => passages[n - 1] as Passage)
+  const citations = cited.map((p, i) => citationOf(checked.cited[i] as number, p))
+  const evidence = [question, ...cited.map(sourceText), ...citations.map((c) => citationLabel(c))]
+  const unsupported = citations.length ? unsupportedFigures(checked.text, evidence) : []
+  return {
+    text: checked.text,
+    citations,
+    ungrounded: citations.length === 0 || unsupported.length > 0,
+    unsupported,
+  }
 }
 
 /**
