@@ -50,6 +50,9 @@ export class BlobReader {
       drain(batch)
     })
     proc.on('error', (e) => fail(batch, e))
+    // A process that died (git missing, a bad repository) closes its stdin: the write that finds it
+    // closed fails the waiting reads through 'close' below, not as an unhandled EPIPE.
+    proc.stdin.on('error', (e) => fail(batch, e))
     proc.on('close', (code) => {
       if (batch.waiting.length)
         fail(batch, new Error(`git cat-file --batch exited (${code}): ${stderr.trim()}`))
