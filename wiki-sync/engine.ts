@@ -1,3 +1,4 @@
+import { appendAudit, SYSTEM_ACTOR } from '../workers/audit/log'
 import type { Db } from '../workers/db/client'
 import type { Embedder } from '../workers/knowledge/embed/types'
 import { ingestBytes } from '../workers/knowledge/ingest'
@@ -32,6 +33,8 @@ export interface SyncOptions {
   now?: () => Date
   log?: (line: string) => void
   signal?: AbortSignal
+  /** Who runs the sync, for the audit log: `system` (the Worker's cron) or `cli`. */
+  actor?: string
 }
 
 export interface SyncReport {
@@ -78,9 +81,15 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
   const runId = await state.startRun(db, name)
   report.runId = runId
   const path = (id: string) => itemSourcePath(name, id)
+  // What this run changed, for its one audit row; the store logs the approvals it withdraws.
+  const audit = { actor: o.actor ?? SYSTEM_ACTOR, logDocument: false }
+  const changes: Array<{ id: string; title: string; status: string; version: number }> = []
+  const deletions: Array<{ id: string; title?: string }> = []
 
   const remove = async (id: string) => {
-    await deleteDocument(db, connector.kind, path(id))
+    const title = (await state.getItem(db, name, id))?.title
+    await deleteDocument(db, connector.kind, path(id), audit)
+    deletions.push({ id, ...(title ? { title } : {}) })
     await state.putItem(db, {
       source: name,
       itemId: id,
@@ -158,6 +167,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
         bytes,
         maxBytes: o.maxBytes ?? 5 * 1024 * 1024,
         updatedAt: item.updatedAt,
+        audit,
       })
       await state.putItem(db, {
         source: name,
@@ -177,6 +187,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
       else {
         report.changed++
         report.embeddedChunks += stored.chunks
+        changes.push({ id: item.id, title: item.title, status: stored.status, version: stored.version })
         log(`${stored.status} ${item.id} (${stored.chunks} passages)`)
       }
     } catch (e) {
@@ -229,5 +240,13 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     failures,
     error: error ?? null,
   })
+  if (changes.length > 0 || deletions.length > 0) {
+    await appendAudit(db, {
+      actor: audit.actor,
+      action: 'sync',
+      subject: `source:${name}`,
+      detail: { runId, kind: connector.kind, status, changed: changes, deleted: deletions, failed },
+    })
+  }
   return report
 }

@@ -1,3 +1,4 @@
+import { actorOf } from '../../workers/audit/log'
 import { feedback } from '../../workers/db/schema'
 import { type Decision, decideEscalation, escalationView } from '../../workers/escalation/escalations'
 import { isPolicyAdmin } from '../../workers/pipeline/admins'
@@ -161,7 +162,8 @@ export async function handleInteraction(svc: Services, i: SlackInteraction): Pro
 }
 
 async function decide(svc: Services, id: number, d: Decision, tellLoser: (text: string) => Promise<void>) {
-  const { won, row } = await decideEscalation(svc.db, id, d)
+  // Slack records decisions under the admin's user id, which is also who they are in the audit log.
+  const { won, row } = await decideEscalation(svc.db, id, d, actorOf({ platform: 'slack', user: d.by }))
   if (!won) {
     await tellLoser(alreadyText(row?.status ?? 'open', row?.decidedBy ?? null))
     return

@@ -1,4 +1,5 @@
 import { questionLanguage } from '../../workers/answering/answer'
+import { actorOf } from '../../workers/audit/log'
 import { questionById } from '../../workers/conversations/questions'
 import { feedback } from '../../workers/db/schema'
 import { decideEscalation, decisionOf, escalationView } from '../../workers/escalation/escalations'
@@ -95,7 +96,12 @@ async function decisionResponse(svc: Services, action: CardAction): Promise<Invo
     },
   )
   if (decision === 'needs_answer') return message('Write the answer in the field before approving.')
-  const { won } = await decideEscalation(svc.db, escalationId, decision)
+  const { won } = await decideEscalation(
+    svc.db,
+    escalationId,
+    decision,
+    actorOf({ platform: 'teams', user: action.user }),
+  )
   const after = await escalationView(svc.db, escalationId)
   if (won) await svc.env.JOBS.send({ type: 'deliver', escalationId })
   else if (after)

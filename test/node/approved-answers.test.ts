@@ -1,7 +1,8 @@
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findApproved, storeApproved } from '../../workers/approved/store'
 import type { Database } from '../../workers/db/client'
-import { questions } from '../../workers/db/schema'
+import { auditLog, questions } from '../../workers/db/schema'
 import { decideEscalation, openEscalation } from '../../workers/escalation/escalations'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
 import { ingestBytes } from '../../workers/knowledge/ingest'
@@ -102,11 +103,17 @@ describe('approved answers', () => {
       confidence: 0.1,
     })
     const results = await Promise.all([
-      decideEscalation(db, row.id, { status: 'approved', by: 'UA' }),
-      decideEscalation(db, row.id, { status: 'rejected', by: 'UB', reason: null }),
+      decideEscalation(db, row.id, { status: 'approved', by: 'UA' }, 'slack:UA'),
+      decideEscalation(db, row.id, { status: 'rejected', by: 'UB', reason: null }, 'slack:UB'),
     ])
     expect(results.filter((r) => r.won)).toHaveLength(1)
     const loser = results.find((r) => !r.won)
     expect(loser?.row?.decidedBy).toBe(results.find((r) => r.won)?.row?.decidedBy)
+    // Only the winner's decision is in the audit log.
+    const logged = await db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.subject, `escalation:${row.id}`))
+    expect(logged.map((r) => r.actor)).toEqual([`slack:${loser?.row?.decidedBy}`])
   })
 })

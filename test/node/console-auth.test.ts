@@ -173,6 +173,9 @@ describe('the console behind Cloudflare Access', () => {
     expect(outsider.status).toBe(403)
     // A viewer may not see or decide escalations.
     expect((await asUser(token(claims()), '/api/escalations')).status).toBe(403)
+    // Nor read the audit log, and neither may an uploader.
+    expect((await asUser(token(claims()), '/api/audit')).status).toBe(403)
+    expect((await asUser(token(claims({ email: 'hr@example.com' })), '/api/audit')).status).toBe(403)
     // The keys were fetched once and kept.
     expect(certs.requests.filter((r) => r.path === '/cdn-cgi/access/certs')).toHaveLength(1)
   })

@@ -5,10 +5,11 @@ import { answer } from '../answering/answer'
 import { isPolicybotError, messageOf } from '../errors'
 import { reindex } from '../knowledge/reindex'
 import { indexStats } from '../knowledge/stats'
-import { deleteDocument } from '../knowledge/store'
+import { auditCommand, auditFilter } from './commands/audit'
 import { evalCommand } from './commands/eval'
 import { exportApprovedCommand } from './commands/export-approved'
 import { ingestCommand } from './commands/ingest'
+import { removeCommand } from './commands/remove'
 import { serveCommand } from './commands/serve'
 import { startCommand } from './commands/start'
 import { renderSources, sourcesStatus, syncCommand } from './commands/sync'
@@ -38,6 +39,10 @@ Usage:
                                          Sync wiki sources (git, Confluence, Notion): only
                                          changed pages are re-embedded, deleted ones removed
   policybot sources [--json]             Each wiki source's freshness and last run
+  policybot audit [--since ISO] [--actor X] [--action A] [--limit N] [--json]
+                                         Who did what, newest first (100 rows): decisions,
+                                         uploads, replacements, removals, syncs, questions;
+                                         --actor slack lists every Slack user
   policybot teams-package [--out FILE]   The Teams app package (manifest with TEAMS_APP_ID, icons)
                                          to upload in the Teams admin center
 
@@ -78,6 +83,7 @@ export async function main(
     'export-approved',
     'sync',
     'sources',
+    'audit',
     'teams-package',
   ]
   if (!commands.includes(command)) {
@@ -90,6 +96,13 @@ export async function main(
     return usage(out, 'remove needs at least one stored source path.')
   if (command === 'ask' && !rest.join(' ').trim()) return usage(out, 'ask needs a question.')
   if (command === 'eval' && !args.values.questions) return usage(out, 'eval needs --questions FILE.')
+  if (command === 'audit') {
+    try {
+      auditFilter(args.values)
+    } catch (e) {
+      return usage(out, messageOf(e))
+    }
+  }
   const k = args.values.k !== undefined ? Number(args.values.k) : 5
   if (!Number.isInteger(k) || k < 1 || k > 50) return usage(out, '--k must be a whole number from 1 to 50.')
   const port = args.values.port !== undefined ? Number(args.values.port) : undefined
@@ -187,11 +200,7 @@ export async function main(
         return 0
       }
       case 'remove': {
-        const missing: string[] = []
-        for (const path of rest) {
-          if (await deleteDocument(ctx.database.db, 'file', path)) out.progress(`removed ${path}`)
-          else missing.push(path)
-        }
+        const missing = await removeCommand(ctx, rest, out)
         out.result(`Removed ${rest.length - missing.length} of ${rest.length} documents.`)
         if (missing.length > 0) {
           out.result(
@@ -225,6 +234,9 @@ export async function main(
           },
           out,
         )
+      case 'audit':
+        await auditCommand(ctx.database.db, args.values, out)
+        return 0
       case 'sources': {
         const list = await sourcesStatus(ctx)
         out.result(args.values.json ? JSON.stringify(list, null, 2) : renderSources(list))
@@ -258,6 +270,10 @@ function parse(argv: string[]) {
       port: { type: 'string' },
       source: { type: 'string' },
       sources: { type: 'string' },
+      since: { type: 'string' },
+      actor: { type: 'string' },
+      action: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, lt, sql } from 'drizzle-orm'
 import type { Place, Trigger } from '../../bots/types'
 import type { Answer } from '../answering/types'
+import { actorOf, auditFrom } from '../audit/log'
 import { type Db, queryRows } from '../db/client'
 import { inboundEvents, questions, threads } from '../db/schema'
 import { FIRST_DELAY_S, MAX_DELAY_S } from '../jobs/retry'
@@ -40,8 +41,9 @@ export interface NewQuestion {
 
 /**
  * Records a question once: the event key (duplicates collapse, atomically), the question on the
- * ledger (status `queued`) and its thread as the bot's, in one statement — one round trip on the
- * webhook's acknowledgement path. Returns the question id, or undefined for a duplicate.
+ * ledger (status `queued`), its thread as the bot's and an `ask` row in the audit log (who, where;
+ * the text stays on the ledger only), in one statement — one round trip on the webhook's
+ * acknowledgement path. Returns the question id, or undefined for a duplicate.
  */
 export async function recordQuestion(db: Db, key: string, q: NewQuestion): Promise<number | undefined> {
   const { platform, team, channel, threadTs } = q.place
@@ -59,6 +61,15 @@ export async function recordQuestion(db: Db, key: string, q: NewQuestion): Promi
           INSERT INTO threads (platform, channel, thread_ts, asker)
           SELECT ${platform}, ${channel}, ${threadTs}, ${q.asker} FROM event
           ON CONFLICT DO NOTHING
+        ), audit AS (
+          ${auditFrom('question', {
+            actor: sql`${actorOf({ platform, user: q.asker })}`,
+            action: 'ask',
+            subject: sql`'question:' || id`,
+            before: sql`NULL`,
+            after: sql`NULL`,
+            detail: sql`jsonb_build_object('channel', ${channel}::text, 'trigger', ${q.trigger}::text)`,
+          })}
         )
         SELECT id FROM question`,
     'record question',

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
+  bigserial,
   boolean,
   customType,
   index,
@@ -430,3 +431,28 @@ export const dingtalkAdminPosts = pgTable('dingtalk_admin_posts', {
   postedAt: timestamp('posted_at', tz).notNull().defaultNow(),
   outcomePostedAt: timestamp('outcome_posted_at', tz),
 })
+
+/**
+ * Who did what, append-only (workers/audit/): decisions on escalations, uploads, replacements and
+ * deletions of documents, withdrawn approved answers, wiki sync runs, questions asked. A trigger
+ * (migration 0012) refuses UPDATE, DELETE and TRUNCATE, so not even a bug in this code can
+ * rewrite history; the code has no function that tries.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', tz).notNull().defaultNow(),
+    /** `slack:U123`, `teams:<aad id>`, `dingtalk:<staff id>`, `web:<email or local admin>`, `cli`, `system`. */
+    actor: text('actor').notNull(),
+    /** ask, decide, withdraw, upload, replace, delete, sync, adapter (see workers/audit/log.ts). */
+    action: text('action').notNull(),
+    /** What it was done to: `question:12`, `escalation:5`, `document:file:leave.md`, `source:hr-wiki`. */
+    subject: text('subject').notNull(),
+    /** The text before and after, where text changed (draft → approved answer, old → new hash). */
+    before: text('before'),
+    after: text('after'),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_log_at').on(t.at), index('audit_log_subject').on(t.subject, t.at)],
+)

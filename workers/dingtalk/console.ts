@@ -5,6 +5,7 @@ import { messagePage, reviewPage } from '../../bots/dingtalk/console-page'
 import { constantTimeEqual } from '../../bots/hmac'
 import { personLabel } from '../../bots/reply'
 import { seal, unseal } from '../../bots/signed'
+import { actorOf } from '../audit/log'
 import { type WorkerConfig, workerConfig } from '../config'
 import type { Env } from '../env'
 import { decideEscalation, decisionOf, escalationView } from '../escalation/escalations'
@@ -230,7 +231,12 @@ dingtalkConsole.post('/escalations/:id{[0-9]+}', async (c) => {
         '没有草稿：请先填写答案再批准。There is no draft: write the answer before approving.',
       )
     }
-    const { won, row } = await decideEscalation(svc.db, id, decision)
+    const { won, row } = await decideEscalation(
+      svc.db,
+      id,
+      decision,
+      actorOf({ platform: 'dingtalk', user: session.user }),
+    )
     if (!won) {
       return page(
         c,

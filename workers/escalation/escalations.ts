@@ -2,6 +2,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import type { EscalationView, ReplyCitation } from '../../bots/reply'
 import { questionLanguage } from '../answering/answer'
 import type { Citation } from '../answering/types'
+import { auditFrom } from '../audit/log'
 import type { Db } from '../db/client'
 import { escalations, questions } from '../db/schema'
 import { PolicybotError } from '../errors'
@@ -55,27 +56,46 @@ export async function setAdminMessage(db: Db, id: number, channel: string, ts: s
 }
 
 /**
- * Applies an admin's decision if the escalation is still open. One conditional UPDATE: of two
- * admins deciding at once exactly one changes the row (`won`), the other gets the row as the
- * winner left it, to be told who decided.
+ * Applies an admin's decision if the escalation is still open, and appends it to the audit log.
+ * One statement: a conditional UPDATE, of two admins deciding at once exactly one changes the row
+ * (`won`), with the audit row (the draft before, the answer given after) inserted from what the
+ * UPDATE returned, so a decision never exists without its record and a lost race writes none.
+ * The loser gets the row as the winner left it, to be told who decided. `actor` is the person as
+ * the audit log names them (`actorOf`); `decision.by` is how answers and cards show them.
  */
 export async function decideEscalation(
   db: Db,
   id: number,
   decision: Decision,
+  actor: string,
 ): Promise<{ won: boolean; row: EscalationRow | undefined }> {
-  const [row] = await db
-    .update(escalations)
-    .set({
-      status: decision.status,
-      decidedBy: decision.by,
-      decidedAt: new Date(),
-      ...(decision.status === 'edited' ? { finalAnswer: decision.answer } : {}),
-      ...(decision.status === 'approved' ? { finalAnswer: sql`${escalations.draft}` } : {}),
-      ...(decision.status === 'rejected' ? { rejectReason: decision.reason } : {}),
-    })
-    .where(and(eq(escalations.id, id), eq(escalations.status, 'open')))
-    .returning()
+  const decided = db.$with('decided').as(
+    db
+      .update(escalations)
+      .set({
+        status: decision.status,
+        decidedBy: decision.by,
+        decidedAt: new Date(),
+        ...(decision.status === 'edited' ? { finalAnswer: decision.answer } : {}),
+        ...(decision.status === 'approved' ? { finalAnswer: sql`${escalations.draft}` } : {}),
+        ...(decision.status === 'rejected' ? { rejectReason: decision.reason } : {}),
+      })
+      .where(and(eq(escalations.id, id), eq(escalations.status, 'open')))
+      .returning(),
+  )
+  const verb = { approved: 'approve', edited: 'edit', rejected: 'reject' }[decision.status]
+  const audit = db.$with('audit', {}).as(
+    auditFrom('decided', {
+      actor: sql`${actor}`,
+      action: 'decide',
+      subject: sql`'escalation:' || id`,
+      before: sql`draft`,
+      after: sql`final_answer`,
+      detail: sql`jsonb_strip_nulls(jsonb_build_object('decision', ${verb}::text, 'by', decided_by,
+        'questionId', question_id, 'reason', reject_reason))`,
+    }),
+  )
+  const [row] = await db.with(decided, audit).select().from(decided)
   if (row) return { won: true, row }
   const [current] = await db.select().from(escalations).where(eq(escalations.id, id))
   return { won: false, row: current }

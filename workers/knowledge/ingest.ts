@@ -2,7 +2,7 @@ import type { Db } from '../db/client'
 import { chunkDocument } from './chunk'
 import type { Embedder } from './embed/types'
 import { parseFile } from './parse'
-import { type StoreResult, storeDocument } from './store'
+import { type DocumentAudit, type StoreResult, storeDocument } from './store'
 
 /**
  * Bumped when parsing or chunking changes what a file becomes, so re-ingesting unchanged files
@@ -21,6 +21,8 @@ export interface IngestInput {
   maxBytes: number
   /** When the source last changed, if the caller knows better than the file's own metadata. */
   updatedAt?: Date
+  /** Who is changing the index, for the audit log. */
+  audit?: DocumentAudit
 }
 
 export interface IngestResult extends StoreResult {
@@ -47,6 +49,7 @@ export async function ingestBytes(db: Db, embedder: Embedder, input: IngestInput
     chunks,
     contentHash,
     ...(updatedAt ? { updatedAt } : {}),
+    ...(input.audit ? { audit: input.audit } : {}),
   })
   return {
     ...stored,

@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import { withdrawApprovedFor } from '../approved/withdraw'
+import { appendAudit, documentSubject, SYSTEM_ACTOR } from '../audit/log'
 import { type Db, queryRows } from '../db/client'
 import { chunks, documents, embedders } from '../db/schema'
 import { PolicybotError } from '../errors'
@@ -18,6 +19,20 @@ export interface StoreInput {
   contentHash: string
   /** When the source changed; defaults to the parsed document's own date, else now. */
   updatedAt?: Date
+  /** Who is changing the index, for the audit log (without it: `system`, and no document row). */
+  audit?: DocumentAudit
+}
+
+/**
+ * Who changes a document, for the audit log. The change (`upload`, `replace`, `delete`) is logged
+ * in the transaction that makes it, unless `logDocument` is false: a wiki sync logs one row per
+ * run instead. Approved answers withdrawn by the change are logged either way.
+ */
+export interface DocumentAudit {
+  actor: string
+  logDocument?: boolean
+  /** Added to the document row's detail (e.g. the file name a person uploaded). */
+  detail?: Record<string, unknown>
 }
 
 export interface StoreResult {
@@ -167,7 +182,8 @@ export async function storeDocument(db: Db, embedder: Embedder, input: StoreInpu
   )
   return db.transaction(async (tx) => {
     const previous = await liveDocument(tx as unknown as Db, input.sourceKind, input.sourcePath, true)
-    if (previous) await retireDocument(tx as unknown as Db, previous.id, 'replaced')
+    const actor = input.audit?.actor ?? SYSTEM_ACTOR
+    if (previous) await retireDocument(tx as unknown as Db, previous.id, 'replaced', actor)
     const [created] = await tx
       .insert(documents)
       .values({
@@ -202,6 +218,24 @@ export async function storeDocument(db: Db, embedder: Embedder, input: StoreInpu
     })
     for (let i = 0; i < rows.length; i += 200) await tx.insert(chunks).values(rows.slice(i, i + 200))
     await addTermStats(tx as unknown as Db, created.id, 1)
+    if (input.audit && input.audit.logDocument !== false) {
+      await appendAudit(tx as unknown as Db, {
+        actor,
+        action: previous ? 'replace' : 'upload',
+        subject: documentSubject(input.sourceKind, input.sourcePath),
+        before: previous?.contentHash ?? null,
+        after: input.contentHash,
+        detail: {
+          documentId: created.id,
+          version: created.version,
+          title: doc.title,
+          format: doc.format,
+          chunks: rows.length,
+          ...(previous ? { previousId: previous.id, previousTitle: previous.title } : {}),
+          ...input.audit.detail,
+        },
+      })
+    }
     return {
       status: previous ? 'replaced' : 'created',
       documentId: created.id,
@@ -213,22 +247,44 @@ export async function storeDocument(db: Db, embedder: Embedder, input: StoreInpu
 }
 
 /**
- * Removes a source from retrieval (the document was deleted upstream): the live row is retired
- * and its chunks deleted, atomically. Returns false when there was nothing live to delete.
+ * Removes a source from retrieval (the document was deleted upstream, or someone removed it): the
+ * live row is retired and its chunks deleted, atomically, with its audit row (see
+ * `DocumentAudit`). Returns false when there was nothing live to delete.
  */
-export async function deleteDocument(db: Db, sourceKind: string, sourcePath: string): Promise<boolean> {
+export async function deleteDocument(
+  db: Db,
+  sourceKind: string,
+  sourcePath: string,
+  audit?: DocumentAudit,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const row = await liveDocument(tx as unknown as Db, sourceKind, sourcePath, true)
     if (!row) return false
-    await retireDocument(tx as unknown as Db, row.id, 'deleted')
+    const actor = audit?.actor ?? SYSTEM_ACTOR
+    await retireDocument(tx as unknown as Db, row.id, 'deleted', actor)
+    if (audit && audit.logDocument !== false) {
+      await appendAudit(tx as unknown as Db, {
+        actor,
+        action: 'delete',
+        subject: documentSubject(sourceKind, sourcePath),
+        before: row.contentHash,
+        after: null,
+        detail: { documentId: row.id, version: row.version, title: row.title, ...audit.detail },
+      })
+    }
     return true
   })
 }
 
-async function retireDocument(db: Db, documentId: number, why: 'replaced' | 'deleted'): Promise<void> {
+async function retireDocument(
+  db: Db,
+  documentId: number,
+  why: 'replaced' | 'deleted',
+  actor: string,
+): Promise<void> {
   // Approved answers quoting this version may no longer be true: withdraw them in the same
   // transaction, so no reader sees the new document alongside an answer approved for the old one.
-  await withdrawApprovedFor(db, documentId, `cited document ${why}`)
+  await withdrawApprovedFor(db, documentId, `cited document ${why}`, actor)
   await addTermStats(db, documentId, -1)
   await db.delete(chunks).where(eq(chunks.documentId, documentId))
   await db.update(documents).set({ deletedAt: new Date() }).where(eq(documents.id, documentId))

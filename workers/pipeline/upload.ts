@@ -1,4 +1,5 @@
 import type { InboundFile, Place } from '../../bots/types'
+import { actorOf } from '../audit/log'
 import { isPolicybotError, PolicybotError, retryAdvice } from '../errors'
 import { ingestBytes } from '../knowledge/ingest'
 import { type UploadOutcome, uploadRefusedText, uploadReportText } from '../messages'
@@ -51,6 +52,8 @@ export async function ingestUpload(
         name: f.name,
         bytes,
         maxBytes: limit,
+        // The new document or version is logged under the uploader, in the transaction storing it.
+        audit: { actor: actorOf({ platform: job.place.platform, user: job.uploader }) },
       })
       const what = [
         r.pages !== undefined ? `${r.pages} page${r.pages === 1 ? '' : 's'}` : undefined,

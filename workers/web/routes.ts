@@ -3,6 +3,8 @@ import { z } from 'zod'
 import { describeIssues } from '../../bots/payload'
 import type { Citation } from '../answering/types'
 import { approvedById } from '../approved/store'
+import { auditJson, listAudit, parseAuditFilter } from '../audit/list'
+import { actorOf } from '../audit/log'
 import { questionById, recordQuestion } from '../conversations/questions'
 import { decideEscalation, decisionOf, escalationView, openEscalations } from '../escalation/escalations'
 import { problem } from '../http'
@@ -156,7 +158,7 @@ webRoutes.post('/api/escalations/:id/:action{approve|reject}', requireRole('admi
     const decision = decisionOf(view.draft, by, action === 'reject' ? 'reject' : 'approve', body.data)
     if (decision === 'needs_answer')
       return c.json(bad('There is no draft: write the answer to approve.'), 400)
-    const { won, row } = await decideEscalation(svc.db, id, decision)
+    const { won, row } = await decideEscalation(svc.db, id, decision, actorOf({ platform: 'web', user: by }))
     if (!won) {
       return c.json(
         problem(`Already ${row?.status} by ${row?.decidedBy}`, 'ALREADY_DECIDED', 'conflict'),
@@ -165,5 +167,18 @@ webRoutes.post('/api/escalations/:id/:action{approve|reject}', requireRole('admi
     }
     await deliverDecision(svc, id)
     return c.json({ ok: true, status: decision.status })
+  })
+})
+
+/**
+ * The audit log, newest first, for admins: `?since=ISO&actor=slack:U1&action=decide&subject=
+ * escalation:5&limit=100`, and `before=<id>` for the page after the last row shown.
+ */
+webRoutes.get('/api/audit', requireRole('admin'), async (c) => {
+  const filter = parseAuditFilter(c.req.query())
+  return withServices(c.env, c.executionCtx, async (svc) => {
+    const rows = await listAudit(svc.db, filter)
+    c.header('cache-control', 'no-store')
+    return c.json(rows.map(auditJson))
   })
 })

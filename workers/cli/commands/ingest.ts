@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { sql } from 'drizzle-orm'
+import { CLI_ACTOR } from '../../audit/log'
 import { queryRows } from '../../db/client'
 import { ingestErrors } from '../../db/schema'
 import { messageOf, PolicybotError } from '../../errors'
@@ -73,6 +74,7 @@ export async function ingestCommand(ctx: Context, paths: string[], out: Output):
           bytes,
           maxBytes: ctx.config.maxFileBytes,
           updatedAt: f.mtime,
+          audit: { actor: CLI_ACTOR },
         })
         results.push(r)
         out.progress(`${prefix}: ${describe(r)}`)

@@ -5,6 +5,7 @@ import { isConnectorError } from '../../../wiki-sync/connector'
 import { type SyncReport, syncSource } from '../../../wiki-sync/engine'
 import { createConnector, loadSourcesFile } from '../../../wiki-sync/node-sources'
 import { type SourceConfig, storedSource } from '../../../wiki-sync/sources'
+import { CLI_ACTOR } from '../../audit/log'
 import { syncItems, syncRuns, syncSources } from '../../db/schema'
 import { PolicybotError } from '../../errors'
 import type { Context } from '../context'
@@ -62,6 +63,7 @@ export async function syncCommand(
           embedder: ctx.embedder,
           maxBytes: ctx.config.maxFileBytes,
           log: (line) => out.progress(`${s.name}: ${line}`),
+          actor: CLI_ACTOR,
         },
       )
     } catch (e) {
