@@ -148,15 +148,20 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
         )
       if (!res.ok) throw new SlackApiError('files.download', `HTTP ${res.status}`, res.status >= 500)
       if (!downloadOptions.html && /^text\/html\b/i.test(res.headers.get('content-type') ?? ''))
-        throw new SlackApiError(
-          'files.download',
+        // Said to the uploader as it is (a FILE_ error): it is about the file, and it says what to fix.
+        throw new PolicybotError(
+          'FILE_UNSUPPORTED',
           'Slack sent a web page instead of the file (is the files:read scope granted to the app?)',
-          false,
         )
       const declared = Number(res.headers.get('content-length') ?? '0')
-      if (declared > maxBytes) throw new SlackApiError('files.download', 'too_large', false)
+      const tooLarge = () =>
+        new PolicybotError(
+          'FILE_TOO_LARGE',
+          `it is over the ${Math.round(maxBytes / 2 ** 20)} MB limit for uploads`,
+        )
+      if (declared > maxBytes) throw tooLarge()
       const bytes = new Uint8Array(await res.arrayBuffer())
-      if (bytes.length > maxBytes) throw new SlackApiError('files.download', 'too_large', false)
+      if (bytes.length > maxBytes) throw tooLarge()
       return bytes
     },
   }

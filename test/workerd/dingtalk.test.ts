@@ -546,7 +546,10 @@ describe('DingTalk approvals', () => {
     expect((await get(`/dingtalk/login?error=access_denied&state=${state}`)).status).toBe(403)
     const outsider = await signIn(path, 'outsider9')
     expect(outsider.back.status).toBe(403)
-    expect(await outsider.back.text()).toContain('not a member of this organisation')
+    const outsiderPage = await outsider.back.text()
+    expect(outsiderPage).toContain('you may not be a member of this organisation')
+    // DingTalk's own reply stays in the log.
+    expect(outsiderPage).not.toContain('找不到该用户')
     expect(outsider.session).toBe('')
     const [payload, mac] = session.slice('pb_dt_session='.length).split('.')
     const forged = `pb_dt_session=${btoa(JSON.stringify({ user: 'boss001', nick: 'x', purpose: 'dingtalk-session', exp: Date.now() + 1e7 })).replace(/=+$/, '')}.${mac}`

@@ -108,6 +108,30 @@ describe('HR uploads a handbook by DM', () => {
     expect(String(reply?.body.text)).toMatch(/payload\.exe\*: .*Nothing was stored/)
   })
 
+  it('says a download failed without repeating the platform’s own error text (a refused host)', async () => {
+    const ts = freshTs()
+    await postEvent(
+      withFields(fileShare, {
+        'event.ts': ts,
+        event_id: `Ev${ts}`,
+        'event.files': [
+          {
+            id: 'FMETADATA1',
+            name: 'creds.md',
+            size: 20,
+            url_private_download: 'http://169.254.169.254/latest/meta-data/',
+          },
+        ],
+      }),
+    )
+    const [reply] = inThread(await afterJobs((c) => c), 'D0HR000001', ts)
+    const text = String(reply?.body.text)
+    expect(text).toMatch(
+      /creds\.md\*: it could not be read from slack \(the policy team can find the details in the logs\)\. Nothing was stored\./,
+    )
+    expect(text).not.toMatch(/169\.254|refusing host/)
+  })
+
   it("refuses Slack's sign-in page (no files:read) instead of storing it as the handbook", async () => {
     const ts = freshTs()
     const id = `F${ts.replace('.', '')}`
@@ -128,7 +152,7 @@ describe('HR uploads a handbook by DM', () => {
     )
     const [reply] = inThread(await afterJobs((c) => c), 'D0HR000001', ts)
     expect(String(reply?.body.text)).toMatch(
-      /leave-notes\.md\*: Slack files\.download failed: Slack sent a web page instead of the file \(is the files:read scope granted to the app\?\)\. Nothing was stored\./,
+      /leave-notes\.md\*: Slack sent a web page instead of the file \(is the files:read scope granted to the app\?\)\. Nothing was stored\./,
     )
     expect(String(reply?.body.text)).not.toMatch(/answerable now/)
   })

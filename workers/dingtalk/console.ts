@@ -8,6 +8,7 @@ import { seal, unseal } from '../../bots/signed'
 import { actorOf } from '../audit/log'
 import { type WorkerConfig, workerConfig } from '../config'
 import type { Env } from '../env'
+import { logError } from '../errors'
 import { decideEscalation, decisionOf, escalationView } from '../escalation/escalations'
 import { isPolicyAdmin } from '../pipeline/admins'
 import { withServices } from '../services'
@@ -158,11 +159,13 @@ dingtalkConsole.get('/login', async (c) => {
       who = await svc.dingtalk.userByAuthCode(authCode)
     } catch (e) {
       if (!(e instanceof DingTalkApiError)) throw e
+      // DingTalk's own reply (an OAuth error, a code) goes to the log, not to the page.
+      logError('DingTalk sign-in was refused', e)
       return page(
         c,
         403,
         '无法确认身份 / Not signed in',
-        `钉钉未能确认您的身份。DingTalk did not confirm who you are: ${e.message}`,
+        '钉钉未能确认您的身份（可能不是本组织成员，或登录已过期）。DingTalk did not confirm who you are: you may not be a member of this organisation, or the sign-in expired. Open the card in DingTalk again.',
       )
     }
     const session: Session = { user: who.userId, nick: who.nick }

@@ -1,6 +1,6 @@
 import type { InboundFile, Place } from '../../bots/types'
 import { actorOf } from '../audit/log'
-import { isPolicybotError, PolicybotError, retryAdvice } from '../errors'
+import { isPolicybotError, logError, PolicybotError, retryAdvice } from '../errors'
 import { ingestBytes } from '../knowledge/ingest'
 import { type UploadOutcome, uploadRefusedText, uploadReportText } from '../messages'
 import { plainMarkup } from '../platform'
@@ -73,8 +73,14 @@ export async function ingestUpload(
       // The platform or the database failing for a while is not the file's fault: the job is
       // retried (files already stored come back as unchanged).
       if (retryAdvice(e).retryable) throw e
-      const message = isPolicybotError(e) ? e.message : e instanceof Error ? e.message : String(e)
-      outcomes.push({ file: f.name, ok: false, why: message })
+      // What is wrong with the file is ours to say; a platform's or library's own error text (a
+      // refused download host, an OAuth reply) is not the uploader's business: it goes to the log.
+      const own = isPolicybotError(e) && e.code.startsWith('FILE_')
+      if (!own) logError(`upload of a file from ${job.place.platform} failed`, e)
+      const why = own
+        ? (e as Error).message
+        : `it could not be read from ${job.place.platform} (the policy team can find the details in the logs)`
+      outcomes.push({ file: f.name, ok: false, why })
     }
   }
   const lines = uploadReportText(outcomes, platform?.markup ?? plainMarkup)
