@@ -103,5 +103,7 @@ async function download(slack: SlackApi, f: InboundFile, maxBytes: number): Prom
     if (!url) throw new PolicybotError('PLATFORM_ERROR', 'Slack gave no download link for this file')
   }
   const html = /\.html?$/i.test(f.name) || f.mimetype === 'text/html'
-  return slack.download(url, maxBytes, { html })
+  // Awaited here: a refusal thrown before the download's first await is a promise already
+  // rejected, and workerd reports one that is handed on unobserved for a tick as unhandled.
+  return await slack.download(url, maxBytes, { html })
 }
