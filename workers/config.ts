@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { describeIssues } from '../bots/payload'
+import { type AudienceRule, parseAudienceRules } from './audiences/rules'
 import type { Env } from './env'
 
 /**
@@ -38,6 +39,22 @@ const VARIABLES = {
   SLACK_TEAMS: list,
   POLICY_ADMINS: list,
   HANDBOOK_UPLOADERS: list,
+  /**
+   * Who belongs to which document audience (`managers = slack:group:S… teams:group:… dingtalk:dept:…`,
+   * one audience per line or `;`): see workers/audiences/rules.ts. Without it, documents that name
+   * an audience are answered to nobody.
+   */
+  AUDIENCES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseAudienceRules(v)
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message })
+        return z.NEVER
+      }
+    }),
   RUNNER_URL: z.url().optional(),
   RUNNER_TOKEN: z.string().optional(),
   RUNNER_MODEL: z.string().default('default'),
@@ -156,6 +173,8 @@ export type WorkerConfig = Readonly<{
   /** User ids (Slack, Teams AAD, DingTalk staff) and Slack user-group ids (S…) allowed to decide escalations. */
   admins: { users: ReadonlySet<string>; groups: readonly string[] }
   uploaders: ReadonlySet<string>
+  /** Who belongs to which document audience. */
+  audiences: readonly AudienceRule[]
   runner?: { url: string; token?: string; model: string; embeddingsModel?: string }
   remindHours: number
   sweepAfterMinutes: number
@@ -253,6 +272,7 @@ export function workerConfig(env: Env): WorkerConfig {
       ),
     },
     uploaders: new Set(e.HANDBOOK_UPLOADERS),
+    audiences: e.AUDIENCES,
     ...(e.RUNNER_URL
       ? {
           runner: {

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'FILE_BINARY'
   | 'FILE_UNSUPPORTED'
   | 'FILE_NO_TEXT'
+  /** Front matter that cannot be read (bad YAML, an audience that is not a list of names). */
+  | 'FILE_FRONT_MATTER'
   | 'DATA_DIR_LOCKED'
   | 'DB_ERROR'
   | 'EMBEDDER_ERROR'

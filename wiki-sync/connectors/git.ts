@@ -194,7 +194,7 @@ export function createGitConnector(o: GitOptions): Connector {
       })
       if (!blob) return null
       const text = blob.toString('utf8')
-      const { frontMatter, body } = splitFrontMatter(text)
+      const { frontMatter, body } = splitFrontMatter(text, ref.id)
       times ??= await commitTimes(rev)
       const [when, author] = times.get(ref.id) ?? [ref.updatedAt, undefined]
       const title =
@@ -202,7 +202,14 @@ export function createGitConnector(o: GitOptions): Connector {
         /^#\s+(.+)$/m.exec(body)?.[1]?.trim() ??
         ref.id.split('/').pop()?.replace(MARKDOWN, '') ??
         ref.id
-      const audience = list(frontMatter.audience ?? frontMatter.audiences)
+      const audienceKey = ['audience', 'audiences', 'visibility'].find((k) => k in frontMatter)
+      const audience = audienceKey ? list(frontMatter[audienceKey]).filter((a) => a.trim()) : []
+      // A page that says who may read it, in a way we cannot read, is not published to everyone.
+      if (audienceKey && !audience.length)
+        throw new ConnectorError(
+          'BAD_PAGE',
+          `${ref.id}: its front matter's ${audienceKey} is empty or not a list of names; the page is not indexed until it is fixed`,
+        )
       return {
         id: ref.id,
         version,
@@ -224,13 +231,22 @@ export function createGitConnector(o: GitOptions): Connector {
   }
 }
 
-function splitFrontMatter(text: string): { frontMatter: Record<string, unknown>; body: string } {
+/**
+ * A page's YAML front matter. Front matter that cannot be read is dropped, unless it sets the
+ * page's audience: dropping that would publish a restricted page, so the page fails instead.
+ */
+function splitFrontMatter(text: string, id: string): { frontMatter: Record<string, unknown>; body: string } {
   const m = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text)
   if (!m) return { frontMatter: {}, body: text }
   let fm: unknown
   try {
     fm = parseYaml(m[1] as string)
-  } catch {
+  } catch (e) {
+    if (/^\s*["']?(audience|audiences|visibility)["']?\s*:/im.test(m[1] as string))
+      throw new ConnectorError(
+        'BAD_PAGE',
+        `${id}: its front matter, which says who may read it, is not valid YAML (${((e as Error).message.split('\n')[0] ?? '').slice(0, 200)}); the page is not indexed until it is fixed`,
+      )
     fm = {}
   }
   return {
@@ -247,7 +263,7 @@ const list = (v: unknown): string[] =>
         .map((s) => s.trim())
         .filter(Boolean)
     : Array.isArray(v)
-      ? v.map(String)
+      ? v.filter((x) => typeof x === 'string' || typeof x === 'number').map(String)
       : []
 
 function chunk<T>(xs: T[], n: number): T[][] {

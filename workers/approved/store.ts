@@ -5,6 +5,7 @@ import { type Db, queryRows } from '../db/client'
 import { approvedAnswers } from '../db/schema'
 import { PolicybotError } from '../errors'
 import type { Embedder } from '../knowledge/embed/types'
+import { toTextArray } from '../knowledge/search/plan'
 import { ensureEmbedder } from '../knowledge/store'
 import {
   isReuse,
@@ -80,7 +81,7 @@ export async function findApproved(
   db: Db,
   embedder: Embedder,
   question: string,
-  options: { now?: Date; threshold?: number } = {},
+  options: { now?: Date; threshold?: number; audiences?: readonly string[] } = {},
 ): Promise<ApprovedMatch | undefined> {
   const [embedding] = await embedder.embed([question], 'query')
   if (!embedding) return undefined
@@ -100,6 +101,7 @@ export async function findApproved(
     sql`SELECT id, question, answer, citations, approved_by, approved_at, terms, embedding::text AS embedding
         FROM approved_answers
         WHERE withdrawn_at IS NULL AND expires_at > ${now.toISOString()}::timestamptz AND embedder_id = (SELECT id FROM embedders WHERE key = ${embedder.key})
+          ${options.audiences ? sql`AND ${visibleTo(options.audiences)}` : sql``}
         ORDER BY embedding <=> ${literal}::vector
         LIMIT 10`,
     'approved-answer lookup',
@@ -127,12 +129,21 @@ export async function findApproved(
   return best
 }
 
-/** Live approved answers, oldest first: what `policybot export-approved` writes. */
-export async function liveApproved(db: Db, now = new Date()) {
+/**
+ * Live approved answers, oldest first: what `policybot export-approved` writes. With `audiences`,
+ * only those whose cited documents are all for everyone or for one of them.
+ */
+export async function liveApproved(db: Db, now = new Date(), audiences?: readonly string[]) {
   return db
     .select()
     .from(approvedAnswers)
-    .where(and(isNull(approvedAnswers.withdrawnAt), gt(approvedAnswers.expiresAt, now)))
+    .where(
+      and(
+        isNull(approvedAnswers.withdrawnAt),
+        gt(approvedAnswers.expiresAt, now),
+        audiences ? visibleTo(audiences) : undefined,
+      ),
+    )
     .orderBy(approvedAnswers.id)
 }
 
@@ -140,4 +151,15 @@ export async function liveApproved(db: Db, now = new Date()) {
 export async function approvedById(db: Db, id: number) {
   const [row] = await db.select().from(approvedAnswers).where(eq(approvedAnswers.id, id))
   return row
+}
+
+/**
+ * An approved answer is given only to someone who may read every document it cites (a cited
+ * version with an audience needs one of the asker's).
+ */
+export function visibleTo(audiences: readonly string[]) {
+  const list = toTextArray(audiences.map((a) => a.toLowerCase()))
+  return sql`NOT EXISTS (
+    SELECT 1 FROM documents d
+    WHERE d.id = ANY(approved_answers.document_ids) AND d.audience <> '{}'::text[] AND NOT (d.audience && ${list}::text[]))`
 }

@@ -24,7 +24,9 @@ const USAGE = `policybot — answers employees' policy questions from your own d
 
 Usage:
   policybot ingest <file-or-dir>...     Add or update documents (.md .html .pdf .docx .txt)
-  policybot ask "<question>" [--json]    Answer one question
+  policybot ask "<question>" [--json] [--audience A,B]
+                                         Answer one question (from every document, or only
+                                         from those for everyone and the audiences named)
   policybot eval --questions FILE [--k 5] [--out FILE]
                                          Answer a JSONL file of questions (id, question, previous)
   policybot remove <source-path>...      Take documents out of the index (paths as stats/ask show them)
@@ -32,9 +34,14 @@ Usage:
   policybot stats [--json]               What the index holds
   policybot start                        The local stack (npm start): the Worker under wrangler dev
                                          on 127.0.0.1:$PORT (8787) over the embedded database
-  policybot serve [--port 8788]          Local web page and JSON API on 127.0.0.1 (Node only)
-  policybot export-approved [--out FILE] Approved answers as instruction-tuning JSONL
-                                         (instruction, input, output) for LoRA training
+  policybot serve [--port 8788] [--audience A,B]
+                                         Local web page and JSON API on 127.0.0.1 (Node only),
+                                         answering from documents for everyone (and the
+                                         audiences named)
+  policybot export-approved [--out FILE] [--audience A,B | --all-audiences]
+                                         Approved answers as instruction-tuning JSONL
+                                         (instruction, input, output) for LoRA training: those
+                                         citing only documents for everyone, unless told more
   policybot sync [--source NAME] [--sources FILE]
                                          Sync wiki sources (git, Confluence, Notion): only
                                          changed pages are re-embedded, deleted ones removed
@@ -166,6 +173,8 @@ export async function main(
             ...(ctx.chat ? { chat: ctx.chat } : {}),
             ...(config.abstainBelow !== undefined ? { abstainBelow: config.abstainBelow } : {}),
             warn: (m) => out.progress(`warning: ${m}`),
+            // The operator's own tool reads every document unless asked to answer as an audience would.
+            ...(args.values.audience !== undefined ? { audiences: audienceList(args.values.audience) } : {}),
           },
           rest.join(' '),
         )
@@ -216,13 +225,18 @@ export async function main(
         return 0
       }
       case 'serve':
-        await serveCommand(ctx, port ?? config.port, out)
+        await serveCommand(ctx, port ?? config.port, out, audienceList(args.values.audience))
         return 0
       case 'start':
         await startCommand(ctx, { env, out })
         return 0
       case 'export-approved':
-        await exportApprovedCommand(ctx.database.db, args.values.out, out)
+        await exportApprovedCommand(
+          ctx.database.db,
+          args.values.out,
+          out,
+          args.values['all-audiences'] ? undefined : audienceList(args.values.audience),
+        )
         return 0
       case 'sync':
         return await syncCommand(
@@ -274,9 +288,19 @@ function parse(argv: string[]) {
       actor: { type: 'string' },
       action: { type: 'string' },
       limit: { type: 'string' },
+      audience: { type: 'string' },
+      'all-audiences': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
+}
+
+/** `--audience a,b` as lower-case names; absent: none (documents for everyone only). */
+function audienceList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((a) => a.trim().toLowerCase())
+    .filter(Boolean)
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

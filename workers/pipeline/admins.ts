@@ -1,3 +1,4 @@
+import type { Platform } from '../platform'
 import type { Services } from '../services'
 
 const groupCache = new Map<string, { users: Set<string>; at: number }>()
@@ -47,15 +48,28 @@ export async function isPolicyAdmin(svc: Services, who: PlatformUser, now = Date
   const platform = svc.platforms.get(who.platform)
   if (!platform?.groupMembers) return false
   for (const group of admins.groups) {
-    const key = `${platform.name}:${group}`
-    let hit = groupCache.get(key)
-    if (!hit || now - hit.at > GROUP_TTL_MS) {
-      hit = { users: new Set(await platform.groupMembers(group)), at: now }
-      groupCache.set(key, hit)
-    }
-    if (hit.users.has(who.user)) return true
+    if ((await groupMembers(platform, group, now)).has(who.user)) return true
   }
   return false
+}
+
+/**
+ * The members of a platform's user group, read from the platform at most every five minutes per
+ * isolate (Slack's `usergroups.users.list` is rate-limited to about 20 calls a minute).
+ */
+export async function groupMembers(
+  platform: Pick<Platform, 'name' | 'groupMembers'>,
+  group: string,
+  now = Date.now(),
+): Promise<ReadonlySet<string>> {
+  if (!platform.groupMembers) return new Set()
+  const key = `${platform.name}:${group}`
+  let hit = groupCache.get(key)
+  if (!hit || now - hit.at > GROUP_TTL_MS) {
+    hit = { users: new Set(await platform.groupMembers(group)), at: now }
+    groupCache.set(key, hit)
+  }
+  return hit.users
 }
 
 /** Whether someone may upload handbooks: a policy admin or listed in `HANDBOOK_UPLOADERS`. */

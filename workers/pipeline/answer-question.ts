@@ -2,6 +2,7 @@ import type { AnswerReply } from '../../bots/reply'
 import { answer, questionLanguage } from '../answering/answer'
 import type { Answer } from '../answering/types'
 import { findApproved } from '../approved/store'
+import { audiencesOf } from '../audiences/resolve'
 import { isTooLong, MAX_QUESTION_CHARS } from '../conversations/limits'
 import {
   claimQuestion,
@@ -83,13 +84,16 @@ export async function answerQuestion(
     await markRefused(svc.db, questionId, told, await noteWith(told))
     return undefined
   }
+  // Which restricted documents this answer may use: the asker's audiences in a private chat,
+  // the place's own in a channel (everyone there reads the answer).
+  const audiences = await audiencesOf(svc, q)
   if (q.trigger === 'assistant') {
     // A status line is a nicety: failing to show it must not stop the answer.
     await outbox.working?.(place).catch((e: unknown) => svc.warn(`status not shown: ${String(e)}`))
   }
 
   if (!isFollowUp(q.text, history)) {
-    const approved = await findApproved(svc.db, svc.embedder, q.text)
+    const approved = await findApproved(svc.db, svc.embedder, q.text, { audiences })
     if (approved) {
       const a: Answer = {
         mode: 'approved',
@@ -124,6 +128,7 @@ export async function answerQuestion(
       ...(svc.chat ? { chat: svc.chat } : {}),
       ...(svc.config.abstainBelow !== undefined ? { abstainBelow: svc.config.abstainBelow } : {}),
       warn: svc.warn,
+      audiences,
       ...(stream ? { onText: (t: string) => stream.update(t) } : {}),
     },
     q.text,

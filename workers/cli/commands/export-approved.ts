@@ -16,8 +16,12 @@ export interface InstructionExample {
  * first: what a department's LoRA adapter is trained on. `input` lists the numbered sources the
  * answer's `[n]` markers refer to, so the model learns to cite.
  */
-export async function approvedExamples(db: Db, now = new Date()): Promise<InstructionExample[]> {
-  const rows = await liveApproved(db, now)
+export async function approvedExamples(
+  db: Db,
+  now = new Date(),
+  audiences?: readonly string[],
+): Promise<InstructionExample[]> {
+  const rows = await liveApproved(db, now, audiences)
   return rows.map((r) => ({
     instruction: r.question,
     input: (r.citations as Citation[])
@@ -27,13 +31,20 @@ export async function approvedExamples(db: Db, now = new Date()): Promise<Instru
   }))
 }
 
-/** `policybot export-approved [--out FILE]`: JSONL to the file, or to stdout. Returns the count. */
+/**
+ * `policybot export-approved [--out FILE] [--audience A,B | --all-audiences]`: JSONL to the
+ * file, or to stdout. An adapter trained on the file answers everyone who reaches it, so by
+ * default only answers citing documents for everyone are written; `audiences` adds those whose
+ * restricted sources are all for one of them, and undefined (`--all-audiences`) writes every
+ * live answer. Returns the count.
+ */
 export async function exportApprovedCommand(
   db: Db,
   outFile: string | undefined,
   out: Output,
+  audiences: readonly string[] | undefined = [],
 ): Promise<number> {
-  const examples = await approvedExamples(db)
+  const examples = await approvedExamples(db, new Date(), audiences)
   const jsonl = examples.map((e) => JSON.stringify(e)).join('\n')
   if (outFile) {
     writeFileSync(outFile, jsonl ? `${jsonl}\n` : '')

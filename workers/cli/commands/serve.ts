@@ -17,8 +17,11 @@ const AskBody = z.object({
     .optional(),
 })
 
-/** The local server's routes over an open context (exported for tests). */
-export function localApp(ctx: Context, out: Output): Hono {
+/**
+ * The local server's routes over an open context (exported for tests). Anyone who reaches the
+ * port can ask, so answers use documents for everyone and the `audiences` the operator named.
+ */
+export function localApp(ctx: Context, out: Output, audiences: readonly string[] = []): Hono {
   const app = new Hono()
   app.get('/healthz', (c) => c.json({ ok: true }))
   app.get('/', (c) => c.html(ASK_PAGE))
@@ -37,6 +40,7 @@ export function localApp(ctx: Context, out: Output): Hono {
         ...(ctx.chat ? { chat: ctx.chat } : {}),
         ...(ctx.config.abstainBelow !== undefined ? { abstainBelow: ctx.config.abstainBelow } : {}),
         warn: (m) => out.progress(`warning: ${m}`),
+        audiences,
       },
       parsed.data.question,
       parsed.data.history ?? [],
@@ -54,8 +58,13 @@ export function localApp(ctx: Context, out: Output): Hono {
  * `policybot serve`: the product on the embedded database, on 127.0.0.1 — a page to ask
  * questions and a JSON API (`POST /api/ask`). Runs until interrupted; closes the database on exit.
  */
-export async function serveCommand(ctx: Context, port: number, out: Output): Promise<void> {
-  const app = localApp(ctx, out)
+export async function serveCommand(
+  ctx: Context,
+  port: number,
+  out: Output,
+  audiences: readonly string[] = [],
+): Promise<void> {
+  const app = localApp(ctx, out, audiences)
   await new Promise<void>((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
       out.result(

@@ -71,7 +71,7 @@ export async function parseFile({ name, bytes, maxBytes }: ParseFileInput): Prom
       doc = await parseDocx(bytes, name)
       break
     case 'markdown':
-      doc = parseMarkdown(decodeText(name, bytes), stem)
+      doc = parseMarkdown(decodeText(name, bytes), stem, name)
       break
     case 'html':
       doc = parseHtml(decodeText(name, bytes), stem)

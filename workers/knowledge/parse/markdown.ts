@@ -1,6 +1,7 @@
 import { Lexer, type Token, type Tokens } from 'marked'
 import { parse as parseYaml } from 'yaml'
 import { safeLink } from '../../../bots/links'
+import { PolicybotError } from '../../errors'
 import { unwrapLines } from '../text/unwrap'
 import { blocksLanguage, blockText, firstHeading } from './blocks'
 import { htmlToMarkdown } from './html-to-markdown'
@@ -11,11 +12,11 @@ import type { Block, ParsedDocument } from './types'
  * raw HTML fragments (tables included), hard-wrapped lines and headings written without a space
  * after `#`. Everything becomes plain-text blocks with the heading structure kept.
  */
-export function parseMarkdown(source: string, fallbackTitle: string): ParsedDocument {
-  const { body, frontMatter } = splitFrontMatter(source.replace(/^\uFEFF/, ''))
+export function parseMarkdown(source: string, fallbackTitle: string, name = fallbackTitle): ParsedDocument {
+  const { body, frontMatter } = splitFrontMatter(source.replace(/^\uFEFF/, ''), name)
   const cleaned = fixHeadings(stripTemplateTags(body, frontMatter))
   const blocks = markdownToBlocks(cleaned)
-  const meta = documentMeta(frontMatter)
+  const meta = documentMeta(frontMatter, name)
   const title = meta.title ?? firstHeading(blocks, 1) ?? fallbackTitle
   return {
     title,
@@ -167,20 +168,43 @@ function stripTags(html: string): string {
 
 const FRONT_MATTER = /^(?:---|\+\+\+)[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\r?\n|$)/
 
-function splitFrontMatter(source: string): { body: string; frontMatter: Record<string, unknown> } {
+/**
+ * Front matter that cannot be read, where it names the page's audience, is an error: dropping it
+ * would make a restricted page public. Other unreadable front matter (seen in real handbooks: a
+ * quoted description running onto an unindented line) is dropped and the page kept, as before.
+ */
+function splitFrontMatter(
+  source: string,
+  name: string,
+): { body: string; frontMatter: Record<string, unknown> } {
   const m = FRONT_MATTER.exec(source)
   if (!m) return { body: source, frontMatter: {} }
   const body = source.slice(m[0].length)
+  const text = m[1] ?? ''
+  const namesAudience = AUDIENCE_KEY.test(text)
+  let parsed: unknown
   try {
-    const parsed: unknown = source.startsWith('+++') ? parseToml(m[1] ?? '') : parseYaml(m[1] ?? '')
-    return {
-      body,
-      frontMatter: parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {},
-    }
-  } catch {
-    return { body, frontMatter: {} } // front matter that is not valid YAML: drop it, keep the page
+    parsed = source.startsWith('+++') ? parseToml(text) : parseYaml(text)
+  } catch (e) {
+    if (!namesAudience) return { body, frontMatter: {} }
+    const why = ((e as Error).message.split('\n')[0] ?? '').slice(0, 200)
+    throw new PolicybotError(
+      'FILE_FRONT_MATTER',
+      `${name}: its front matter, which says who may read it, is not valid YAML (${why}); fix it and add the file again (nothing was stored).`,
+    )
   }
+  if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+    if (!namesAudience) return { body, frontMatter: {} }
+    throw new PolicybotError(
+      'FILE_FRONT_MATTER',
+      `${name}: its front matter, which says who may read it, is not a list of "key: value" lines; fix it and add the file again (nothing was stored).`,
+    )
+  }
+  return { body, frontMatter: (parsed ?? {}) as Record<string, unknown> }
 }
+
+/** A front-matter line that sets the audience, however the rest of it is written. */
+const AUDIENCE_KEY = /^\s*["']?(audience|audiences|visibility)["']?\s*[:=]/im
 
 /** `key = "value"` lines of TOML front matter (Hugo); enough for title, dates and flags. */
 function parseToml(text: string): Record<string, unknown> {
@@ -230,7 +254,7 @@ interface DocMeta {
   language?: string
 }
 
-function documentMeta(fm: Record<string, unknown>): DocMeta {
+function documentMeta(fm: Record<string, unknown>, name: string): DocMeta {
   const str = (k: string) =>
     typeof fm[k] === 'string' && (fm[k] as string).trim() ? (fm[k] as string).trim() : undefined
   const meta: DocMeta = {}
@@ -248,9 +272,22 @@ function documentMeta(fm: Record<string, unknown>): DocMeta {
       break
     }
   }
-  const aud = fm.audience ?? fm.audiences ?? fm.visibility
-  if (typeof aud === 'string' && aud.trim()) meta.audience = aud.split(',').map((s) => s.trim().toLowerCase())
-  else if (Array.isArray(aud)) meta.audience = aud.map((s) => String(s).trim().toLowerCase()).filter(Boolean)
+  const key = ['audience', 'audiences', 'visibility'].find((k) => k in fm)
+  const aud = key ? fm[key] : undefined
+  const names =
+    typeof aud === 'string'
+      ? aud.split(',')
+      : Array.isArray(aud) && aud.every((a) => typeof a === 'string' || typeof a === 'number')
+        ? aud.map(String)
+        : undefined
+  const audience = names?.map((s) => s.trim().toLowerCase()).filter(Boolean)
+  // A page that says who may read it and cannot be understood is not published to everyone.
+  if (key && !audience?.length)
+    throw new PolicybotError(
+      'FILE_FRONT_MATTER',
+      `${name}: its front matter's ${key} is ${aud === null || aud === '' || (Array.isArray(aud) && !aud.length) ? 'empty' : 'not a list of names'}; name the audiences (or write "everyone") and add the file again (nothing was stored).`,
+    )
+  if (audience) meta.audience = audience
   // "everyone" is no restriction at all.
   if (meta.audience?.some((a) => a === 'all' || a === 'everyone' || a === 'public')) delete meta.audience
   const lang = str('lang') ?? str('language')
