@@ -6,7 +6,10 @@ import { storeApproved } from '../../workers/approved/store'
 import { withdrawApprovedFor } from '../../workers/approved/withdraw'
 import { main } from '../../workers/cli/main'
 import { openPglite } from '../../workers/db/pglite'
+import { documents } from '../../workers/db/schema'
 import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
+import { smallHandbookFiles } from '../helpers/corpus'
+import { ingestFiles } from '../helpers/db'
 
 const dir = mkdtempSync(join(tmpdir(), 'policybot-export-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -66,5 +69,53 @@ describe('policybot export-approved', () => {
         output: '25 days from the third year [1].',
       },
     ])
+  })
+
+  it('writes only answers citing documents for everyone, unless told an audience (the adapter answers everyone)', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'policybot-export-aud-'))
+    try {
+      const database = await openPglite({ dataDir: dir2 })
+      const embedder = createLocalEmbedder()
+      await ingestFiles(database.db, embedder, smallHandbookFiles())
+      const docs = await database.db.select().from(documents)
+      const idOf = (path: string) => docs.find((d) => d.sourcePath === path)?.id as number
+      for (const [question, path] of [
+        ['How many vacation days after two years?', 'leave/annual-leave.md'],
+        ['How many requisitions may a team lead open?', 'managers/hiring.md'],
+      ] as const) {
+        await storeApproved(database.db, embedder, {
+          escalationId: null,
+          question,
+          answer: 'See the policy [1].',
+          citations: [{ ...citation(idOf(path)), sourcePath: path }],
+          approvedBy: 'U0ADMIN001',
+        })
+      }
+      await database.close()
+      const exported = async (...flags: string[]) => {
+        const lines: string[] = []
+        const code = await main(
+          ['export-approved', '--data', dir2, ...flags],
+          {},
+          {
+            result: (t) => lines.push(t),
+            progress: () => {},
+          },
+        )
+        expect(code).toBe(0)
+        return lines
+          .join('\n')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { instruction: string }).instruction)
+      }
+      expect(await exported()).toEqual(['How many vacation days after two years?'])
+      expect(await exported('--audience', 'seattle')).toEqual(['How many vacation days after two years?'])
+      const both = ['How many vacation days after two years?', 'How many requisitions may a team lead open?']
+      expect(await exported('--audience', 'Managers')).toEqual(both)
+      expect(await exported('--all-audiences')).toEqual(both)
+    } finally {
+      rmSync(dir2, { recursive: true, force: true })
+    }
   })
 })

@@ -268,3 +268,56 @@ describe('wiki sync from a git repository', () => {
     expect(results.map((r) => r.status).sort()).toEqual(['busy', 'ok'])
   })
 })
+
+describe('a git page whose audience cannot be read', () => {
+  it('fails the page (reported, not indexed) instead of publishing it to everyone; unreadable front matter without an audience is kept', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'policybot-audience-'))
+    const database = await openPglite()
+    const embedder = createLocalEmbedder()
+    try {
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' }).toString()
+      git('init', '-q', '-b', 'main')
+      git('config', 'user.email', 'hr@example.com')
+      git('config', 'user.name', 'HR Team')
+      mkdirSync(join(repo, 'policies'))
+      writeFileSync(
+        join(repo, 'policies/salaries.md'),
+        '---\ntitle: Salary bands\naudience: [managers\n---\n# Salary bands\n\nBand 7 pays 180000 a year.\n',
+      )
+      writeFileSync(
+        join(repo, 'policies/objects.md'),
+        '---\naudience: {managers: true}\n---\n# Bonus pool\n\nThe bonus pool is 4 percent.\n',
+      )
+      writeFileSync(
+        join(repo, 'policies/panel.md'),
+        '---\ntitle: "Panel\ninterviews"\n---\n# Panel interviews\n\nPanels have three interviewers.\n',
+      )
+      git('add', '-A')
+      git('commit', '-q', '-m', 'pages')
+      const r = await syncSource(
+        {
+          name: 'handbook',
+          connector: createGitConnector({ repo, paths: ['policies/'], cacheDir: join(repo, '.cache') }),
+        },
+        { db: database.db, embedder },
+      )
+      expect(r).toMatchObject({ changed: 1, failed: 2 })
+      expect(r.failures.map((f) => f.error).sort()).toEqual([
+        expect.stringMatching(
+          /^policies\/objects\.md: its front matter's audience is empty or not a list of names/,
+        ),
+        expect.stringMatching(
+          /^policies\/salaries\.md: its front matter, which says who may read it, is not valid YAML/,
+        ),
+      ])
+      const live = await database.db.select().from(documents).where(isNull(documents.deletedAt))
+      expect(live.map((d) => d.sourcePath)).toEqual(['handbook/policies/panel.md'])
+      const found = await search(database.db, embedder, 'What does band 7 pay?', { k: 3 })
+      expect(JSON.stringify(found.passages)).not.toContain('180000')
+    } finally {
+      await database.close()
+      rmSync(repo, { recursive: true, force: true })
+    }
+  })
+})

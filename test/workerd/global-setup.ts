@@ -40,7 +40,10 @@ export default async function setup(project: TestProject) {
   await ingestFiles(database.db, createLocalEmbedder(), smallHandbookFiles())
   await database.maintain()
   const endpoint = await startLocalEndpoint(database.client)
-  const slack = await startSlackApi({ token: SLACK_TOKEN, usergroups: { S0POLICYTEAM: ['U0ADMIN003'] } })
+  const slack = await startSlackApi({
+    token: SLACK_TOKEN,
+    usergroups: { S0POLICYTEAM: ['U0ADMIN003'], S0MANAGERS: ['U0MANAGER1'] },
+  })
   project.provide('databaseUrl', endpoint.connectionString)
   project.provide('wsProxy', endpoint.wsProxy)
   project.provide('slackUrl', slack.url)

@@ -235,7 +235,7 @@ export async function main(
           ctx.database.db,
           args.values.out,
           out,
-          args.values['all-audiences'] ? undefined : audienceList(args.values.audience),
+          args.values['all-audiences'] ? 'all' : audienceList(args.values.audience),
         )
         return 0
       case 'sync':

@@ -35,16 +35,16 @@ export async function approvedExamples(
  * `policybot export-approved [--out FILE] [--audience A,B | --all-audiences]`: JSONL to the
  * file, or to stdout. An adapter trained on the file answers everyone who reaches it, so by
  * default only answers citing documents for everyone are written; `audiences` adds those whose
- * restricted sources are all for one of them, and undefined (`--all-audiences`) writes every
+ * restricted sources are all for one of them, and `all` (`--all-audiences`) writes every
  * live answer. Returns the count.
  */
 export async function exportApprovedCommand(
   db: Db,
   outFile: string | undefined,
   out: Output,
-  audiences: readonly string[] | undefined = [],
+  audiences: readonly string[] | 'all' = [],
 ): Promise<number> {
-  const examples = await approvedExamples(db, new Date(), audiences)
+  const examples = await approvedExamples(db, new Date(), audiences === 'all' ? undefined : audiences)
   const jsonl = examples.map((e) => JSON.stringify(e)).join('\n')
   if (outFile) {
     writeFileSync(outFile, jsonl ? `${jsonl}\n` : '')

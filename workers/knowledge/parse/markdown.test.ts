@@ -118,3 +118,33 @@ describe('parseMarkdown on real-world Markdown', () => {
     )
   })
 })
+
+describe('front matter that says who may read a page', () => {
+  const page = (fm: string) => `---\n${fm}\n---\n# Hiring budget\n\nTwo requisitions per quarter.\n`
+
+  it('refuses the file when the front matter setting an audience is not valid YAML (it would be public)', () => {
+    expect(() => parseMarkdown(page('title: Hiring\naudience: [managers'), 'x', 'hiring.md')).toThrow(
+      /hiring\.md: its front matter, which says who may read it, is not valid YAML/,
+    )
+    expect(() => parseMarkdown(page('title: "Hiring\naudience: managers'), 'x', 'hiring.md')).toThrow(
+      expect.objectContaining({ code: 'FILE_FRONT_MATTER' }),
+    )
+  })
+
+  it('refuses an audience that is empty or not a list of names', () => {
+    for (const fm of ['audience:', 'audience: []', 'audience: {managers: true}', 'visibility: ""']) {
+      expect(() => parseMarkdown(page(fm), 'x', 'hiring.md'), fm).toThrow(/hiring\.md: its front matter's/)
+    }
+  })
+
+  it('keeps a page whose unreadable front matter sets no audience, as before (seen in real handbooks)', () => {
+    const doc = parseMarkdown(page('title: "Panel\ninterviews"'), 'Fallback')
+    expect(doc.audience).toBeUndefined()
+    expect(doc.title).toBe('Hiring budget')
+  })
+
+  it('reads a comma-separated audience and treats "everyone" as no restriction', () => {
+    expect(parseMarkdown(page('audience: Managers, HR'), 'x').audience).toEqual(['managers', 'hr'])
+    expect(parseMarkdown(page('audience: [everyone]'), 'x').audience).toBeUndefined()
+  })
+})
