@@ -101,6 +101,8 @@ const VARIABLES = {
   TEAMS_LEGACY_MULTI_TENANT: z.enum(['on', 'off']).default('off'),
   TEAMS_TENANTS: list,
   TEAMS_LOGIN_URL: z.url().default('https://login.microsoftonline.com'),
+  /** Microsoft Graph, read for the AAD groups AUDIENCES names (tests point it at a local server). */
+  TEAMS_GRAPH_URL: z.url().default('https://graph.microsoft.com'),
   TEAMS_OPENID_METADATA: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
   TEAMS_ADMIN_CONVERSATION: z.string().optional(),
   TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
@@ -194,6 +196,7 @@ export type WorkerConfig = Readonly<{
     /** Tenants allowed to use the bot; empty means any. */
     tenants: ReadonlySet<string>
     loginUrl: string
+    graphUrl: string
     openIdMetadata: string
     /** The admins' channel (its conversation id), where escalations are posted as cards. */
     adminConversation?: string
@@ -321,6 +324,7 @@ export function workerConfig(env: Env): WorkerConfig {
             tenant: e.TEAMS_APP_TENANT_ID ?? 'botframework.com',
             tenants: new Set(e.TEAMS_TENANTS),
             loginUrl: e.TEAMS_LOGIN_URL,
+            graphUrl: e.TEAMS_GRAPH_URL,
             openIdMetadata: e.TEAMS_OPENID_METADATA,
             ...(e.TEAMS_ADMIN_CONVERSATION ? { adminConversation: e.TEAMS_ADMIN_CONVERSATION } : {}),
             serviceUrl: e.TEAMS_SERVICE_URL,

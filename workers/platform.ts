@@ -62,9 +62,10 @@ export interface Platform {
   /**
    * Which of `candidates` (directory groups: Teams AAD groups, DingTalk departments, counting the
    * departments above the person's own) a person belongs to, where the platform can tell
-   * directly. Platforms with only `groupMembers` are asked group by group.
+   * directly; `team` is the asker's workspace or tenant. Platforms with only `groupMembers` are
+   * asked group by group.
    */
-  groupsOf?(user: string, candidates: readonly string[]): Promise<string[]>
+  groupsOf?(user: string, candidates: readonly string[], team: string): Promise<string[]>
   /** The bytes of a file someone shared with the bot (handbook uploads), at most `maxBytes`. */
   download?(file: InboundFile, maxBytes: number): Promise<Uint8Array>
   /** Greets a newly opened assistant thread, where the platform has one. */

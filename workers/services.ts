@@ -88,6 +88,7 @@ export async function openServices(env: Env, options: { session?: boolean } = {}
         appId: config.teams.appId,
         appPassword: config.teams.appPassword,
         loginUrl: config.teams.loginUrl,
+        graphUrl: config.teams.graphUrl,
         ...(config.teams.tenant ? { tenant: config.teams.tenant } : {}),
       })
     : undefined

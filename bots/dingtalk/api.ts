@@ -176,6 +176,20 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
       if (!userId) throw notMember('no userid in getbyunionid')
       return { userId, nick: me.nick ?? userId }
     },
+
+    /**
+     * Every department a staff member belongs to, with the departments above each
+     * (`topapi/v2/department/listparentbyuser`): someone in a sub-department of 4021 is in 4021.
+     */
+    async departmentsOf(userId: string): Promise<string[]> {
+      const json = await call(
+        `${sessionOrigin}/topapi/v2/department/listparentbyuser?access_token=${encodeURIComponent(await accessToken())}`,
+        { userid: userId },
+      )
+      const chains = (json.result as { parent_list?: { parent_dept_id_list?: unknown[] }[] } | undefined)
+        ?.parent_list
+      return [...new Set((chains ?? []).flatMap((c) => (c.parent_dept_id_list ?? []).map(String)))]
+    },
   }
 
   /** The robot OpenAPI's two send calls: a template (`msgKey`) and its parameters. */

@@ -1,3 +1,4 @@
+import { cachedMembership } from '../../workers/audiences/cache'
 import { parkedAlertText } from '../../workers/messages'
 import type { Platform } from '../../workers/platform'
 import type { Services } from '../../workers/services'
@@ -21,6 +22,10 @@ export function dingTalkPlatform(svc: Omit<Services, 'platforms'>, api: DingTalk
     markup: markdownMarkup,
     outbox: (_place, replyVia) => dingTalkOutbox(api, sessionOf(replyVia)),
     ...(admin ? { admin: dingTalkAdminChannel(svc, api, admin) } : {}),
+    async groupsOf(user, candidates) {
+      const departments = await cachedMembership(`dingtalk:${user}`, () => api.departmentsOf(user))
+      return candidates.filter((c) => departments.includes(c))
+    },
   }
 }
 

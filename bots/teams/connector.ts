@@ -14,6 +14,8 @@ export interface BotConnectorOptions {
   tenant?: string
   /** Default `https://login.microsoftonline.com` (tests point it at a local server). */
   loginUrl?: string
+  /** Microsoft Graph, for directory groups (default `https://graph.microsoft.com`). */
+  graphUrl?: string
   fetch?: typeof fetch
   now?: () => number
 }
@@ -56,18 +58,24 @@ export function createBotConnector(o: BotConnectorOptions) {
   const login = (o.loginUrl ?? 'https://login.microsoftonline.com').replace(/\/$/, '')
   const tenant = o.tenant ?? 'botframework.com'
 
-  const token = async (): Promise<string> => {
-    const key = `${o.appId}@${tenant}`
+  const graph = (o.graphUrl ?? 'https://graph.microsoft.com').replace(/\/$/, '')
+
+  /** An app token for the Bot Connector, or (with `scope`) for Graph in a tenant. */
+  const token = async (
+    scope = 'https://api.botframework.com/.default',
+    authority = tenant,
+  ): Promise<string> => {
+    const key = `${o.appId}@${authority} ${scope}`
     const cached = tokens.get(key)
     if (cached && cached.expiresAt > now()) return cached.value
-    const res = await doFetch(`${login}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`, {
+    const res = await doFetch(`${login}/${encodeURIComponent(authority)}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         grant_type: 'client_credentials',
         client_id: o.appId,
         client_secret: o.appPassword,
-        scope: 'https://api.botframework.com/.default',
+        scope,
       }).toString(),
     })
     const json = (await res.json().catch(() => ({}))) as {
@@ -131,8 +139,51 @@ export function createBotConnector(o: BotConnectorOptions) {
     if (!res.ok) throw await connectorError(res)
   }
 
+  /**
+   * Which of `groupIds` (Entra ID groups) a user is a member of, directly or through nested
+   * groups: Graph's `checkMemberGroups`, 20 ids per request, with an app token of the user's
+   * tenant (the app needs User.Read.All and GroupMember.Read.All, granted by an admin).
+   */
+  const memberGroups = async (
+    userTenant: string,
+    user: string,
+    groupIds: readonly string[],
+  ): Promise<string[]> => {
+    // A single-tenant bot's own tenant; a legacy multi-tenant bot asks the user's.
+    const authority = tenant === 'botframework.com' ? userTenant : tenant
+    const found: string[] = []
+    for (let i = 0; i < groupIds.length; i += 20) {
+      const res = await reach(
+        doFetch,
+        `${graph}/v1.0/users/${encodeURIComponent(user)}/checkMemberGroups`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${await token('https://graph.microsoft.com/.default', authority)}`,
+          },
+          body: JSON.stringify({ groupIds: groupIds.slice(i, i + 20) }),
+        },
+        (what) => new BotConnectorError(`Microsoft Graph unreachable: ${what}`),
+      )
+      if (!res.ok) {
+        const text = await res.text().catch(() => '')
+        throw new BotConnectorError(
+          `Microsoft Graph checkMemberGroups ${res.status}: ${text.slice(0, 200)}`,
+          res.status,
+          res.status === 429 ? (retryAfterHeader(res.headers.get('retry-after')) ?? 1) : undefined,
+        )
+      }
+      const json = (await res.json().catch(() => ({}))) as { value?: unknown }
+      if (Array.isArray(json.value))
+        found.push(...json.value.filter((v): v is string => typeof v === 'string'))
+    }
+    return found
+  }
+
   return {
     send,
+    memberGroups,
     update,
     /**
      * Posts a card into a conversation; returns the activity id. The plain-text version goes in

@@ -1,3 +1,4 @@
+import { cachedMembership } from '../../workers/audiences/cache'
 import { parkedAlertText } from '../../workers/messages'
 import type { Platform } from '../../workers/platform'
 import type { Services } from '../../workers/services'
@@ -19,6 +20,10 @@ export function teamsPlatform(svc: Omit<Services, 'platforms'>, connector: BotCo
     markup: markdownMarkup,
     outbox: () => teamsOutbox(connector, svc.db),
     ...(admin ? { admin: teamsAdminChannel(svc, connector, admin) } : {}),
+    groupsOf: (user, candidates, tenant) =>
+      cachedMembership(`teams:${tenant}:${user}:${[...candidates].sort().join(',')}`, () =>
+        connector.memberGroups(tenant, user, candidates),
+      ),
   }
 }
 

@@ -20,7 +20,13 @@ const streamError = (status: number, code: string, message: string) => ({
   json: { error: { code, message } },
 })
 
-export function startBotConnector(appId: string, appPassword: string, chaos?: Chaos) {
+export function startBotConnector(
+  appId: string,
+  appPassword: string,
+  chaos?: Chaos,
+  /** Entra ID group memberships by user (AAD object id), for Graph's checkMemberGroups. */
+  directory: Record<string, string[]> = {},
+) {
   let issued = 0
   let posted = 0
   /**
@@ -81,12 +87,33 @@ export function startBotConnector(appId: string, appPassword: string, chaos?: Ch
         }
       }
       issued++
+      // A token is for the resource its scope names: the Bot Connector's, or Microsoft Graph's.
+      const graph = form.scope === 'https://graph.microsoft.com/.default'
       return {
         json: {
           token_type: 'Bearer',
           expires_in: 3599,
           ext_expires_in: 3599,
-          access_token: `bot-token-${issued}`,
+          access_token: `${graph ? 'graph' : 'bot'}-token-${issued}`,
+        },
+      }
+    }
+    // Microsoft Graph's checkMemberGroups: which of the given groups (at most 20) the user is in.
+    const member = /^\/v1\.0\/users\/([^/]+)\/checkMemberGroups$/.exec(req.path)
+    if (req.method === 'POST' && member) {
+      if (!String(req.headers.authorization ?? '').startsWith('Bearer graph-token-'))
+        return {
+          status: 401,
+          json: { error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } },
+        }
+      const ids = (req.body as { groupIds?: string[] }).groupIds ?? []
+      if (ids.length > 20)
+        return { status: 400, json: { error: { code: 'Request_BadRequest', message: 'Too many groupIds.' } } }
+      const groups = directory[decodeURIComponent(member[1] as string)] ?? []
+      return {
+        json: {
+          '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)',
+          value: ids.filter((g) => groups.includes(g)),
         },
       }
     }

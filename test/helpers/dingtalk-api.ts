@@ -10,7 +10,13 @@ import { type RecordedRequest, startTestServer } from './http-server'
  */
 export type DingTalkCall = RecordedRequest & { body: Record<string, unknown> }
 
-export function startDingTalkApi(appKey: string, appSecret: string, chaos?: Chaos) {
+export function startDingTalkApi(
+  appKey: string,
+  appSecret: string,
+  chaos?: Chaos,
+  /** Each staff member's department chains, own department first, up to the root (1). */
+  departments: Record<string, number[][]> = {},
+) {
   let issued = 0
   const failedOnce = new Set<string>()
   return startTestServer((req) => {
@@ -62,6 +68,21 @@ export function startDingTalkApi(appKey: string, appSecret: string, chaos?: Chao
       if (!who || who.startsWith('outsider')) return { json: { errcode: 60121, errmsg: '找不到该用户' } }
       return {
         json: { errcode: 0, errmsg: 'ok', result: { contact_type: 0, userid: who }, request_id: 'r1' },
+      }
+    }
+    if (req.path.startsWith('/topapi/v2/department/listparentbyuser?')) {
+      const appToken = new URL(req.path, 'http://x').searchParams.get('access_token') ?? ''
+      if (!appToken.startsWith('access-token-'))
+        return { json: { errcode: 40014, errmsg: '不合法的access_token' } }
+      const chains = departments[String(body.userid ?? '')]
+      if (!chains) return { json: { errcode: 60121, errmsg: '找不到该用户' } }
+      return {
+        json: {
+          errcode: 0,
+          errmsg: 'ok',
+          result: { parent_list: chains.map((c) => ({ parent_dept_id_list: c })) },
+          request_id: 'r2',
+        },
       }
     }
     const token = String(req.headers['x-acs-dingtalk-access-token'] ?? '')

@@ -53,12 +53,20 @@ export default async function setup(project: TestProject) {
   project.provide('fastRunnerUrl', fastRunner.url)
   const confluence = await startConfluenceApi()
   project.provide('confluenceUrl', confluence.url)
-  const dingtalk = await startDingTalkApi('dingappkey', 'dingtalk-app-secret')
+  const dingtalk = await startDingTalkApi('dingappkey', 'dingtalk-app-secret', undefined, {
+    // A manager in Shanghai's sales team (5001, under the managers' department 4021).
+    'mgr-shanghai': [[5001, 4021, 1]],
+    'staff-shanghai': [[6001, 1]],
+  })
   project.provide('dingtalkUrl', dingtalk.url)
   // Teams: the Bot Connector's identity (OpenID metadata, keys, signed tokens) and the Connector.
   const appId = '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b'
   const identity = await startBotFrameworkIdentity({ appId })
-  const botConnector = await startBotConnector(appId, 'teams-app-password')
+  const botConnector = await startBotConnector(appId, 'teams-app-password', undefined, {
+    // Entra ID: a manager (in the managers' group through a nested group) and an employee.
+    'b5a1c2d3-0000-4000-8000-00000000aaa1': ['d1e2f3a4-0000-4000-8000-0000000000b1'],
+    'b5a1c2d3-0000-4000-8000-00000000aaa2': [],
+  })
   const serviceurl = `${botConnector.url}/`
   project.provide('botConnectorUrl', botConnector.url)
   project.provide('teamsMetadataUrl', identity.url)

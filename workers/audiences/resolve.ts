@@ -92,7 +92,7 @@ async function directoryGroups(svc: Services, q: AskedBy, candidates: string[]):
   const platform = svc.platforms.get(q.platform)
   if (!platform) return []
   try {
-    if (platform.groupsOf) return await platform.groupsOf(q.asker, candidates)
+    if (platform.groupsOf) return await platform.groupsOf(q.asker, candidates, q.team)
     const found: string[] = []
     for (const group of candidates) if ((await groupMembers(platform, group)).has(q.asker)) found.push(group)
     return found
