@@ -2,7 +2,7 @@ import type { PiiCandidate } from './types'
 
 /**
  * Phone numbers, in the formats employees actually type: international (+CC …), North American
- * ((212) 555-0187, 415-555-0123, 617.555.0144), national numbers with a trunk 0 (UK 020 7946 0123,
+ * ((212) 555-0187, 415-555-0123, 617.555.0144, 415 555 0132), national numbers with a trunk 0 (UK 020 7946 0123,
  * German 030 12345678 or 089/1234567, Chinese landlines 010-12345678 and (021) 6888 1234) and
  * Chinese mobiles (138 1234 5678, optionally +86). Phones carry no checksum, so the guard against
  * amounts, dates, versions and ids is shape: a separator inside, no `$ ¥ . , / #` or letter
@@ -15,19 +15,22 @@ const AFTER = String.raw`(?![0-9A-Za-z_]|[.,/-]\d)`
 type Shape = { pattern: RegExp; min: number; max: number }
 
 const SHAPES: Shape[] = [
-  // +CC or 00CC then groups of digits, "(0)" allowed: +44 (0)20 7946 0321, +49-40-123456-78, 0049 89 1234567.
+  // +CC then groups of digits, "(0)" allowed: +44 (0)20 7946 0321, +49-40-123456-78.
   {
-    pattern: new RegExp(
-      `${BEFORE}(?:\\+|00(?=[1-9]))\\d{1,3}(?:[ .-]?(?:\\(\\d{1,4}\\)|\\d{1,12}))+${AFTER}`,
-      'g',
-    ),
+    pattern: new RegExp(`${BEFORE}\\+\\d{1,3}(?:[ .-]?(?:\\(\\d{1,4}\\)|\\d{1,12}))+${AFTER}`, 'g'),
+    min: 8,
+    max: 15,
+  },
+  // 00CC with its groups separated (0049 89 1234567): unseparated, "00123456" is an id.
+  {
+    pattern: new RegExp(`${BEFORE}00[1-9]\\d{0,2}(?:[ .-](?:\\(\\d{1,4}\\)|\\d{1,12}))+${AFTER}`, 'g'),
     min: 8,
     max: 15,
   },
   // North American Numbering Plan, with an optional leading 1.
   {
     pattern: new RegExp(
-      `${BEFORE}(?:(?:1[ .-]?)?\\([2-9]\\d{2}\\) ?[2-9]\\d{2}[ .-]\\d{4}|(?:1([ .-]))?[2-9]\\d{2}([.-])[2-9]\\d{2}\\2\\d{4})${AFTER}`,
+      `${BEFORE}(?:(?:1[ .-]?)?\\([2-9]\\d{2}\\) ?[2-9]\\d{2}[ .-]\\d{4}|(?:1([ .-]))?[2-9]\\d{2}([ .-])[2-9]\\d{2}\\2\\d{4})${AFTER}`,
       'g',
     ),
     min: 10,
@@ -52,14 +55,22 @@ const SHAPES: Shape[] = [
   },
 ]
 
+/**
+ * What a phone-shaped number is when the words before it name another kind of number: a meeting
+ * id, an order, a ticket, an account, a staff number ("Zoom meeting ID 847 555 0123").
+ */
+const OTHER_NUMBER_BEFORE =
+  /(?:\b(?:meeting|webinar|zoom|conference|order|ticket|invoice|case|reference|ref|account|acct|employee|staff|badge|policy|claim|booking|tracking)\s*(?:id|number|no\.?|#)?|\bID)\s*(?:is|was)?\s*[:：#]?\s*$|(?:会议号|会议ID|会议 ID|订单号?|工号|编号|单号|账号|保单号)\s*(?:是|为)?\s*[:：]?\s*$/i
+
 /** Every phone-shaped span in `text`; overlaps between shapes are left to the caller. */
 export function findPhones(text: string): PiiCandidate[] {
   const out: PiiCandidate[] = []
   for (const { pattern, min, max } of SHAPES) {
     for (const m of text.matchAll(pattern)) {
       const digits = m[0].replace(/\D/g, '').length
-      if (digits >= min && digits <= max)
-        out.push({ kind: 'phone', start: m.index, end: m.index + m[0].length })
+      if (digits < min || digits > max) continue
+      if (OTHER_NUMBER_BEFORE.test(text.slice(Math.max(0, m.index - 32), m.index))) continue
+      out.push({ kind: 'phone', start: m.index, end: m.index + m[0].length })
     }
   }
   return out

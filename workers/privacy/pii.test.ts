@@ -111,6 +111,22 @@ describe('findPii', () => {
     expect(found(text)).toEqual([])
   })
 
+  it('reads a US number written with spaces only, but not one named a meeting id or an order', () => {
+    expect(found('Text me at 415 555 0132 when the policy changes.')).toEqual([['phone', '415 555 0132']])
+    expect(found('Zoom meeting ID 847 555 0123, passcode 4411')).toEqual([])
+    expect(found('会议号 847 555 0123，请问必须参加吗')).toEqual([])
+    expect(found('order no. 415-555-0132 was refunded')).toEqual([])
+  })
+
+  it('takes an unseparated 00-number for an id, and a separated one for an international phone', () => {
+    expect(found('My employee number is 00123456, where is my payslip?')).toEqual([])
+    expect(found('Ring 0049 89 1234567 for the Munich office')).toEqual([['phone', '0049 89 1234567']])
+  })
+
+  it('reads an ID with a late-1800s birth date as an ID, not as a card that passes Luhn', () => {
+    expect(found('我的身份证 440524188001010014 信息录错了')).toEqual([['cn-id', '440524188001010014']])
+  })
+
   it('gives UTF-16 offsets in Chinese text and past characters outside the BMP', () => {
     const text = '😀 我的手机13812345678，身份证11010519491231002X'
     expect(findPii(text)).toEqual([
