@@ -101,6 +101,7 @@ describe('approved answers', () => {
       draft: 'd',
       citations: [],
       confidence: 0.1,
+      actor: 'system',
     })
     const results = await Promise.all([
       decideEscalation(db, row.id, { status: 'approved', by: 'UA' }, 'slack:UA'),
@@ -109,11 +110,14 @@ describe('approved answers', () => {
     expect(results.filter((r) => r.won)).toHaveLength(1)
     const loser = results.find((r) => !r.won)
     expect(loser?.row?.decidedBy).toBe(results.find((r) => r.won)?.row?.decidedBy)
-    // Only the winner's decision is in the audit log.
+    // Only the winner's decision is in the audit log (after the escalation's opening).
     const logged = await db
       .select()
       .from(auditLog)
       .where(eq(auditLog.subject, `escalation:${row.id}`))
-    expect(logged.map((r) => r.actor)).toEqual([`slack:${loser?.row?.decidedBy}`])
+    expect(logged.map((r) => `${r.action} ${r.actor}`)).toEqual([
+      'escalate system',
+      `decide slack:${loser?.row?.decidedBy}`,
+    ])
   })
 })

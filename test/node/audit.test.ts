@@ -167,6 +167,7 @@ describe('what writes the audit log', () => {
           draft,
           citations: [],
           confidence: 0.2,
+          actor: 'system',
         })
       ).row.id
     const edited = await escalate('Maybe.')
@@ -177,6 +178,14 @@ describe('what writes the audit log', () => {
       'teams:a-aad',
     )
     expect(await rowsOf(db, `escalation:${edited}`)).toMatchObject([
+      // Opened by the bot, with its draft; then decided.
+      {
+        actor: 'system',
+        action: 'escalate',
+        before: null,
+        after: 'Maybe.',
+        detail: { reason: 'low_confidence', questionId: id },
+      },
       {
         actor: 'teams:a-aad',
         action: 'decide',
@@ -190,6 +199,7 @@ describe('what writes the audit log', () => {
     // A second decision on a decided escalation changes nothing and logs nothing.
     await decideEscalation(db, rejected, { status: 'approved', by: 'U1' }, 'slack:U1')
     expect(await rowsOf(db, `escalation:${rejected}`)).toMatchObject([
+      { action: 'escalate' },
       {
         actor: 'web:me',
         before: 'Perhaps.',
@@ -324,7 +334,7 @@ describe('policybot audit', () => {
   it('explains a bad filter and exits 2', async () => {
     const bad = await run('audit', '--action', 'erase')
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain('--action must be one of ask, decide, withdraw')
+    expect(bad.stderr).toContain('--action must be one of ask, escalate, decide, withdraw')
     expect((await run('audit', '--since', 'yesterday')).stderr).toContain('--since must be a date')
     expect((await run('audit', '--limit', '0')).code).toBe(2)
   })

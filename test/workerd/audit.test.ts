@@ -57,6 +57,9 @@ async function auditOf(subject: string): Promise<AuditJson[]> {
   return ((await res.json()) as AuditJson[]).reverse()
 }
 
+/** The decisions on an escalation (its opening is logged too, as `escalate`). */
+const decisionsOf = async (subject: string) => (await auditOf(subject)).filter((r) => r.action === 'decide')
+
 /** A question asked in Slack and escalated with a draft; its id and the escalation's. */
 async function seedEscalation(question: string) {
   const svc = await openServices(testEnv)
@@ -77,6 +80,7 @@ async function seedEscalation(question: string) {
       draft: DRAFT,
       citations: [],
       confidence: 0.3,
+      actor: 'system',
     })
     return { questionId, escalationId: row.id }
   } finally {
@@ -101,7 +105,7 @@ describe('the audit log of decisions', () => {
       }),
     )
     expect(res.status).toBe(200)
-    expect(await auditOf(`escalation:${escalationId}`)).toMatchObject([
+    expect(await decisionsOf(`escalation:${escalationId}`)).toMatchObject([
       {
         actor: 'slack:U0ADMIN001',
         action: 'decide',
@@ -112,6 +116,51 @@ describe('the audit log of decisions', () => {
     ])
     expect(await auditOf(`question:${questionId}`)).toMatchObject([
       { actor: 'slack:U0ASKER001', action: 'ask', detail: { channel: 'C0GENERAL1', trigger: 'mention' } },
+    ])
+  })
+
+  it('records "Ask a human" under the asker, with the answer it hands over, and the bot’s own escalations under system', async () => {
+    const svc = await openServices(testEnv)
+    let questionId: number
+    try {
+      const ts = freshTs()
+      questionId = (await recordQuestion(svc.db, `slack:T0POLICY01:C0GENERAL1:${ts}`, {
+        place: { platform: 'slack', team: 'T0POLICY01', channel: 'C0GENERAL1', threadTs: ts },
+        messageTs: ts,
+        asker: 'U0ASKER001',
+        text: 'May the lobby tortoise have a badge?',
+        trigger: 'mention',
+      })) as number
+      await svc.db
+        .update(questions)
+        .set({ status: 'answered', mode: 'extractive', answer: 'Badges are for staff [1].' })
+        .where(eq(questions.id, questionId))
+    } finally {
+      await svc.close()
+    }
+    // Someone else pressing the asker's button hands nothing over.
+    for (const user of ['U0STRANGER', 'U0ASKER001'])
+      await postInteraction(
+        withFields(approveClick, {
+          'user.id': user,
+          'actions.0.action_id': 'answer_ask_human',
+          'actions.0.value': String(questionId),
+        }),
+      )
+    await drainJobs(5)
+    const opened = (await consoleApi('/api/audit?action=escalate').then((r) => r.json())) as AuditJson[]
+    expect(opened.filter((r) => r.detail.questionId === questionId)).toMatchObject([
+      {
+        actor: 'slack:U0ASKER001',
+        action: 'escalate',
+        before: null,
+        after: 'Badges are for staff [1].',
+        detail: { reason: 'asked', questionId },
+      },
+    ])
+    const { escalationId } = await seedEscalation('May the tortoise vote?')
+    expect(await auditOf(`escalation:${escalationId}`)).toMatchObject([
+      { actor: 'system', action: 'escalate', after: DRAFT, detail: { reason: 'low_confidence' } },
     ])
   })
 
@@ -129,7 +178,7 @@ describe('the audit log of decisions', () => {
     expect(await (await submit()).json()).toEqual({ response_action: 'clear' })
     // A second submission loses (already decided) and writes nothing.
     expect(await (await submit()).json()).toMatchObject({ response_action: 'errors' })
-    expect(await auditOf(`escalation:${escalationId}`)).toMatchObject([
+    expect(await decisionsOf(`escalation:${escalationId}`)).toMatchObject([
       { actor: 'slack:U0ADMIN002', before: DRAFT, after: answer, detail: { decision: 'edit' } },
     ])
   })
@@ -173,7 +222,7 @@ describe('the audit log of decisions', () => {
       bindings,
     )
     expect(res.status).toBe(200)
-    expect(await auditOf(`escalation:${escalationId}`)).toMatchObject([
+    expect(await decisionsOf(`escalation:${escalationId}`)).toMatchObject([
       {
         actor: `teams:${TEAMS_ADMIN}`,
         before: DRAFT,
@@ -220,7 +269,7 @@ describe('the audit log of decisions', () => {
       approvals,
     )
     expect(done.status).toBe(200)
-    expect(await auditOf(`escalation:${escalationId}`)).toMatchObject([
+    expect(await decisionsOf(`escalation:${escalationId}`)).toMatchObject([
       {
         actor: 'dingtalk:boss001',
         before: DRAFT,
@@ -237,7 +286,7 @@ describe('the audit log of decisions', () => {
       body: JSON.stringify({}),
     })
     expect(decided.status).toBe(200)
-    expect(await auditOf(`escalation:${escalationId}`)).toMatchObject([
+    expect(await decisionsOf(`escalation:${escalationId}`)).toMatchObject([
       { actor: 'web:web-admin', before: DRAFT, after: DRAFT, detail: { decision: 'approve' } },
     ])
 

@@ -11,6 +11,8 @@ import { auditLog } from '../db/schema'
 export type AuditAction =
   /** A question was accepted (subject `question:<id>`). */
   | 'ask'
+  /** A question was handed to the policy team, by its asker ("Ask a human") or by the bot (`escalation:<id>`). */
+  | 'escalate'
   /** An escalation was approved, edited and approved, or rejected (`escalation:<id>`). */
   | 'decide'
   /** An approved answer stopped being reused (`approved:<id>`). */
@@ -28,6 +30,7 @@ export type AuditAction =
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'ask',
+  'escalate',
   'decide',
   'withdraw',
   'upload',

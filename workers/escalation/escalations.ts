@@ -27,19 +27,35 @@ export async function openEscalation(
     draft: string | null
     citations: Citation[]
     confidence: number | null
+    /** Who handed it over, as the audit log names them: the asker ("Ask a human"), or the system. */
+    actor: string
   },
 ): Promise<{ row: EscalationRow; created: boolean }> {
-  const [row] = await db
-    .insert(escalations)
-    .values({
-      questionId: input.questionId,
-      reason: input.reason,
-      draft: input.draft,
-      citations: input.citations,
-      confidence: input.confidence,
-    })
-    .onConflictDoNothing()
-    .returning()
+  // The escalation and its audit row in one statement: opened exactly when it is recorded.
+  const opened = db.$with('opened').as(
+    db
+      .insert(escalations)
+      .values({
+        questionId: input.questionId,
+        reason: input.reason,
+        draft: input.draft,
+        citations: input.citations,
+        confidence: input.confidence,
+      })
+      .onConflictDoNothing()
+      .returning(),
+  )
+  const audit = db.$with('audit', {}).as(
+    auditFrom('opened', {
+      actor: sql`${input.actor}`,
+      action: 'escalate',
+      subject: sql`'escalation:' || id`,
+      before: sql`NULL`,
+      after: sql`draft`,
+      detail: sql`jsonb_build_object('reason', reason, 'questionId', question_id)`,
+    }),
+  )
+  const [row] = await db.with(opened, audit).select().from(opened)
   if (row) return { row, created: true }
   const [existing] = await db
     .select()

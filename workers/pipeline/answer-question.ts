@@ -3,6 +3,7 @@ import { answer, questionLanguage } from '../answering/answer'
 import type { Answer } from '../answering/types'
 import { findApproved } from '../approved/store'
 import { audiencesOf } from '../audiences/resolve'
+import { SYSTEM_ACTOR } from '../audit/log'
 import { isTooLong, MAX_QUESTION_CHARS } from '../conversations/limits'
 import {
   claimQuestion,
@@ -146,6 +147,7 @@ export async function answerQuestion(
       draft: draft?.text ?? null,
       citations: draft?.citations ?? [],
       confidence: a.confidence,
+      actor: SYSTEM_ACTOR,
     })
     const holding = holdingText(a.language, a.mode === 'abstain' ? a.text : undefined)
     // A streamed draft that failed the checks stays visible, marked, with the holding note.

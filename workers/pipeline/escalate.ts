@@ -1,5 +1,6 @@
 import { questionLanguage } from '../answering/answer'
 import type { Citation } from '../answering/types'
+import { actorOf } from '../audit/log'
 import { questionById, setQuestionStatus } from '../conversations/questions'
 import { openEscalation } from '../escalation/escalations'
 import { escalatedOnRequestText } from '../messages'
@@ -27,6 +28,7 @@ export async function escalateQuestion(
     draft: q.mode === 'abstain' ? null : q.answer,
     citations: (q.citations as Citation[] | null) ?? [],
     confidence: q.confidence,
+    actor: actorOf({ platform: q.platform, user: by }),
   })
   if (!created) return 'already'
   // With the team now: the ledger (and the web page polling it) shows it as waiting.
