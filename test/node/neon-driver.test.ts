@@ -150,6 +150,7 @@ describe('the knowledge core through the Neon driver', () => {
     const url = `http://${local.endpoint.wsProxy}/sql`
     const batch = fetch(url, {
       method: 'POST',
+      headers: { 'neon-connection-string': local.endpoint.connectionString },
       body: JSON.stringify({
         queries: [
           { query: `insert into batch_isolation values ('batch')` },
@@ -176,6 +177,7 @@ describe('the knowledge core through the Neon driver', () => {
   it('answers rowCount and field types as Neon does', async () => {
     const res = await fetch(`http://${local.endpoint.wsProxy}/sql`, {
       method: 'POST',
+      headers: { 'neon-connection-string': local.endpoint.connectionString },
       body: JSON.stringify({
         query: 'select g::int as n, $1::text as t from generate_series(1, 3) g',
         params: ['a'],
@@ -194,5 +196,38 @@ describe('the knowledge core through the Neon driver', () => {
         ['3', 'a'],
       ],
     })
+  })
+
+  it('asks for the password on both paths: a wrong or missing one is refused before the database sees it', async () => {
+    const wrong = local.endpoint.connectionString.replace(/:([^:@/]+)@/, ':not-the-password@')
+    const http = await fetch(`http://${local.endpoint.wsProxy}/sql`, {
+      method: 'POST',
+      headers: { 'neon-connection-string': wrong },
+      body: JSON.stringify({ query: 'select 1' }),
+    })
+    expect(http.status).toBe(401)
+    expect(await http.json()).toMatchObject({ code: '28P01' })
+    const bare = await fetch(`http://${local.endpoint.wsProxy}/sql`, {
+      method: 'POST',
+      body: JSON.stringify({ query: 'select 1' }),
+    })
+    expect(bare.status).toBe(401)
+    for (const httpQueries of [true, false]) {
+      const intruder = openNeon({ connectionString: wrong, wsProxy: local.endpoint.wsProxy, httpQueries })
+      await expect(intruder.pool.query('select 1')).rejects.toThrow(/password authentication failed/)
+      await intruder.close().catch(() => {})
+    }
+    // The right password still works, on a socket too.
+    const friend = openNeon({
+      connectionString: local.endpoint.connectionString,
+      wsProxy: local.endpoint.wsProxy,
+      httpQueries: false,
+    })
+    expect((await friend.pool.query('select 1 as one')).rows).toEqual([{ one: 1 }])
+    await friend.close()
+    // A new password every start, and no database port to go round the proxy.
+    expect(local.endpoint.connectionString).toMatch(
+      /^postgres:\/\/policybot:[A-Za-z0-9_-]{32}@localhost:5432\//,
+    )
   })
 })

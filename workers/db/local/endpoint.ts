@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { sqlOverHttp } from './sql-over-http'
@@ -16,28 +20,34 @@ export interface LocalEndpoint {
 
 /**
  * Serves a PGlite database as a local Neon-compatible endpoint: the Postgres wire protocol on a
- * loopback TCP port (pglite-socket) behind a WebSocket proxy, so code written for Neon (the Worker
+ * private Unix socket (pglite-socket) behind a WebSocket proxy that checks a password, so code written for Neon (the Worker
  * under `wrangler dev`, tests of the production path) runs unchanged against the embedded database.
  * pglite-socket shares one session among connections and ignores the database name.
  */
-export async function startLocalEndpoint(client: PGlite, port = 0): Promise<LocalEndpoint> {
+export async function startLocalEndpoint(client: PGlite): Promise<LocalEndpoint> {
+  // The database listens on a Unix socket in a directory only this user can enter, so the only
+  // way in is the proxy, which asks for the password: a new random one at every start.
+  const dir = mkdtempSync(join(tmpdir(), 'policybot-db-'))
+  chmodSync(dir, 0o700)
+  const socketPath = join(dir, '.s.PGSQL.5432')
   const server = new PGLiteSocketServer({
     db: client,
-    host: '127.0.0.1',
-    port,
+    path: socketPath,
     // Each Worker invocation opens its own connection; the proxy closes it on Terminate.
     maxConnections: 64,
   })
   await server.start()
-  const conn = server.getServerConn() // host:port
-  const proxy = await startWsProxy(0, sqlOverHttp(client))
+  const credentials = { user: 'policybot', password: randomBytes(24).toString('base64url') }
+  const proxy = await startWsProxy(0, sqlOverHttp(client, credentials), { socketPath, credentials })
   return {
-    connectionString: `postgres://postgres:postgres@${conn}/postgres`,
+    // The host and port only name the database to the driver: the proxy serves the socket above.
+    connectionString: `postgres://${credentials.user}:${credentials.password}@localhost:5432/postgres`,
     wsProxy: proxy.address,
     stats: proxy.stats,
     async close() {
       await proxy.close()
       await server.stop()
+      rmSync(dir, { recursive: true, force: true })
     },
   }
 }

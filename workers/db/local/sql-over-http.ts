@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type PGlite, protocol } from '@electric-sql/pglite'
+import { constantTimeEqual } from '../../../bots/hmac'
 
 const { serialize } = protocol
 type RowDescription = InstanceType<typeof protocol.messages.RowDescriptionMessage>
@@ -109,7 +110,7 @@ async function exclusive<T>(client: PGlite, fn: () => Promise<T>): Promise<T | t
   }
 }
 
-export function sqlOverHttp(client: PGlite) {
+export function sqlOverHttp(client: PGlite, credentials?: { user: string; password: string }) {
   const simple = (text: string) => client.execProtocolStream(serialize.query(text), { syncToFs: false })
   return (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, json: unknown) => {
@@ -118,6 +119,15 @@ export function sqlOverHttp(client: PGlite) {
     }
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/sql')
       return send(404, { message: 'only POST /sql is served here' })
+    // Neon's HTTP queries carry the whole connection string, password included, in a header.
+    if (credentials && !passwordMatches(req.headers['neon-connection-string'], credentials)) {
+      req.resume()
+      return send(401, {
+        message: `password authentication failed for user "${credentials.user}"`,
+        code: '28P01',
+        severity: 'FATAL',
+      })
+    }
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', async () => {
@@ -160,4 +170,19 @@ export function sqlOverHttp(client: PGlite) {
       }
     })
   }
+}
+
+/** Whether a `postgres://user:password@…` string names these credentials (compared in constant time). */
+function passwordMatches(header: string | string[] | undefined, expected: { user: string; password: string }) {
+  if (typeof header !== 'string') return false
+  let url: URL
+  try {
+    url = new URL(header)
+  } catch {
+    return false
+  }
+  return (
+    constantTimeEqual(decodeURIComponent(url.username), expected.user) &&
+    constantTimeEqual(decodeURIComponent(url.password), expected.password)
+  )
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
 import { WebSocketServer } from 'ws'
+import { constantTimeEqual } from '../../../bots/hmac'
 
 /** A running WebSocket-to-TCP proxy. */
 export interface WsProxy {
@@ -22,6 +23,12 @@ export interface WsProxy {
 export async function startWsProxy(
   port = 0,
   onHttp?: (req: IncomingMessage, res: ServerResponse) => void,
+  options: {
+    /** The database's Unix socket: every connection goes there, whatever address it names. */
+    socketPath?: string
+    /** Required of every connection (cleartext password authentication, as Neon asks for it). */
+    credentials?: { user: string; password: string }
+  } = {},
 ): Promise<WsProxy> {
   const stats = { sockets: 0, http: 0 }
   const http = createServer((req, res) => {
@@ -45,14 +52,26 @@ export async function startWsProxy(
       ws.close(1008, 'only loopback targets are allowed')
       return
     }
-    const tcp = connect({ host: match[1] === '[::1]' ? '::1' : match[1], port: Number(match[2]) })
+    const tcp = options.socketPath
+      ? connect({ path: options.socketPath })
+      : connect({ host: match[1] === '[::1]' ? '::1' : match[1], port: Number(match[2]) })
     const pending: Buffer[] = []
     tcp.on('connect', () => {
       for (const b of pending.splice(0)) tcp.write(b)
     })
-    ws.on('message', (data: Buffer) => {
+    const toDatabase = (data: Buffer) => {
       if (tcp.connecting) pending.push(data)
       else tcp.write(data)
+    }
+    // Until the password is checked, the client's bytes stay here: the database never sees a
+    // connection that did not authenticate.
+    const gate = options.credentials ? passwordGate(options.credentials, ws, toDatabase) : undefined
+    ws.on('message', (data: Buffer) => {
+      if (gate && !gate.passed) {
+        gate.take(data)
+        return
+      }
+      toDatabase(data)
       // Postgres closes the connection after a Terminate message; pglite-socket does not, and
       // the Neon driver waits for that close, which in workerd keeps the invocation (and a queue
       // batch) open forever. Close both sides here, as a real server would.
@@ -85,4 +104,96 @@ export async function startWsProxy(
 /** The frontend Terminate message: 'X' and the length 4, alone in a frame. */
 function isTerminate(data: Buffer): boolean {
   return data.length === 5 && data[0] === 0x58 && data.readUInt32BE(1) === 4
+}
+
+const SSL_REQUEST = 80877103
+const GSSENC_REQUEST = 80877104
+
+/**
+ * The start of a Postgres connection, checked before the database sees it: the StartupMessage is
+ * held, the client is asked for its password (AuthenticationCleartextPassword; a password the
+ * client sent ahead, as Neon's pipelined connect does, is taken as the answer), and only the
+ * right user and password let the StartupMessage through; anything else gets a FATAL 28P01 and
+ * the connection is closed. SSL and GSS encryption requests are declined, as the proxy speaks
+ * plain frames on loopback.
+ */
+function passwordGate(
+  expected: { user: string; password: string },
+  ws: { send(data: Buffer): void; close(): void },
+  forward: (data: Buffer) => void,
+) {
+  let buffered = Buffer.alloc(0)
+  let startup: Buffer | undefined
+  let asked = false
+  const gate = {
+    passed: false,
+    take(data: Buffer) {
+      buffered = Buffer.concat([buffered, data])
+      for (;;) {
+        if (!startup) {
+          if (buffered.length < 8) return
+          const length = buffered.readUInt32BE(0)
+          if (length < 8 || length > 10_000) return refuse('invalid startup packet')
+          if (buffered.length < length) return
+          const code = buffered.readUInt32BE(4)
+          const message = buffered.subarray(0, length)
+          buffered = buffered.subarray(length)
+          if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+            ws.send(Buffer.from('N'))
+            continue
+          }
+          startup = message
+          if (buffered.length === 0) ask()
+          continue
+        }
+        if (buffered.length < 5) return
+        const length = buffered.readUInt32BE(1)
+        if (buffered[0] !== 0x70 || length < 4 || length > 10_000) return refuse('expected a password message')
+        if (buffered.length < length + 1) return
+        const password = buffered.subarray(5, length + 1).toString('utf8').replace(/\0$/, '')
+        buffered = buffered.subarray(length + 1)
+        const user = startupParameter(startup, 'user')
+        if (!constantTimeEqual(user, expected.user) || !constantTimeEqual(password, expected.password))
+          return refuse(`password authentication failed for user "${user}"`, '28P01')
+        gate.passed = true
+        forward(startup)
+        if (buffered.length) forward(buffered)
+        return
+      }
+    },
+  }
+  const ask = () => {
+    if (asked) return
+    asked = true
+    const request = Buffer.alloc(9)
+    request.write('R', 0)
+    request.writeUInt32BE(8, 1)
+    request.writeUInt32BE(3, 5)
+    ws.send(request)
+  }
+  const refuse = (message: string, code = '08P01') => {
+    const fields = Buffer.concat(
+      [
+        ['S', 'FATAL'],
+        ['V', 'FATAL'],
+        ['C', code],
+        ['M', message],
+      ].map(([k, v]) => Buffer.from(`${k}${v}\0`, 'utf8')),
+    )
+    const error = Buffer.alloc(6 + fields.length)
+    error.write('E', 0)
+    error.writeUInt32BE(5 + fields.length, 1)
+    fields.copy(error, 5)
+    error[5 + fields.length] = 0
+    ws.send(error)
+    ws.close()
+  }
+  return gate
+}
+
+/** A parameter of a StartupMessage (`user`, `database`): NUL-separated pairs after the version. */
+function startupParameter(startup: Buffer, name: string): string {
+  const parts = startup.subarray(8).toString('utf8').split('\0')
+  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i] === name) return parts[i + 1] ?? ''
+  return ''
 }
