@@ -13,7 +13,7 @@ const digitsOf = (s: string) => s.replace(/\D/g, '')
 const DIGIT_RUN = /(?<![0-9A-Za-z+.,/-])\d+(?:[ -]\d+)*(?![0-9A-Za-z])/g
 // A CVV after a card, possibly after the expiry ("exp 12/27 CVC 4321", "，安全码 738").
 const CVV_AFTER =
-  /^[^\n]{0,20}?(?:CVV2?|CVC2?|CID|CSC|CVN|security code|安全码)\s*(?:is|:|：|#|=)?\s*(\d{3,4})(?![0-9A-Za-z])/i
+  /^[^\n]{0,20}?(?:CVV2?|CVC2?|CID|CSC|CVN|security code|card code|安全码|校验码|验证码|(?:卡)?背面(?:的)?(?:三|3|四|4)位(?:数字|数|码)?|卡背(?:面)?(?:数字|码)?)\s*(?:is|是|为|:|：|#|=)?\s*(\d{3,4})(?![0-9A-Za-z])/i
 
 /** Whether `groups` (digit strings joined by one separator kind) read as one card number. */
 function cardShaped(groups: string[], separators: string[]): boolean {
@@ -129,14 +129,19 @@ export function findCnIds(text: string): PiiCandidate[] {
 // Passport numbers have no checksum, so only a cue makes one: 1–2 capitals + 6–9 digits (Chinese
 // E/G + 8 digits fits), or the 9 plain digits of US and UK passports.
 const PASSPORT =
-  /(?:[Pp]assport|PASSPORT|[Rr]eisepass|护照)[^\n\d]{0,24}?(?<![0-9A-Za-z])([A-Z]{1,2}\d{6,9}|\d{9})(?![0-9A-Za-z])/g
+  /(?:[Pp]assport|PASSPORT|[Rr]eisepass|护照)([^\n\d]{0,24}?)(?<![0-9A-Za-z])([A-Z]{1,2}\d{6,9}|\d{9})(?![0-9A-Za-z])/g
+// Words between the cue and the number that name it as something else ("护照扫描件报错，错误码
+// E1020304", "passport photo rejected, ticket T1234567").
+const OTHER_NUMBER =
+  /error|code|ticket|case|ref|booking|order|claim|invoice|flight|train|错误码|错误|代码|编号|单号|订单|工单|航班|车次/i
 
 /** Passport numbers written shortly after "passport", "Reisepass" or "护照". */
 export function findPassports(text: string): PiiCandidate[] {
   const out: PiiCandidate[] = []
   for (const m of text.matchAll(PASSPORT)) {
+    if (OTHER_NUMBER.test(m[1]!)) continue
     const end = m.index + m[0].length
-    out.push({ kind: 'passport', start: end - m[1]!.length, end })
+    out.push({ kind: 'passport', start: end - m[2]!.length, end })
   }
   return out
 }

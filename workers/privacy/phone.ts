@@ -12,7 +12,7 @@ import type { PiiCandidate } from './types'
 const BEFORE = '(?<![0-9A-Za-z+.,/$¥€£#_-])'
 const AFTER = String.raw`(?![0-9A-Za-z_]|[.,/-]\d)`
 
-type Shape = { pattern: RegExp; min: number; max: number }
+type Shape = { pattern: RegExp; min: number; max: number; group?: number }
 
 const SHAPES: Shape[] = [
   // +CC then groups of digits, "(0)" allowed: +44 (0)20 7946 0321, +49-40-123456-78.
@@ -47,6 +47,17 @@ const SHAPES: Shape[] = [
   },
   // Mobiles written without a separator: UK 07xxx xxxxxx, German 015x/016x/017x.
   { pattern: new RegExp(`${BEFORE}(?:07\\d{9}|01[5-7]\\d{8,9})${AFTER}`, 'g'), min: 11, max: 12 },
+  // A local number with no area code, only right after a word that says it is a phone:
+  // "phone: 555-0148", "电话：87654321" (group 1 is the number).
+  {
+    pattern: new RegExp(
+      `(?:\\b(?:phone|tel|telephone|mobile|cell|call me (?:on|at))\\b|电话|手机|座机|联系电话)\\s*(?:number|no\\.?|号码?)?\\s*(?:is|是|为)?\\s*[:：]?\\s*(?<![0-9A-Za-z])(\\d{3}[-. ]\\d{4}|\\d{4}[-. ]?\\d{4}|\\d{7})${AFTER}`,
+      'gi',
+    ),
+    min: 7,
+    max: 8,
+    group: 1,
+  },
   // Chinese mobiles 1[3-9]x xxxx xxxx, consistent separators, optional +86 / 0086.
   {
     pattern: new RegExp(`${BEFORE}(?:(?:\\+|00)?86[ -]?)?1[3-9]\\d([ -]?)\\d{4}\\1\\d{4}${AFTER}`, 'g'),
@@ -65,12 +76,14 @@ const OTHER_NUMBER_BEFORE =
 /** Every phone-shaped span in `text`; overlaps between shapes are left to the caller. */
 export function findPhones(text: string): PiiCandidate[] {
   const out: PiiCandidate[] = []
-  for (const { pattern, min, max } of SHAPES) {
+  for (const { pattern, min, max, group } of SHAPES) {
     for (const m of text.matchAll(pattern)) {
-      const digits = m[0].replace(/\D/g, '').length
+      const number = group ? (m[group] ?? '') : m[0]
+      const start = m.index + m[0].length - number.length
+      const digits = number.replace(/\D/g, '').length
       if (digits < min || digits > max) continue
-      if (OTHER_NUMBER_BEFORE.test(text.slice(Math.max(0, m.index - 32), m.index))) continue
-      out.push({ kind: 'phone', start: m.index, end: m.index + m[0].length })
+      if (!group && OTHER_NUMBER_BEFORE.test(text.slice(Math.max(0, start - 32), start))) continue
+      out.push({ kind: 'phone', start, end: start + number.length })
     }
   }
   return out

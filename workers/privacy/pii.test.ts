@@ -127,6 +127,25 @@ describe('findPii', () => {
     expect(found('我的身份证 440524188001010014 信息录错了')).toEqual([['cn-id', '440524188001010014']])
   })
 
+  it('reads a short local number as a phone only right after a word saying it is one', () => {
+    expect(found('Reception said to leave a number, so phone: 555-0148.')).toEqual([['phone', '555-0148']])
+    expect(found('电话：87654321，有事请打这个。')).toEqual([['phone', '87654321']])
+    expect(found('Ticket 555-0148 is closed; employee 87654321 asked.')).toEqual([])
+  })
+
+  it('redacts a CVV named in Chinese the way people write it on the back of the card', () => {
+    expect(found('信用卡号 4212972387671882，背面三位 508，出差用的')).toEqual([
+      ['card', '4212972387671882'],
+      ['card', '508'],
+    ])
+  })
+
+  it('does not take a number named as something else for the passport mentioned before it', () => {
+    expect(found('上传护照扫描件时报错，错误码 E1020304，怎么办？')).toEqual([])
+    expect(found('My passport photo was rejected, ticket T12345678')).toEqual([])
+    expect(found('护照号码 E12345678 过期了')).toEqual([['passport', 'E12345678']])
+  })
+
   it('gives UTF-16 offsets in Chinese text and past characters outside the BMP', () => {
     const text = '😀 我的手机13812345678，身份证11010519491231002X'
     expect(findPii(text)).toEqual([

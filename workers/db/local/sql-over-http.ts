@@ -173,7 +173,10 @@ export function sqlOverHttp(client: PGlite, credentials?: { user: string; passwo
 }
 
 /** Whether a `postgres://user:password@…` string names these credentials (compared in constant time). */
-function passwordMatches(header: string | string[] | undefined, expected: { user: string; password: string }) {
+function passwordMatches(
+  header: string | string[] | undefined,
+  expected: { user: string; password: string },
+) {
   if (typeof header !== 'string') return false
   let url: URL
   try {

@@ -148,9 +148,13 @@ function passwordGate(
         }
         if (buffered.length < 5) return
         const length = buffered.readUInt32BE(1)
-        if (buffered[0] !== 0x70 || length < 4 || length > 10_000) return refuse('expected a password message')
+        if (buffered[0] !== 0x70 || length < 4 || length > 10_000)
+          return refuse('expected a password message')
         if (buffered.length < length + 1) return
-        const password = buffered.subarray(5, length + 1).toString('utf8').replace(/\0$/, '')
+        const password = buffered
+          .subarray(5, length + 1)
+          .toString('utf8')
+          .replace(/\0$/, '')
         buffered = buffered.subarray(length + 1)
         const user = startupParameter(startup, 'user')
         if (!constantTimeEqual(user, expected.user) || !constantTimeEqual(password, expected.password))
