@@ -122,6 +122,8 @@ export interface SlackCommand {
   text: string
   user: string
   team: string
+  /** The Enterprise Grid organisation, where there is one. */
+  enterprise?: string
   channel: string
   responseUrl: string
   triggerId: string
@@ -138,6 +140,7 @@ export function parseSlackCommand(rawBody: string): SlackCommand {
     text: (f.get('text') ?? '').trim(),
     user: f.get('user_id') ?? '',
     team: f.get('team_id') ?? '',
+    ...(f.get('enterprise_id') ? { enterprise: f.get('enterprise_id') as string } : {}),
     channel: f.get('channel_id') ?? '',
     responseUrl: f.get('response_url') ?? '',
     triggerId: f.get('trigger_id') ?? '',

@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { questions } from '../../workers/db/schema'
 import { openServices } from '../../workers/services'
 import appMention from '../fixtures/slack/app_mention.json'
+import slashCommand from '../fixtures/slack/slash_command.json'
 import {
   blockText,
   drainJobs,
@@ -102,5 +103,35 @@ describe('the organisation boundary on Slack', () => {
     await drainJobs()
     expect(await reply(colleague.ts)).toMatch(/20 days|25 days/)
     expect(await reply(partner.ts)).toContain('only answer questions from members of this organisation')
+  })
+
+  it('refuses a slash command from a workspace SLACK_TEAMS does not list, keeping nothing, and serves a listed Grid', async () => {
+    const bindings = envWith({ SLACK_TEAMS: 'T0POLICY01,E0POLICYORG' })
+    const command = async (fields: Record<string, string>) => {
+      const trigger = `${freshTs()}.org`
+      const body = new URLSearchParams({
+        ...slashCommand,
+        text: 'how many vacation days do I get?',
+        trigger_id: trigger,
+        response_url: `${inject('slackUrl')}/hooks/commands/${trigger}`,
+        ...fields,
+      }).toString()
+      const res = await postSigned('/slack/commands', body, {
+        contentType: 'application/x-www-form-urlencoded',
+        bindings,
+      })
+      expect(res.status).toBe(200)
+      return { trigger, reply: (await res.json()) as { response_type: string; text: string } }
+    }
+    const before = sentJobs.length
+    const outsider = await command({ team_id: 'T0OTHERCO1', team_domain: 'otherco' })
+    expect(outsider.reply).toMatchObject({ response_type: 'ephemeral' })
+    expect(outsider.reply.text).toMatch(/members of this organisation|only answer/i)
+    expect(sentJobs.length).toBe(before)
+    expect(await stored(`command:${outsider.trigger}`)).toBeUndefined()
+    const sibling = await command({ team_id: 'T0SIBLING1', enterprise_id: 'E0POLICYORG' })
+    expect(sibling.reply.text).toMatch(/Looking that up/)
+    expect(sentJobs.length).toBe(before + 1)
+    await drainJobs(undefined, bindings)
   })
 })

@@ -10,6 +10,7 @@ import { isBotThread } from '../conversations/questions'
 import type { Env } from '../env'
 import { logError } from '../errors'
 import { problem } from '../http'
+import { refusalText } from '../messages'
 import { withServices } from '../services'
 
 type Vars = { rawBody: string }
@@ -111,6 +112,15 @@ slackRoutes.post('/commands', async (c) => {
     cmd = parseSlackCommand(c.get('rawBody'))
   } catch (e) {
     return c.json(problem((e as Error).message, 'MALFORMED_PAYLOAD'), 400)
+  }
+  // The organisation boundary, as for events: a workspace SLACK_TEAMS does not list (nor its Grid
+  // organisation) is told politely and nothing of it is kept.
+  const teams = workerConfig(c.env).slack?.teams
+  if (teams?.size && !teams.has(cmd.team) && !(cmd.enterprise && teams.has(cmd.enterprise))) {
+    return c.json({
+      response_type: 'ephemeral',
+      text: refusalText('en', { kind: 'outsider' }),
+    })
   }
   if (!cmd.text) {
     return c.json({
