@@ -37,8 +37,8 @@ const CN_CHECK = '10X98765432'
 
 /**
  * GB 11643-1999 citizen identity number: 6-digit region (province 11–82), birth date YYYYMMDD that
- * exists (1800 or later: the standard's date field has no floor, and late-1800s births appear in
- * old records), 3-digit sequence, and a mod 11-2 check character (0–9 or X).
+ * exists (1900 or later: nobody born earlier holds one; an 18-digit archive number with an 1899
+ * date and a valid check character is not an ID), 3-digit sequence, and a mod 11-2 check character (0–9 or X).
  */
 export function cnIdValid(id: string): boolean {
   if (!/^[1-8]\d{16}[\dX]$/i.test(id)) return false
@@ -46,7 +46,7 @@ export function cnIdValid(id: string): boolean {
   const month = Number(id.slice(10, 12))
   const day = Number(id.slice(12, 14))
   const date = new Date(Date.UTC(year, month - 1, day))
-  if (year < 1800 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1) return false
+  if (year < 1900 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1) return false
   if (date.getUTCDate() !== day) return false
   let sum = 0
   for (let i = 0; i < 17; i++) sum += (id.charCodeAt(i) - 48) * CN_WEIGHTS[i]!

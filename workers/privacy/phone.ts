@@ -71,7 +71,7 @@ const SHAPES: Shape[] = [
  * id, an order, a ticket, an account, a staff number ("Zoom meeting ID 847 555 0123").
  */
 const OTHER_NUMBER_BEFORE =
-  /(?:\b(?:meeting|webinar|zoom|conference|order|ticket|invoice|case|reference|ref|account|acct|employee|staff|badge|policy|claim|booking|tracking)\s*(?:id|number|no\.?|#)?|\bID)\s*(?:is|was)?\s*[:：#]?\s*$|(?:会议号|会议ID|会议 ID|订单号?|工号|编号|单号|账号|保单号)\s*(?:是|为)?\s*[:：]?\s*$/i
+  /(?:\b(?:meeting|webinar|zoom|conference|order|ticket|invoice|case|reference|ref|account|acct|employee|staff|badge|policy|claim|booking|tracking)\s*(?:id|number|no\.?|#)?|\b(?:access|pass|participant|dial-in|conference)\s*code|\bpasscode|\bPIN|\bID)\s*(?:is|was)?\s*[:：#]?\s*$|(?:会议号|会议ID|会议 ID|订单号?|工号|编号|单号|账号|保单号)\s*(?:是|为)?\s*[:：]?\s*$/i
 
 /** Every phone-shaped span in `text`; overlaps between shapes are left to the caller. */
 export function findPhones(text: string): PiiCandidate[] {
@@ -83,6 +83,9 @@ export function findPhones(text: string): PiiCandidate[] {
       const digits = number.replace(/\D/g, '').length
       if (digits < min || digits > max) continue
       if (!group && OTHER_NUMBER_BEFORE.test(text.slice(Math.max(0, start - 32), start))) continue
+      // The tail of a longer run of digit groups (a mistyped card, an IBAN one digit short) is
+      // not a phone of its own.
+      if (!group && /\d[ -]$/.test(text.slice(Math.max(0, start - 2), start))) continue
       out.push({ kind: 'phone', start, end: start + number.length })
     }
   }
