@@ -135,7 +135,8 @@ export function parseSlackEvent(
     }
   }
   if (!text) return { kind: 'unsupported', type: ev.type, reason: 'no text' }
-  if (ev.type === 'app_mention' || mentioned) {
+  // In a DM the bot is the only other reader, mentioned or not: the answer is private.
+  if ((ev.type === 'app_mention' || mentioned) && !isDm) {
     return {
       kind: 'question',
       place,

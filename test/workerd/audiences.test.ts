@@ -75,6 +75,12 @@ describe('restricted documents on Slack', () => {
     expect(shown).toMatch(RESTRICTED)
   })
 
+  it('counts a DM that mentions the bot as private too (the bot is the only other reader)', async () => {
+    const { shown, row } = await dm('U0MANAGER1', `<@U0BOT00001> ${QUESTION}`)
+    expect(row?.trigger).toBe('dm')
+    expect(shown).toMatch(RESTRICTED)
+  })
+
   it('does not answer an employee outside the audience from it, in a DM', async () => {
     const { shown, row } = await dm('U0EMPLOYEE1')
     expect(row?.status).toMatch(/answered|escalated/)
