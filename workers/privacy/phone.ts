@@ -2,8 +2,8 @@ import type { PiiCandidate } from './types'
 
 /**
  * Phone numbers, in the formats employees actually type: international (+CC …), North American
- * ((212) 555-0187, 415-555-0123, 617.555.0144, 415 555 0132), national numbers with a trunk 0 (UK 020 7946 0123,
- * German 030 12345678 or 089/1234567, Chinese landlines 010-12345678 and (021) 6888 1234) and
+ * ((212) 555-0187, 415-555-0123, 617.555.0144, 415 555 0132), national numbers with a trunk 0
+ * (UK 020 7946 0123, French 01 42 68 53 00, German 030 12345678 or 089/1234567, Chinese landlines 010-12345678 and (021) 6888 1234) and
  * Chinese mobiles (138 1234 5678, optionally +86). Phones carry no checksum, so the guard against
  * amounts, dates, versions and ids is shape: a separator inside, no `$ ¥ . , / #` or letter
  * before, no letter or `.5`/`/24` after, and a digit count that fits a phone plan.
@@ -45,6 +45,8 @@ const SHAPES: Shape[] = [
     min: 9,
     max: 12,
   },
+  // French national numbers in pairs: 01 42 68 53 00, 06.12.34.56.78 (one separator throughout).
+  { pattern: new RegExp(`${BEFORE}0[1-9]([ .-])\\d{2}(?:\\1\\d{2}){3}${AFTER}`, 'g'), min: 10, max: 10 },
   // Mobiles written without a separator: UK 07xxx xxxxxx, German 015x/016x/017x.
   { pattern: new RegExp(`${BEFORE}(?:07\\d{9}|01[5-7]\\d{8,9})${AFTER}`, 'g'), min: 11, max: 12 },
   // A local number with no area code, only right after a word that says it is a phone:
@@ -71,7 +73,7 @@ const SHAPES: Shape[] = [
  * id, an order, a ticket, an account, a staff number ("Zoom meeting ID 847 555 0123").
  */
 const OTHER_NUMBER_BEFORE =
-  /(?:\b(?:meeting|webinar|zoom|conference|order|ticket|invoice|case|reference|ref|account|acct|employee|staff|badge|policy|claim|booking|tracking)\s*(?:id|number|no\.?|#)?|\b(?:access|pass|participant|dial-in|conference)\s*code|\bpasscode|\bPIN|\bID)\s*(?:is|was)?\s*[:：#]?\s*$|(?:会议号|会议ID|会议 ID|订单号?|工号|编号|单号|账号|保单号)\s*(?:是|为)?\s*[:：]?\s*$/i
+  /(?:\b(?:meeting|webinar|zoom|conference|order|ticket|invoice|case|reference|ref|account|acct|employee|staff|badge|policy|claim|booking|tracking)\s*(?:id|number|no\.?|#)?|\b(?:access|pass|participant|dial-in|conference)\s*code|\bpasscode|\bPIN|\bID|\b(?:version|release|build|firmware|serial)(?:\s*(?:number|no\.?))?)\s*(?:is|was)?\s*[:：#]?\s*$|(?:会议号|会议ID|会议 ID|订单号?|工号|编号|单号|账号|保单号)\s*(?:是|为)?\s*[:：]?\s*$/i
 
 /** Every phone-shaped span in `text`; overlaps between shapes are left to the caller. */
 export function findPhones(text: string): PiiCandidate[] {

@@ -64,6 +64,7 @@ describe('findPii on the labelled sets', () => {
     ['probe2', 0.99, 0.99],
     // Its two misses are a 20-character Swiss IBAN, which the registry makes 21 long.
     ['probe3', 0.99, 0.99],
+    ['probe4', 0.99, 0.99],
   ] as const)(
     'holds its measured quality on %s, written by another author',
     (name, minRecall, minPrecision) => {
@@ -134,6 +135,14 @@ describe('findPii', () => {
   it('reads an 18-digit number with a pre-1900 birth date as neither an ID nor a card', () => {
     // Nobody born before 1900 holds an ID; the number passes Luhn, but an ID-shaped 18 digits is no card.
     expect(found('老档案登记号 440305189912317265 还需要保留吗')).toEqual([])
+  })
+
+  it('reads French numbers written in pairs', () => {
+    expect(found('Fixed line 04 72 10 30 30, mobile 06.12.34.56.78.')).toEqual([
+      ['phone', '04 72 10 30 30'],
+      ['phone', '06.12.34.56.78'],
+    ])
+    expect(found('Version 01.02.03.04.05 is out')).toEqual([])
   })
 
   it('reads a short local number as a phone only right after a word saying it is one', () => {
