@@ -11,9 +11,10 @@ const digitsOf = (s: string) => s.replace(/\D/g, '')
 
 // Runs of digit groups joined by single spaces or dashes; a leading `+` makes it a phone number.
 const DIGIT_RUN = /(?<![0-9A-Za-z+.,/-])\d+(?:[ -]\d+)*(?![0-9A-Za-z])/g
-// A CVV after a card, possibly after the expiry ("exp 12/27 CVC 4321", "，安全码 738").
+// A CVV after a card, possibly after the expiry, on the same line or the next ones of a pasted
+// form ("exp 12/27 CVC 4321", "，安全码 738", "Expiry: 12/26\nCVC: 737"), not past a blank line.
 const CVV_AFTER =
-  /^[^\n]{0,20}?(?:CVV2?|CVC2?|CID|CSC|CVN|security code|card code|安全码|校验码|验证码|(?:卡)?背面(?:的)?(?:三|3|四|4)位(?:数字|数|码)?|卡背(?:面)?(?:数字|码)?)\s*(?:is|是|为|:|：|#|=)?\s*(\d{3,4})(?![0-9A-Za-z])/i
+  /^(?:[^\n]|\n(?!\n)){0,32}?(?:CVV2?|CVC2?|CID|CSC|CVN|security code|card code|安全码|校验码|验证码|(?:卡)?背面(?:的)?(?:三|3|四|4)位(?:数字|数|码)?|卡背(?:面)?(?:数字|码)?)\s*(?:is|是|为|:|：|#|=)?\s*(\d{3,4})(?![0-9A-Za-z])/i
 
 /** Whether `groups` (digit strings joined by one separator kind) read as one card number. */
 function cardShaped(groups: string[], separators: string[]): boolean {
@@ -22,7 +23,13 @@ function cardShaped(groups: string[], separators: string[]): boolean {
   // 978… ISBN or a 0086… phone that happens to pass Luhn is not a card.
   if (!/^[2-6]/.test(digits) || digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return false
   if (groups.length === 1) return true
-  return new Set(separators).size === 1 && groups.every((g) => g.length >= 3 && g.length <= 6)
+  if (new Set(separators).size !== 1) return false
+  // 4-6-4 (Amex, Diners), 4-4-4-4, or fours with a short last group as a 14-digit card is often
+  // written (3056 9309 0259 04).
+  return (
+    groups.every((g) => g.length >= 3 && g.length <= 6) ||
+    (groups.slice(0, -1).every((g) => g.length === 4) && groups.length >= 3)
+  )
 }
 
 /**
@@ -129,7 +136,7 @@ export function findCnIds(text: string): PiiCandidate[] {
 // Passport numbers have no checksum, so only a cue makes one: 1–2 capitals + 6–9 digits (Chinese
 // E/G + 8 digits fits), or the 9 plain digits of US and UK passports.
 const PASSPORT =
-  /(?:[Pp]assport|PASSPORT|[Rr]eisepass|护照)([^\n\d]{0,24}?)(?<![0-9A-Za-z])([A-Z]{1,2}\d{6,9}|\d{9})(?![0-9A-Za-z])/g
+  /(?:[Pp]assport|PASSPORT|[Rr]eisepass|护照)([^\n\d]{0,40}?)(?<![0-9A-Za-z])([A-Z]{1,2}\d{6,9}|\d{9})(?![0-9A-Za-z])/g
 // Words between the cue and the number that name it as something else ("护照扫描件报错，错误码
 // E1020304", "passport photo rejected, ticket T1234567").
 const OTHER_NUMBER =

@@ -88,6 +88,12 @@ export function findPhones(text: string): PiiCandidate[] {
       // The tail of a longer run of digit groups (a mistyped card, an IBAN one digit short) is
       // not a phone of its own.
       if (!group && /\d[ -]$/.test(text.slice(Math.max(0, start - 2), start))) continue
+      // Nor the tail of an IBAN written in groups, even a template ("NLkk BBBB 0123 4567 89").
+      if (
+        !group &&
+        /\b[A-Z]{2}[0-9a-z]{2}(?: [A-Z0-9]{4})+ $/.test(text.slice(Math.max(0, start - 40), start))
+      )
+        continue
       out.push({ kind: 'phone', start, end: start + number.length })
     }
   }

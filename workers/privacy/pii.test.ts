@@ -65,6 +65,7 @@ describe('findPii on the labelled sets', () => {
     // Its two misses are a 20-character Swiss IBAN, which the registry makes 21 long.
     ['probe3', 0.99, 0.99],
     ['probe4', 0.99, 0.99],
+    ['probe5', 0.99, 0.99],
   ] as const)(
     'holds its measured quality on %s, written by another author',
     (name, minRecall, minPrecision) => {
@@ -135,6 +136,24 @@ describe('findPii', () => {
   it('reads an 18-digit number with a pre-1900 birth date as neither an ID nor a card', () => {
     // Nobody born before 1900 holds an ID; the number passes Luhn, but an ID-shaped 18 digits is no card.
     expect(found('老档案登记号 440305189912317265 还需要保留吗')).toEqual([])
+  })
+
+  it('finds a CVV on the next line of a pasted form, and a 14-digit card grouped in fours', () => {
+    expect(found('Card number: 4242424242424242\nExpiry: 12/26\nCVC: 737')).toEqual([
+      ['card', '4242424242424242'],
+      ['card', '737'],
+    ])
+    expect(found('Card: 4242424242424242\n\nTicket CVC: 737')).toEqual([['card', '4242424242424242']])
+    expect(found('Diners Club 3056 9309 0259 04 (old corporate card)')).toEqual([
+      ['card', '3056 9309 0259 04'],
+    ])
+  })
+
+  it('reads a passport number a few words after the cue, and no phone inside an IBAN template', () => {
+    expect(found('Passport number for the Frankfurt hotel: 498213760 (US).')).toEqual([
+      ['passport', '498213760'],
+    ])
+    expect(found('NL IBAN format is NLkk BBBB 0123 4567 89 — see the wiki')).toEqual([])
   })
 
   it('reads French numbers written in pairs', () => {
