@@ -31,7 +31,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 const row = (name: string, t: Tally) =>
   `${name.padEnd(9)} ${String(t.gold).padStart(5)} ${pct(recall(t)).padStart(7)} ${pct(precision(t)).padStart(10)} ${String(t.predicted).padStart(10)}`
 
-function report(name: 'dev' | 'heldout' | 'probe' | 'probe2' | 'probe3' | 'probe4' | 'probe5') {
+function report(name: 'dev' | 'heldout' | 'probe' | 'probe2' | 'probe3' | 'probe4' | 'probe5' | 'probe6') {
   const set = loadSet(name)
   const s = score(set, findPii)
   print(`## ${name} (${set.length} strings, ${s.nearMiss.strings} near misses)`)
@@ -97,4 +97,5 @@ report('probe2')
 report('probe3')
 report('probe4')
 report('probe5')
+report('probe6')
 throughput()

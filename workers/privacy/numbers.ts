@@ -55,6 +55,9 @@ export function findCards(text: string): PiiCandidate[] {
     }
     const start = m.index
     const end = start + groups.slice(0, take).join(' ').length
+    // The digits of an IBAN after its country and check digits ("AT25 2011 1822 2121 9800", one
+    // that failed its own check) are not a card.
+    if (/[A-Z]{2}\d{2}[ -]$/.test(text.slice(Math.max(0, start - 5), start))) continue
     out.push({ kind: 'card', start, end })
     const cvv = CVV_AFTER.exec(text.slice(end, end + 48))
     if (cvv) {
@@ -106,7 +109,7 @@ export function findIbans(text: string): PiiCandidate[] {
 const SSN_DASHED = /(?<![0-9A-Za-z-])\d{3}-\d{2}-\d{4}(?![0-9A-Za-z]|-\d)/g
 // Spaced or unseparated SSNs read like any other 9 digits, so they need a cue just before them.
 const SSN_CUED =
-  /(?:\bSSN\b|\bsocial\s+security\b|社安号|社会安全号)[^\n\d]{0,24}?(?<![0-9A-Za-z])(\d{3} \d{2} \d{4}|\d{9})(?![0-9A-Za-z])/gi
+  /(?:\bSSN\b|\bsocial\s+security\b|社安号|社会安全号)(?:[^\n\d]|\n(?!\n)){0,24}?(?<![0-9A-Za-z])(\d{3} \d{2} \d{4}|\d{9})(?![0-9A-Za-z])/gi
 
 /** US social security numbers that follow the SSA's rules: AAA-GG-SSSS anywhere, else after a cue. */
 export function findSsns(text: string): PiiCandidate[] {
@@ -136,7 +139,7 @@ export function findCnIds(text: string): PiiCandidate[] {
 // Passport numbers have no checksum, so only a cue makes one: 1–2 capitals + 6–9 digits (Chinese
 // E/G + 8 digits fits), or the 9 plain digits of US and UK passports.
 const PASSPORT =
-  /(?:[Pp]assport|PASSPORT|[Rr]eisepass|护照)([^\n\d]{0,40}?)(?<![0-9A-Za-z])([A-Z]{1,2}\d{6,9}|\d{9})(?![0-9A-Za-z])/g
+  /(?:[Pp]assport|PASSPORT|[Rr]eisepass|护照)((?:[^\n\d]|\n(?!\n)){0,40}?)(?<![0-9A-Za-z])([A-Z]{1,2}\d{6,9}|\d{9})(?![0-9A-Za-z])/g
 // Words between the cue and the number that name it as something else ("护照扫描件报错，错误码
 // E1020304", "passport photo rejected, ticket T1234567").
 const OTHER_NUMBER =

@@ -15,9 +15,13 @@ const AFTER = String.raw`(?![0-9A-Za-z_]|[.,/-]\d)`
 type Shape = { pattern: RegExp; min: number; max: number; group?: number }
 
 const SHAPES: Shape[] = [
-  // +CC then groups of digits, "(0)" allowed: +44 (0)20 7946 0321, +49-40-123456-78.
+  // +CC then groups of digits, "(0)" allowed: +44 (0)20 7946 0321, +49-40-123456-78 (a comma
+  // before it is a CSV cell break).
   {
-    pattern: new RegExp(`${BEFORE}\\+\\d{1,3}(?:[ .-]?(?:\\(\\d{1,4}\\)|\\d{1,12}))+${AFTER}`, 'g'),
+    pattern: new RegExp(
+      `${BEFORE.replace(',', '')}\\+\\d{1,3}(?:[ .-]?(?:\\(\\d{1,4}\\)|\\d{1,12}))+${AFTER}`,
+      'g',
+    ),
     min: 8,
     max: 15,
   },
@@ -62,7 +66,11 @@ const SHAPES: Shape[] = [
   },
   // Chinese mobiles 1[3-9]x xxxx xxxx, consistent separators, optional +86 / 0086.
   {
-    pattern: new RegExp(`${BEFORE}(?:(?:\\+|00)?86[ -]?)?1[3-9]\\d([ -]?)\\d{4}\\1\\d{4}${AFTER}`, 'g'),
+    // A comma before it is a CSV cell break: eleven digits are never a thousands group.
+    pattern: new RegExp(
+      `${BEFORE.replace(',', '')}(?:(?:\\+|00)?86[ -]?)?1[3-9]\\d([ -]?)\\d{4}\\1\\d{4}${AFTER}`,
+      'g',
+    ),
     min: 11,
     max: 15,
   },
@@ -73,7 +81,7 @@ const SHAPES: Shape[] = [
  * id, an order, a ticket, an account, a staff number ("Zoom meeting ID 847 555 0123").
  */
 const OTHER_NUMBER_BEFORE =
-  /(?:\b(?:meeting|webinar|zoom|conference|order|ticket|invoice|case|reference|ref|account|acct|employee|staff|badge|policy|claim|booking|tracking)\s*(?:id|number|no\.?|#)?|\b(?:access|pass|participant|dial-in|conference)\s*code|\bpasscode|\bPIN|\bID|\b(?:version|release|build|firmware|serial)(?:\s*(?:number|no\.?))?)\s*(?:is|was)?\s*[:：#]?\s*$|(?:会议号|会议ID|会议 ID|订单号?|工号|编号|单号|账号|保单号)\s*(?:是|为)?\s*[:：]?\s*$/i
+  /(?:\b(?:meeting|webinar|zoom|conference|order|ticket|invoice|case|reference|ref|account|acct|employee|staff|badge|policy|claim|booking|tracking|carrier)\.?\s*(?:id|number|no\.?|ref\.?|#)?|\b(?:access|pass|participant|dial-in|conference)\s*code|\bpasscode|\bPIN|\bID|\b(?:version|release|build|firmware|serial)(?:\s*(?:number|no\.?))?)\s*(?:is|was)?\s*[:：#]?\s*$|(?:会议号|会议ID|会议 ID|订单号?|工号|编号|单号|账号|保单号)\s*(?:是|为)?\s*[:：]?\s*$/i
 
 /** Every phone-shaped span in `text`; overlaps between shapes are left to the caller. */
 export function findPhones(text: string): PiiCandidate[] {
@@ -88,6 +96,8 @@ export function findPhones(text: string): PiiCandidate[] {
       // The tail of a longer run of digit groups (a mistyped card, an IBAN one digit short) is
       // not a phone of its own.
       if (!group && /\d[ -]$/.test(text.slice(Math.max(0, start - 2), start))) continue
+      // Nor the head of one ("612 498 3305 7").
+      if (!group && /^[ -]\d/.test(text.slice(start + number.length, start + number.length + 2))) continue
       // Nor the tail of an IBAN written in groups, even a template ("NLkk BBBB 0123 4567 89").
       if (
         !group &&

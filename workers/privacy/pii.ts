@@ -1,5 +1,6 @@
 import { findCards, findCnIds, findIbans, findPassports, findSsns } from './numbers'
 import { findPhones } from './phone'
+import { respace } from './spacing'
 import type { PiiCandidate, PiiDetector, PiiKind, PiiMatch } from './types'
 
 export type { PiiKind, PiiMatch } from './types'
@@ -46,14 +47,20 @@ const overlaps = (a: { start: number; end: number }, b: { start: number; end: nu
  * Every piece of personal data in `text`, sorted by `start`, never overlapping. Offsets are UTF-16
  * code units (JavaScript string indices), so `text.slice(m.start, m.end)` is the matched text.
  */
-export function findPii(text: string): PiiMatch[] {
+export function findPii(original: string): PiiMatch[] {
+  // Detectors read the text with scanned-form spacing made ordinary; matches map back.
+  const { text, at } = respace(original)
   const urls = [...text.matchAll(URL_LIKE)].map((m) => ({ start: m.index, end: m.index + m[0].length }))
   const candidates = DETECTORS.flatMap((detect) => detect(text))
     .filter((c) => c.kind === 'email' || !urls.some((u) => overlaps(u, c)))
     .sort((a, b) => RANK[a.kind] - RANK[b.kind] || b.end - b.start - (a.end - a.start) || a.start - b.start)
   const kept: PiiCandidate[] = []
   for (const c of candidates) if (!kept.some((k) => overlaps(k, c))) kept.push(c)
-  return kept.sort((a, b) => a.start - b.start)
+  return kept
+    .sort((a, b) => a.start - b.start)
+    .map((m) =>
+      at.length ? { kind: m.kind, start: at[m.start] as number, end: (at[m.end - 1] as number) + 1 } : m,
+    )
 }
 
 /**
