@@ -589,7 +589,7 @@ async function main() {
   )
   print()
   print('PII detector (workers/privacy/pii.ts), recall / precision:')
-  for (const name of ['dev', 'heldout', 'probe'] as const) {
+  for (const name of ['dev', 'heldout', 'probe', 'probe2', 'probe3', 'probe4', 'probe5', 'probe6'] as const) {
     const s = score(loadSet(name), findPii)
     const perKind = KINDS.map(
       (k) => `${k} ${(recall(s.kinds[k]!) * 100).toFixed(0)}/${(precision(s.kinds[k]!) * 100).toFixed(0)}`,
