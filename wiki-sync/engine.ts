@@ -32,15 +32,29 @@ export interface SyncOptions {
   maxBytes?: number
   now?: () => Date
   log?: (line: string) => void
+  /**
+   * Stops the run between pages (Ctrl-C): the page in hand is finished, the lease released and the
+   * run recorded as `interrupted`; the next run resumes from the stored cursor.
+   */
   signal?: AbortSignal
+  /**
+   * Take the source's lease even if another run holds it: only when nothing else can be running
+   * (the CLI on the embedded database holds its data directory's lock, so a lease there is left
+   * by a run that died).
+   */
+  takeOverLease?: boolean
   /** Who runs the sync, for the audit log: `system` (the Worker's cron) or `cli`. */
   actor?: string
 }
 
 export interface SyncReport {
   source: string
-  status: 'ok' | 'failed' | 'busy'
+  status: 'ok' | 'failed' | 'busy' | 'interrupted'
   runId?: number
+  /** A lease left by a run that died was taken over (`takeOverLease`). */
+  tookOver?: boolean
+  /** Until when another run holds the source (`busy`). */
+  busyUntil?: string
   seen: number
   changed: number
   unchanged: number
@@ -76,8 +90,22 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     failures: [],
     ms: 0,
   }
-  const lease = await state.acquireSource(db, name, connector.kind, source.config, now())
-  if (!lease) return { ...report, status: 'busy', ms: performance.now() - started }
+  const lease = await state.acquireSource(db, name, connector.kind, source.config, now(), {
+    force: o.takeOverLease === true,
+  })
+  if (!lease.acquired)
+    return {
+      ...report,
+      status: 'busy',
+      ...(lease.lockedUntil ? { busyUntil: lease.lockedUntil } : {}),
+      ms: performance.now() - started,
+    }
+  // Holding the lease, no other run is alive: one still marked running died (a crash, a kill).
+  await state.closeAbandonedRuns(db, name)
+  if (lease.tookOver) {
+    report.tookOver = true
+    log('took over the lease of a run that did not finish')
+  }
   const runId = await state.startRun(db, name)
   report.runId = runId
   const path = (id: string) => itemSourcePath(name, id)
@@ -103,6 +131,8 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
   }
 
   const fail = async (ref: ItemRef, e: unknown, title?: string) => {
+    // A fetch cut short by a stop is not the page's failure.
+    stopIfAsked(o.signal)
     const error = e instanceof Error ? e.message : String(e)
     report.failed++
     report.failures.push({ id: ref.id, ...(title ? { title } : {}), error })
@@ -137,7 +167,17 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     }
     if (!item) {
       if (known && !known.deletedAt && known.documentId !== null) await remove(ref.id)
-      else report.unchanged++
+      else if (known?.failedAt) {
+        // A page that failed and is gone since: nothing left to retry.
+        await state.putItem(db, {
+          source: name,
+          itemId: ref.id,
+          failedAt: null,
+          error: null,
+          deletedAt: now(),
+        })
+        log(`gone ${ref.id} (it had failed)`)
+      } else report.unchanged++
       return
     }
     const markdown = itemMarkdown(item, source.audience)
@@ -199,19 +239,25 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
   try {
     // Last run's failures first: they are retried until they succeed.
     for (const f of await state.failedItems(db, name)) {
+      stopIfAsked(o.signal)
       await process({ id: f.itemId, version: f.version ?? '', updatedAt: f.updatedAt ?? now() }, true)
     }
     for await (const page of connector.changes(cursor, o.signal)) {
-      for (const ref of page.items) await process(ref)
+      for (const ref of page.items) {
+        stopIfAsked(o.signal)
+        await process(ref)
+      }
       if (page.cursor !== undefined) cursor = page.cursor
       await state.renewLease(db, name, now())
     }
     // Pruning: whatever the source no longer lists (deleted, moved out of scope, no longer
     // visible). A listing may miss live pages without saying so (Notion's search is documented as
     // not exhaustive), so a missing id is only deleted once fetching it confirms it is gone.
+    stopIfAsked(o.signal)
     const live = await connector.liveIds(o.signal)
     for (const id of await state.liveItemIds(db, name)) {
       if (live.has(id)) continue
+      stopIfAsked(o.signal)
       const still = await connector.fetch({ id, version: '', updatedAt: now() }, o.signal).then(
         (item) => item !== null,
         (e: unknown) => {
@@ -223,15 +269,26 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     }
     await state.releaseSource(db, name, { ok: true, at: now(), ...(cursor !== undefined ? { cursor } : {}) })
   } catch (e) {
-    report.status = 'failed'
-    report.error = e instanceof Error ? e.message : String(e)
-    await state.releaseSource(db, name, { ok: false, error: report.error })
+    if (o.signal?.aborted) {
+      // Stopped on request: no error on the source, the cursor of the last finished page kept.
+      report.status = 'interrupted'
+      report.error = 'stopped before the end (Ctrl-C); the next run resumes'
+      await state.releaseSource(db, name, {
+        ok: false,
+        interrupted: true,
+        ...(cursor !== undefined ? { cursor } : {}),
+      })
+    } else {
+      report.status = 'failed'
+      report.error = e instanceof Error ? e.message : String(e)
+      await state.releaseSource(db, name, { ok: false, error: report.error })
+    }
   }
   await connector.close?.()
   report.ms = performance.now() - started
   const { status, seen, changed, deleted, failed, embeddedChunks, failures, error } = report
   await state.finishRun(db, runId, {
-    status: status === 'ok' ? 'ok' : 'failed',
+    status: status === 'busy' ? 'failed' : status,
     seen,
     changed,
     deleted,
@@ -249,4 +306,9 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     })
   }
   return report
+}
+
+/** Ends the run between two pages once a stop was asked for. */
+function stopIfAsked(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error('stopped')
 }

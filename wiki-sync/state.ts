@@ -12,8 +12,8 @@ export type ItemState = typeof syncItems.$inferSelect
 export const LEASE_MS = 15 * 60_000
 
 /**
- * Takes the source's lease (registering the source on first use) and returns its cursor, or
- * `undefined` when another run holds a live lease.
+ * Takes the source's lease (registering the source on first use) and returns its cursor, or says
+ * until when another run holds it. With `force`, a live lease is taken over (`tookOver`).
  */
 export async function acquireSource(
   db: Db,
@@ -21,20 +21,40 @@ export async function acquireSource(
   kind: string,
   config: Record<string, unknown> | undefined,
   now: Date,
-): Promise<{ cursor: string | null } | undefined> {
+  options: { force?: boolean } = {},
+): Promise<
+  | { acquired: true; cursor: string | null; tookOver: boolean }
+  | { acquired: false; lockedUntil: string | null }
+> {
   await db
     .insert(syncSources)
     .values({ name, kind, ...(config ? { config } : {}) })
     .onConflictDoUpdate({ target: syncSources.name, set: { kind, ...(config ? { config } : {}) } })
   const until = new Date(now.getTime() + LEASE_MS)
-  const rows = await queryRows<{ cursor: string | null }>(
+  const rows = await queryRows<{ cursor: string | null; held: boolean }>(
     db,
-    sql`UPDATE sync_sources SET locked_until = ${until.toISOString()}, last_run_at = ${now.toISOString()}
-        WHERE name = ${name} AND (locked_until IS NULL OR locked_until < ${now.toISOString()})
-        RETURNING cursor`,
+    sql`UPDATE sync_sources s SET locked_until = ${until.toISOString()}, last_run_at = ${now.toISOString()}
+        FROM (SELECT name, locked_until >= ${now.toISOString()} AS held FROM sync_sources WHERE name = ${name}) old
+        WHERE s.name = old.name
+          AND (${options.force === true} OR s.locked_until IS NULL OR s.locked_until < ${now.toISOString()})
+        RETURNING s.cursor, coalesce(old.held, false) AS held`,
     'take the sync lease',
   )
-  return rows[0]
+  const row = rows[0]
+  if (row) return { acquired: true, cursor: row.cursor, tookOver: row.held === true }
+  const [current] = await db
+    .select({ lockedUntil: syncSources.lockedUntil })
+    .from(syncSources)
+    .where(eq(syncSources.name, name))
+  return { acquired: false, lockedUntil: current?.lockedUntil?.toISOString() ?? null }
+}
+
+/** Runs of a source still marked running (their process died): recorded as abandoned. */
+export async function closeAbandonedRuns(db: Db, source: string): Promise<void> {
+  await db
+    .update(syncRuns)
+    .set({ status: 'abandoned', finishedAt: new Date(), error: 'the run stopped without finishing' })
+    .where(and(eq(syncRuns.source, source), isNull(syncRuns.finishedAt)))
 }
 
 export async function renewLease(db: Db, name: string, now: Date, cursor?: string): Promise<void> {
@@ -48,7 +68,10 @@ export async function renewLease(db: Db, name: string, now: Date, cursor?: strin
 export async function releaseSource(
   db: Db,
   name: string,
-  outcome: { ok: true; cursor?: string; at: Date } | { ok: false; error: string },
+  outcome:
+    | { ok: true; cursor?: string; at: Date }
+    | { ok: false; error: string }
+    | { ok: false; interrupted: true; cursor?: string },
 ): Promise<void> {
   await db
     .update(syncSources)
@@ -60,7 +83,9 @@ export async function releaseSource(
             lastError: null,
             ...(outcome.cursor !== undefined ? { cursor: outcome.cursor } : {}),
           }
-        : { lockedUntil: null, lastError: outcome.error },
+        : 'interrupted' in outcome
+          ? { lockedUntil: null, ...(outcome.cursor !== undefined ? { cursor: outcome.cursor } : {}) }
+          : { lockedUntil: null, lastError: outcome.error },
     )
     .where(eq(syncSources.name, name))
 }
@@ -73,7 +98,7 @@ export async function startRun(db: Db, source: string): Promise<number> {
 export async function finishRun(
   db: Db,
   id: number,
-  values: Partial<typeof syncRuns.$inferInsert> & { status: 'ok' | 'failed' },
+  values: Partial<typeof syncRuns.$inferInsert> & { status: 'ok' | 'failed' | 'interrupted' },
 ): Promise<void> {
   await db
     .update(syncRuns)

@@ -192,7 +192,9 @@ describe('wiki sync from a git repository', () => {
 
   it('takes over the lease of a run that died without releasing it, once the lease ran out', async () => {
     const t0 = new Date()
-    expect(await acquireSource(database.db, 'handbook', 'git', undefined, t0)).toBeDefined()
+    expect(await acquireSource(database.db, 'handbook', 'git', undefined, t0)).toMatchObject({
+      acquired: true,
+    })
     // The process holding it is gone; a run now is refused, a run after the lease is not.
     expect((await sync()).status).toBe('busy')
     const later = new Date(t0.getTime() + LEASE_MS + 1000)

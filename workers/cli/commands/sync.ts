@@ -30,10 +30,17 @@ export async function sourcesFor(
   return [...fromFile, ...fromDb]
 }
 
+/**
+ * Exit codes a scheduler can trust: 0 only when every source synced every page; 1 when a page or
+ * a source failed, or another run holds a source; 130 when stopped by Ctrl-C or SIGTERM (the page
+ * in hand is finished, the lease released, the run recorded as interrupted; the next run resumes).
+ * On the embedded database the CLI holds the data directory's lock, so a lease left by a run that
+ * died is taken over at once instead of blocking for 15 minutes.
+ */
 export async function syncCommand(
   ctx: Context,
   env: Readonly<Record<string, string | undefined>>,
-  o: { source?: string; sources?: string },
+  o: { source?: string; sources?: string; signal?: AbortSignal },
   out: Output,
 ): Promise<number> {
   let sources = await sourcesFor(ctx, env, o.sources)
@@ -47,42 +54,74 @@ export async function syncCommand(
     )
   }
   let failed = 0
-  for (const s of sources) {
-    let report: SyncReport
-    try {
-      const { name: _n, kind: _k, ...config } = s
-      report = await syncSource(
-        {
-          name: s.name,
-          connector: createConnector(s, { env, cacheDir: join(ctx.config.dataDir, 'sync-cache') }),
-          audience: s.audience,
-          config,
-        },
-        {
-          db: ctx.database.db,
-          embedder: ctx.embedder,
-          maxBytes: ctx.config.maxFileBytes,
-          log: (line) => out.progress(`${s.name}: ${line}`),
-          actor: CLI_ACTOR,
-        },
-      )
-    } catch (e) {
-      if (!isConnectorError(e)) throw e
-      out.result(`${s.name}: not synced: ${e.message}`)
-      failed++
-      continue
+  // Ctrl-C (or SIGTERM) stops after the page in hand; a second one stops at once.
+  const stop = new AbortController()
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130)
+    out.progress('stopping after the page in hand (Ctrl-C again to stop at once)…')
+    stop.abort()
+  }
+  o.signal?.addEventListener('abort', () => stop.abort(), { once: true })
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    for (const s of sources) {
+      if (stop.signal.aborted) break
+      const r = await syncOne(ctx, env, s, stop.signal, out)
+      if (r !== 'ok') failed++
     }
-    out.result(describe(report))
-    for (const f of report.failures)
-      out.result(`  failed ${f.id}${f.title ? ` (${f.title})` : ''}: ${f.error}`)
-    if (report.status === 'failed') failed++
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
   }
   if (sources.length > 0) await ctx.database.maintain()
+  if (stop.signal.aborted) return 130
   return failed > 0 ? 1 : 0
 }
 
+async function syncOne(
+  ctx: Context,
+  env: Readonly<Record<string, string | undefined>>,
+  s: SourceConfig,
+  signal: AbortSignal,
+  out: Output,
+): Promise<'ok' | 'failed'> {
+  let report: SyncReport
+  try {
+    const { name: _n, kind: _k, ...config } = s
+    report = await syncSource(
+      {
+        name: s.name,
+        connector: createConnector(s, { env, cacheDir: join(ctx.config.dataDir, 'sync-cache') }),
+        audience: s.audience,
+        config,
+      },
+      {
+        db: ctx.database.db,
+        embedder: ctx.embedder,
+        maxBytes: ctx.config.maxFileBytes,
+        log: (line) => out.progress(`${s.name}: ${line}`),
+        actor: CLI_ACTOR,
+        signal,
+        // The embedded database is this process's alone (the data directory's lock).
+        takeOverLease: !ctx.config.database,
+      },
+    )
+  } catch (e) {
+    if (!isConnectorError(e)) throw e
+    out.result(`${s.name}: not synced: ${e.message}`)
+    return 'failed'
+  }
+  out.result(describe(report))
+  for (const f of report.failures) out.result(`  failed ${f.id}${f.title ? ` (${f.title})` : ''}: ${f.error}`)
+  return report.status === 'ok' && report.failed === 0 ? 'ok' : 'failed'
+}
+
 function describe(r: SyncReport): string {
-  if (r.status === 'busy') return `${r.source}: another sync of this source is running; skipped.`
+  if (r.status === 'busy')
+    return `${r.source}: another sync of this source is running${r.busyUntil ? ` (its lease runs until ${r.busyUntil})` : ''}; not synced.`
+  if (r.status === 'interrupted')
+    return `${r.source}: stopped after ${(r.ms / 1000).toFixed(1)} s (${r.seen} seen, ${r.changed} changed, ${r.deleted} deleted, ${r.failed} failed); the next run resumes.`
   const counts = `${r.seen} seen, ${r.changed} changed, ${r.deleted} deleted, ${r.failed} failed, ${r.embeddedChunks} passages embedded`
   return r.status === 'ok'
     ? `${r.source}: synced in ${(r.ms / 1000).toFixed(1)} s: ${counts}.`

@@ -1,0 +1,133 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { asc } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openPglite } from '../../workers/db/pglite'
+import { syncRuns } from '../../workers/db/schema'
+import { cli } from '../helpers/cli'
+
+const BIN = fileURLToPath(new URL('../../bin/policybot.mjs', import.meta.url))
+
+/**
+ * `policybot sync` as a scheduler and an impatient operator use it: exit codes that say whether
+ * every page synced, Ctrl-C that stops cleanly (the lease released, the run recorded, the next
+ * run resuming), and a killed run whose lease does not block the next one for 15 minutes.
+ */
+describe('policybot sync: exit codes, Ctrl-C and killed runs', () => {
+  let work: string
+  const repo = () => join(work, 'handbook')
+  const git = (...args: string[]) => execFileSync('git', ['-C', repo(), ...args], { stdio: 'pipe' })
+  const PAGES = 150
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'policybot-sync-stop-'))
+    mkdirSync(join(repo(), 'hr'), { recursive: true })
+    git('init', '-q', '-b', 'main')
+    git('config', 'user.email', 'hr@example.com')
+    git('config', 'user.name', 'HR')
+    for (let i = 0; i < PAGES; i++)
+      writeFileSync(
+        join(repo(), `hr/policy-${String(i).padStart(2, '0')}.md`),
+        `# Policy ${i}\n\nRule ${i}: employees in team ${i} file requests with desk ${i}.\n\n${Array.from({ length: 12 }, (_, j) => `## Part ${j}\n\nPart ${j} of rule ${i} covers case ${i * 100 + j} in detail, with its own steps and forms.`).join('\n\n')}\n`,
+      )
+    git('add', '-A')
+    git('commit', '-q', '-m', 'handbook')
+    writeFileSync(
+      join(work, 'sources.yaml'),
+      'sources:\n  - name: handbook\n    kind: git\n    repo: ./handbook\n',
+    )
+  })
+  afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+  /** Starts `policybot sync` and sends `signal` once the first page has been stored. */
+  function syncThen(signal: NodeJS.Signals) {
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'sync'], {
+        cwd: work,
+        env: { PATH: process.env.PATH ?? '' },
+      })
+      let stdout = ''
+      let stderr = ''
+      let sent = false
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString()
+      })
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString()
+        if (!sent && /handbook: created hr\/policy-/.test(stderr)) {
+          sent = true
+          child.kill(signal)
+        }
+      })
+      child.on('close', (code) => resolve({ code, stdout, stderr }))
+    })
+  }
+  const lastRun = async () => {
+    const [s] = JSON.parse((await cli(['sources', '--json'], work)).stdout) as Array<{
+      pages: number
+      lastRun: { status: string }
+    }>
+    return s
+  }
+
+  it('stops after the page in hand on Ctrl-C, exits 130, and the next run resumes at once', async () => {
+    const stopped = await syncThen('SIGINT')
+    expect(stopped.code).toBe(130)
+    expect(stopped.stderr).toContain('stopping after the page in hand')
+    expect(stopped.stdout).toMatch(/^handbook: stopped after [\d.]+ s \(\d+ seen, \d+ changed/m)
+    const after = await lastRun()
+    expect(after?.lastRun.status).toBe('interrupted')
+    expect(after?.pages).toBeGreaterThan(0)
+    expect(after?.pages).toBeLessThan(PAGES)
+    // No 15-minute wait, no "another sync is running": the lease was released.
+    const again = await cli(['sync'], work)
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/handbook: synced in [\d.]+ s: \d+ seen, \d+ changed, 0 deleted, 0 failed/)
+    expect((await lastRun())?.pages).toBe(PAGES)
+    const stats = JSON.parse((await cli(['stats', '--json'], work)).stdout) as { documents: number }
+    expect(stats.documents).toBe(PAGES)
+  })
+
+  it('takes over the lease of a killed run at once on the embedded database, recording that run as abandoned', async () => {
+    writeFileSync(join(repo(), 'hr/policy-00.md'), '# Policy 0\n\nRule 0 changed: desk 99 now.\n')
+    for (let i = PAGES; i < PAGES + 10; i++)
+      writeFileSync(join(repo(), `hr/policy-${i}.md`), `# Policy ${i}\n\nRule ${i}: desk ${i}.\n`)
+    git('add', '-A')
+    git('commit', '-q', '-m', 'more')
+    const killed = await syncThen('SIGKILL')
+    expect(killed.code).toBe(null)
+    const next = await cli(['sync'], work)
+    expect(next.stderr).toContain('took over the lease of a run that did not finish')
+    expect(next.code).toBe(0)
+    expect((await lastRun())?.pages).toBe(PAGES + 10)
+    // Every run is recorded as what it was; none stays "running".
+    const database = await openPglite({ dataDir: join(work, '.policybot') })
+    try {
+      const runs = await database.db.select().from(syncRuns).orderBy(asc(syncRuns.id))
+      expect(runs.map((r) => r.status)).toEqual(['interrupted', 'ok', 'abandoned', 'ok'])
+    } finally {
+      await database.close()
+    }
+  })
+
+  it('exits 1 when a page failed, and stops retrying a failed page that was deleted since', async () => {
+    writeFileSync(join(repo(), 'hr/huge.md'), `# Huge\n\n${'word '.repeat(3000)}\n`)
+    git('add', '-A')
+    git('commit', '-q', '-m', 'a page over the limit')
+    const failed = await cli(['sync', '--max-file-mb', '0.01'], work)
+    expect(failed.code).toBe(1)
+    expect(failed.stdout).toMatch(/1 failed/)
+    expect(failed.stdout).toMatch(/failed hr\/huge\.md/)
+    git('rm', '-q', 'hr/huge.md')
+    git('commit', '-q', '-m', 'gone')
+    const cleared = await cli(['sync', '--max-file-mb', '0.01'], work)
+    expect(cleared.code).toBe(0)
+    expect(cleared.stdout).toMatch(/0 failed/)
+    const quiet = await cli(['sync', '--max-file-mb', '0.01'], work)
+    expect(quiet.code).toBe(0)
+    expect(quiet.stderr).not.toContain('huge.md')
+  })
+})
