@@ -181,9 +181,10 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
       return
     }
     const markdown = itemMarkdown(item, source.audience)
-    // Where a page sits is not content: a move that only changes its link and location updates
-    // the row, not the passages.
-    const hash = await sha256Hex(itemMarkdown({ ...item, url: '', location: '' }, source.audience))
+    // Where a page sits, and who touched it last, is not content: a move (by anyone) that only
+    // changes its link, location and last author updates the row, not the passages.
+    const { author: _author, ...content } = item
+    const hash = await sha256Hex(itemMarkdown({ ...content, url: '', location: '' }, source.audience))
     if (current && known.contentHash === hash) {
       if ((item.url ?? null) !== known.url)
         await state.setDocumentUrl(db, known.documentId as number, item.url ?? null)

@@ -323,3 +323,69 @@ describe('a git page whose audience cannot be read', () => {
     }
   })
 })
+
+describe('a git page moved by someone other than its last author', () => {
+  it('stays the same document: no re-embedding, no new version, its approved answers kept', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'policybot-move-'))
+    const database = await openPglite()
+    const embedder = createLocalEmbedder()
+    try {
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' }).toString()
+      git('init', '-q', '-b', 'main')
+      git('config', 'user.email', 'hr@example.com')
+      git('config', 'user.name', 'HR Team')
+      mkdirSync(join(repo, 'policies'))
+      writeFileSync(
+        join(repo, 'policies/leave.md'),
+        '# Annual leave\n\nEvery employee gets 25 vacation days per year.\n',
+      )
+      git('add', '-A')
+      git('commit', '-q', '-m', 'leave')
+      const source = () => ({
+        name: 'handbook',
+        connector: createGitConnector({ repo, paths: ['policies/'], cacheDir: join(repo, '.cache') }),
+      })
+      expect(await syncSource(source(), { db: database.db, embedder })).toMatchObject({ changed: 1 })
+      const [before] = await database.db.select().from(documents).where(isNull(documents.deletedAt))
+      await storeApproved(database.db, embedder, {
+        escalationId: null,
+        question: 'How many vacation days do I get?',
+        answer: '25 days [1].',
+        citations: answerCitations(
+          await search(database.db, embedder, 'How many vacation days do I get?', { k: 1 }),
+        ),
+        approvedBy: 'U0ADMIN001',
+      })
+      // IT tidies the folders: a pure rename, committed by someone else.
+      mkdirSync(join(repo, 'policies/time-off'))
+      renameSync(join(repo, 'policies/leave.md'), join(repo, 'policies/time-off/leave.md'))
+      git('add', '-A')
+      execFileSync(
+        'git',
+        [
+          '-C',
+          repo,
+          '-c',
+          'user.name=IT Ops',
+          '-c',
+          'user.email=it@example.com',
+          'commit',
+          '-q',
+          '-m',
+          'reorganise',
+        ],
+        { stdio: 'pipe' },
+      )
+      const r = await syncSource(source(), { db: database.db, embedder })
+      expect(r).toMatchObject({ status: 'ok', changed: 0, deleted: 0, embeddedChunks: 0 })
+      const [after] = await database.db.select().from(documents).where(isNull(documents.deletedAt))
+      expect(after?.id).toBe(before?.id)
+      expect(after?.sourcePath).toBe('handbook/policies/time-off/leave.md')
+      expect(await findApproved(database.db, embedder, 'How many vacation days do I get?')).toBeDefined()
+    } finally {
+      await database.close()
+      rmSync(repo, { recursive: true, force: true })
+    }
+  })
+})
