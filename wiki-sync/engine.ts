@@ -141,8 +141,11 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
   }
 
   /** One item of the feed. Connector errors of the source itself (AUTH) end the run. */
+  /** Items this run looked at, so the reconciliation below does not take them twice. */
+  const handled = new Set<string>()
   const process = async (ref: ItemRef, force = false) => {
     report.seen++
+    handled.add(ref.id)
     // A move keeps the document (its row, its approved answers); the fetch then refreshes its link.
     if (ref.previousId && ref.previousId !== ref.id) {
       if (await state.renameItem(db, connector.kind, name, ref.previousId, ref.id, path)) force = true
@@ -267,6 +270,15 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
         },
       )
       if (!still) await remove(id)
+    }
+    // And the other way round: a live page the index lacks, though the change feed never showed
+    // it, is added: a source whose scope was widened (a new path, space or label), a page that
+    // gained the filter label, or one restored without a new version.
+    const indexed = new Set(await state.liveItemIds(db, name))
+    for (const id of live) {
+      if (indexed.has(id) || handled.has(id)) continue
+      stopIfAsked(o.signal)
+      await process({ id, version: '', updatedAt: now() }, true)
     }
     await state.releaseSource(db, name, { ok: true, at: now(), ...(cursor !== undefined ? { cursor } : {}) })
   } catch (e) {

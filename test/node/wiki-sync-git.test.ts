@@ -389,3 +389,52 @@ describe('a git page moved by someone other than its last author', () => {
     }
   })
 })
+
+describe('a git source whose scope is widened', () => {
+  it('adds the pages the new scope takes in on the next run, though none of them changed', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'policybot-scope-'))
+    const database = await openPglite()
+    const embedder = createLocalEmbedder()
+    try {
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' }).toString()
+      git('init', '-q', '-b', 'main')
+      git('config', 'user.email', 'hr@example.com')
+      git('config', 'user.name', 'HR Team')
+      mkdirSync(join(repo, 'policies'))
+      writeFileSync(
+        join(repo, 'policies/leave.md'),
+        '# Annual leave\n\nEvery employee gets 25 vacation days per year.\n',
+      )
+      writeFileSync(
+        join(repo, 'benefits-and-perks.md'),
+        '# Benefits\n\nThe gym subsidy is 40 euros a month.\n',
+      )
+      git('add', '-A')
+      git('commit', '-q', '-m', 'handbook')
+      const sync = (paths: string[]) =>
+        syncSource(
+          {
+            name: 'handbook',
+            connector: createGitConnector({ repo, paths, cacheDir: join(repo, '.cache') }),
+          },
+          { db: database.db, embedder },
+        )
+      expect(await sync(['policies/'])).toMatchObject({ status: 'ok', changed: 1 })
+      const widened = await sync(['policies/', 'benefits-and-perks.md'])
+      expect(widened).toMatchObject({ status: 'ok', changed: 1, deleted: 0 })
+      const paths = (await database.db.select().from(documents).where(isNull(documents.deletedAt))).map(
+        (d) => d.sourcePath,
+      )
+      expect(paths.sort()).toEqual(['handbook/benefits-and-perks.md', 'handbook/policies/leave.md'])
+      expect(
+        JSON.stringify((await search(database.db, embedder, 'gym subsidy', { k: 1 })).passages),
+      ).toContain('40 euros')
+      // Nothing new the next time.
+      expect(await sync(['policies/', 'benefits-and-perks.md'])).toMatchObject({ changed: 0, deleted: 0 })
+    } finally {
+      await database.close()
+      rmSync(repo, { recursive: true, force: true })
+    }
+  })
+})
