@@ -43,6 +43,10 @@ export interface SyncOptions {
    * by a run that died).
    */
   takeOverLease?: boolean
+  /** The largest share of indexed pages one run may prune (default 0.2); see `allowMassDelete`. */
+  maxDeleteShare?: number
+  /** Prune however many pages the listing no longer shows (the operator checked the scope). */
+  allowMassDelete?: boolean
   /** Who runs the sync, for the audit log: `system` (the Worker's cron) or `cli`. */
   actor?: string
 }
@@ -55,6 +59,8 @@ export interface SyncReport {
   tookOver?: boolean
   /** Until when another run holds the source (`busy`). */
   busyUntil?: string
+  /** The run stopped before pruning more than `maxDeleteShare` of the source's pages. */
+  massDelete?: { wouldDelete: number; of: number }
   seen: number
   changed: number
   unchanged: number
@@ -259,7 +265,18 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     // not exhaustive), so a missing id is only deleted once fetching it confirms it is gone.
     stopIfAsked(o.signal)
     const live = await connector.liveIds(o.signal)
-    for (const id of await state.liveItemIds(db, name)) {
+    const known = await state.liveItemIds(db, name)
+    // A listing that drops many pages at once is more likely a wrong scope (a typo in `paths`, a
+    // revoked permission) than a purge: stop before deleting anything, unless told.
+    const missing = known.filter((id) => !live.has(id)).length
+    const share = o.maxDeleteShare ?? 0.2
+    if (!o.allowMassDelete && missing > 1 && missing > share * known.length) {
+      report.massDelete = { wouldDelete: missing, of: known.length }
+      throw new Error(
+        `the source no longer lists ${missing} of its ${known.length} indexed pages (${Math.round((100 * missing) / known.length)}%, over the ${Math.round(share * 100)}% limit); nothing was deleted: check the source's scope, or run policybot sync --allow-mass-delete`,
+      )
+    }
+    for (const id of known) {
       if (live.has(id)) continue
       stopIfAsked(o.signal)
       const still = await connector.fetch({ id, version: '', updatedAt: now() }, o.signal).then(

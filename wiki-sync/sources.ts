@@ -15,6 +15,12 @@ const common = {
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "_" and "-" (at most 64)'),
   /** Groups that may read every page of the source; empty means everyone. */
   audience: z.array(z.string()).default([]),
+  /**
+   * The largest share of the source's indexed pages one run may prune (0.2: a fifth). More stops
+   * the run before deleting anything (a typo in `paths` must not empty the index);
+   * `policybot sync --allow-mass-delete` goes ahead once.
+   */
+  maxDeleteShare: z.number().min(0).max(1).default(0.2),
 }
 
 const GitSource = z.strictObject({

@@ -131,3 +131,52 @@ describe('policybot sync: exit codes, Ctrl-C and killed runs', () => {
     expect(quiet.stderr).not.toContain('huge.md')
   })
 })
+
+describe('policybot sync: a scope that suddenly lists far fewer pages', () => {
+  it('stops before deleting anything (exit 1, saying why), and deletes with --allow-mass-delete', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'policybot-sync-mass-'))
+    try {
+      const repo = join(work, 'handbook')
+      const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' })
+      mkdirSync(join(repo, 'policies'), { recursive: true })
+      git('init', '-q', '-b', 'main')
+      git('config', 'user.email', 'hr@example.com')
+      git('config', 'user.name', 'HR')
+      for (let i = 0; i < 10; i++)
+        writeFileSync(join(repo, `policies/p${i}.md`), `# Policy ${i}\n\nRule ${i} applies to desk ${i}.\n`)
+      git('add', '-A')
+      git('commit', '-q', '-m', 'handbook')
+      const sources = (paths: string) =>
+        writeFileSync(
+          join(work, 'sources.yaml'),
+          `sources:\n  - name: handbook\n    kind: git\n    repo: ./handbook\n    paths: [${paths}]\n`,
+        )
+      sources('policies/')
+      expect((await cli(['sync'], work)).code).toBe(0)
+      // A typo in paths: the listing is now empty.
+      sources('polices/')
+      const guarded = await cli(['sync'], work)
+      expect(guarded.code).toBe(1)
+      expect(guarded.stdout).toMatch(
+        /no longer lists 10 of its 10 indexed pages \(100%, over the 20% limit\); nothing was deleted/,
+      )
+      const stats = async () =>
+        JSON.parse((await cli(['stats', '--json'], work)).stdout) as { documents: number }
+      expect((await stats()).documents).toBe(10)
+      // Pages really withdrawn leave as ever.
+      sources('policies/')
+      git('rm', '-q', 'policies/p0.md', 'policies/p1.md', 'policies/p2.md')
+      git('commit', '-q', '-m', 'three withdrawn')
+      // (Deleted in commits, they leave through the change feed, which the limit does not stop.)
+      expect((await cli(['sync'], work)).code).toBe(0)
+      expect((await stats()).documents).toBe(7)
+      sources('polices/')
+      const forced = await cli(['sync', '--allow-mass-delete'], work)
+      expect(forced.code).toBe(0)
+      expect(forced.stdout).toMatch(/0 seen, 0 changed, 7 deleted/)
+      expect((await stats()).documents).toBe(0)
+    } finally {
+      rmSync(work, { recursive: true, force: true })
+    }
+  })
+})

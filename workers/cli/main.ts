@@ -42,7 +42,7 @@ Usage:
                                          Approved answers as instruction-tuning JSONL
                                          (instruction, input, output) for LoRA training: those
                                          citing only documents for everyone, unless told more
-  policybot sync [--source NAME] [--sources FILE]
+  policybot sync [--source NAME] [--sources FILE] [--allow-mass-delete]
                                          Sync wiki sources (git, Confluence, Notion): only
                                          changed pages are re-embedded, deleted ones removed
   policybot sources [--json]             Each wiki source's freshness and last run
@@ -245,6 +245,7 @@ export async function main(
           {
             ...(args.values.source ? { source: args.values.source } : {}),
             ...(args.values.sources ? { sources: args.values.sources } : {}),
+            ...(args.values['allow-mass-delete'] ? { allowMassDelete: true } : {}),
           },
           out,
         )
@@ -290,6 +291,7 @@ function parse(argv: string[]) {
       limit: { type: 'string' },
       audience: { type: 'string' },
       'all-audiences': { type: 'boolean' },
+      'allow-mass-delete': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })

@@ -30,9 +30,11 @@ export async function runSyncJob(svc: Services, name: string): Promise<void> {
   if (!row) return // removed since the job was queued
   let connector: ReturnType<typeof createRemoteConnector>
   let audience: string[]
+  let maxDeleteShare: number
   try {
     const source = storedSource(row.name, row.kind, row.config)
     audience = source.audience
+    maxDeleteShare = source.maxDeleteShare
     connector = createRemoteConnector(source, {
       env: svc.env as unknown as Record<string, string | undefined>,
     })
@@ -44,8 +46,19 @@ export async function runSyncJob(svc: Services, name: string): Promise<void> {
   }
   const report = await syncSource(
     { name, connector, audience },
-    { db: svc.db, embedder: svc.embedder, maxBytes: svc.config.maxUploadBytes, log: () => {} },
+    {
+      db: svc.db,
+      embedder: svc.embedder,
+      maxBytes: svc.config.maxUploadBytes,
+      log: () => {},
+      maxDeleteShare,
+    },
   )
   for (const f of report.failures) svc.warn(`sync ${name}: ${f.id}: ${f.error}`)
+  // Retrying would stop again: the source's error says why, for an operator to decide.
+  if (report.massDelete) {
+    svc.warn(`sync ${name}: ${report.error}`)
+    return
+  }
   if (report.status === 'failed') throw new Error(`sync of ${name} failed: ${report.error}`)
 }

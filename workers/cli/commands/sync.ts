@@ -40,7 +40,7 @@ export async function sourcesFor(
 export async function syncCommand(
   ctx: Context,
   env: Readonly<Record<string, string | undefined>>,
-  o: { source?: string; sources?: string; signal?: AbortSignal },
+  o: { source?: string; sources?: string; signal?: AbortSignal; allowMassDelete?: boolean },
   out: Output,
 ): Promise<number> {
   let sources = await sourcesFor(ctx, env, o.sources)
@@ -67,7 +67,7 @@ export async function syncCommand(
   try {
     for (const s of sources) {
       if (stop.signal.aborted) break
-      const r = await syncOne(ctx, env, s, stop.signal, out)
+      const r = await syncOne(ctx, env, s, stop.signal, out, o.allowMassDelete === true)
       if (r !== 'ok') failed++
     }
   } finally {
@@ -85,6 +85,7 @@ async function syncOne(
   s: SourceConfig,
   signal: AbortSignal,
   out: Output,
+  allowMassDelete: boolean,
 ): Promise<'ok' | 'failed'> {
   let report: SyncReport
   try {
@@ -105,6 +106,8 @@ async function syncOne(
         signal,
         // The embedded database is this process's alone (the data directory's lock).
         takeOverLease: !ctx.config.database,
+        maxDeleteShare: s.maxDeleteShare,
+        allowMassDelete,
       },
     )
   } catch (e) {
