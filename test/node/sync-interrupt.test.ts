@@ -3,10 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { asc } from 'drizzle-orm'
+import { and, asc, eq, isNull } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { storeApproved } from '../../workers/approved/store'
 import { openPglite } from '../../workers/db/pglite'
-import { syncRuns } from '../../workers/db/schema'
+import { approvedAnswers, auditLog, documents, syncRuns } from '../../workers/db/schema'
+import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
 import { cli } from '../helpers/cli'
 
 const BIN = fileURLToPath(new URL('../../bin/policybot.mjs', import.meta.url))
@@ -175,6 +177,110 @@ describe('policybot sync: a scope that suddenly lists far fewer pages', () => {
       expect(forced.code).toBe(0)
       expect(forced.stdout).toMatch(/0 seen, 0 changed, 7 deleted/)
       expect((await stats()).documents).toBe(0)
+    } finally {
+      rmSync(work, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('policybot sources remove, and a source the sources file no longer lists', () => {
+  it('reports a renamed source instead of syncing it silently, and retires it with its pages and answers, asking first', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'policybot-sync-retire-'))
+    try {
+      const repo = join(work, 'handbook')
+      const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' })
+      mkdirSync(join(repo, 'policies'), { recursive: true })
+      git('init', '-q', '-b', 'main')
+      git('config', 'user.email', 'hr@example.com')
+      git('config', 'user.name', 'HR')
+      for (const [f, t] of [
+        ['leave', 'Every employee gets 25 vacation days per year.'],
+        ['parking', 'Parking in the staff garage is free.'],
+        ['travel', 'Book trains for trips under four hours.'],
+      ])
+        writeFileSync(join(repo, `policies/${f}.md`), `# ${f}\n\n${t}\n`)
+      git('add', '-A')
+      git('commit', '-q', '-m', 'handbook')
+      const sources = (name: string) =>
+        writeFileSync(
+          join(work, 'sources.yaml'),
+          `sources:\n  - name: ${name}\n    kind: git\n    repo: ./handbook\n`,
+        )
+      sources('handbook')
+      expect((await cli(['sync'], work)).code).toBe(0)
+      const dataDir = join(work, '.policybot')
+      let database = await openPglite({ dataDir })
+      try {
+        const embedder = createLocalEmbedder()
+        const [leave] = await database.db
+          .select()
+          .from(documents)
+          .where(eq(documents.sourcePath, 'handbook/policies/leave.md'))
+        await storeApproved(database.db, embedder, {
+          escalationId: null,
+          question: 'How many vacation days do I get?',
+          answer: '25 days [1].',
+          citations: [
+            {
+              n: 1,
+              documentId: leave?.id as number,
+              title: 'leave',
+              sourcePath: 'handbook/policies/leave.md',
+              headingPath: [],
+              url: null,
+              page: null,
+              updated: '2026-01-01',
+            },
+          ],
+          approvedBy: 'U0ADMIN001',
+        })
+      } finally {
+        await database.close()
+      }
+      // Renamed in the file: the old name is reported and left alone, the new one synced.
+      sources('hr-handbook')
+      const renamed = await cli(['sync'], work)
+      expect(renamed.code).toBe(0)
+      expect(renamed.stdout).toContain(
+        'handbook: registered earlier but not in the sources file: not synced. Retire it with "policybot sources remove handbook"',
+      )
+      expect(renamed.stdout).toMatch(/hr-handbook: synced .*3 changed/)
+      // A script is asked for --yes, and told what would go.
+      const asked = await cli(['sources', 'remove', 'handbook'], work)
+      expect(asked.code).toBe(1)
+      expect(asked.stdout).toContain(
+        'Removing source "handbook": 3 pages leave the index and 1 approved answer citing them is withdrawn. Run again with --yes',
+      )
+      const removed = await cli(['sources', 'remove', 'handbook', '--yes'], work)
+      expect(removed.code).toBe(0)
+      expect(removed.stdout).toContain(
+        'Removed source "handbook": 3 pages taken out of the index, 1 approved answer withdrawn.',
+      )
+      const list = JSON.parse((await cli(['sources', '--json'], work)).stdout) as { name: string }[]
+      expect(list.map((s) => s.name)).toEqual(['hr-handbook'])
+      expect((await cli(['sources', 'remove', 'handbook', '--yes'], work)).code).toBe(1)
+      database = await openPglite({ dataDir })
+      try {
+        const live = await database.db.select().from(documents).where(isNull(documents.deletedAt))
+        expect(live.map((d) => d.sourcePath).sort()).toEqual([
+          'hr-handbook/policies/leave.md',
+          'hr-handbook/policies/parking.md',
+          'hr-handbook/policies/travel.md',
+        ])
+        const [withdrawn] = await database.db.select().from(approvedAnswers)
+        expect(withdrawn?.withdrawnAt).not.toBeNull()
+        const [row] = await database.db
+          .select()
+          .from(auditLog)
+          .where(and(eq(auditLog.subject, 'source:handbook'), eq(auditLog.action, 'delete')))
+        expect(row).toMatchObject({
+          actor: 'cli',
+          action: 'delete',
+          detail: { pages: 3, withdrawnAnswers: 1 },
+        })
+      } finally {
+        await database.close()
+      }
     } finally {
       rmSync(work, { recursive: true, force: true })
     }

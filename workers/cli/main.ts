@@ -12,7 +12,7 @@ import { ingestCommand } from './commands/ingest'
 import { removeCommand } from './commands/remove'
 import { serveCommand } from './commands/serve'
 import { startCommand } from './commands/start'
-import { renderSources, sourcesStatus, syncCommand } from './commands/sync'
+import { removeSourceCommand, renderSources, sourcesStatus, syncCommand } from './commands/sync'
 import { teamsPackage } from './commands/teams-package'
 import { loadConfig } from './config'
 import { type Context, openContext } from './context'
@@ -46,6 +46,8 @@ Usage:
                                          Sync wiki sources (git, Confluence, Notion): only
                                          changed pages are re-embedded, deleted ones removed
   policybot sources [--json]             Each wiki source's freshness and last run
+  policybot sources remove NAME [--yes]  Retire a source: its pages leave the index, the approved
+                                         answers citing them are withdrawn (asks first)
   policybot audit [--since ISO] [--actor X] [--action A] [--limit N] [--json]
                                          Who did what, newest first (100 rows): decisions,
                                          uploads, replacements, removals, syncs, questions;
@@ -253,6 +255,18 @@ export async function main(
         await auditCommand(ctx.database.db, args.values, out)
         return 0
       case 'sources': {
+        if (rest[0] === 'remove') {
+          if (!rest[1]) return usage(out, 'sources remove needs the name of a source.')
+          return await removeSourceCommand(
+            ctx,
+            rest[1],
+            {
+              yes: args.values.yes === true,
+              ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
+            },
+            out,
+          )
+        }
         const list = await sourcesStatus(ctx)
         out.result(args.values.json ? JSON.stringify(list, null, 2) : renderSources(list))
         return 0
@@ -292,6 +306,7 @@ function parse(argv: string[]) {
       audience: { type: 'string' },
       'all-audiences': { type: 'boolean' },
       'allow-mass-delete': { type: 'boolean' },
+      yes: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -303,6 +318,17 @@ function audienceList(value: string | undefined): string[] {
     .split(',')
     .map((a) => a.trim().toLowerCase())
     .filter(Boolean)
+}
+
+/** A question on the terminal, answered with a line. */
+async function askOnTerminal(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises')
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    return await rl.question(question)
+  } finally {
+    rl.close()
+  }
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

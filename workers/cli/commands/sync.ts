@@ -5,9 +5,11 @@ import { isConnectorError } from '../../../wiki-sync/connector'
 import { type SyncReport, syncSource } from '../../../wiki-sync/engine'
 import { createConnector, loadSourcesFile } from '../../../wiki-sync/node-sources'
 import { type SourceConfig, storedSource } from '../../../wiki-sync/sources'
-import { CLI_ACTOR } from '../../audit/log'
+import { appendAudit, CLI_ACTOR } from '../../audit/log'
+import { queryRows } from '../../db/client'
 import { syncItems, syncRuns, syncSources } from '../../db/schema'
 import { PolicybotError } from '../../errors'
+import { deleteDocument } from '../../knowledge/store'
 import type { Context } from '../context'
 import type { Output } from '../output'
 
@@ -21,13 +23,16 @@ export async function sourcesFor(
   ctx: Context,
   env: Readonly<Record<string, string | undefined>>,
   file: string | undefined,
-): Promise<SourceConfig[]> {
+): Promise<{ sources: SourceConfig[]; notInFile: string[] }> {
   const path = file ?? env.POLICYBOT_SOURCES ?? (existsSync('sources.yaml') ? 'sources.yaml' : undefined)
   const fromFile = path ? loadSourcesFile(path) : []
   const names = new Set(fromFile.map((s) => s.name))
   const stored = await ctx.database.db.select().from(syncSources)
-  const fromDb = stored.filter((r) => !names.has(r.name)).map((r) => storedSource(r.name, r.kind, r.config))
-  return [...fromFile, ...fromDb]
+  const others = stored.filter((r) => !names.has(r.name))
+  // With a sources file, it is the list: a source registered earlier and missing from it (removed
+  // or renamed there) is reported, never synced silently. Without one, the registered sources.
+  if (path) return { sources: fromFile, notInFile: others.map((r) => r.name) }
+  return { sources: others.map((r) => storedSource(r.name, r.kind, r.config)), notInFile: [] }
 }
 
 /**
@@ -43,8 +48,14 @@ export async function syncCommand(
   o: { source?: string; sources?: string; signal?: AbortSignal; allowMassDelete?: boolean },
   out: Output,
 ): Promise<number> {
-  let sources = await sourcesFor(ctx, env, o.sources)
+  const listed = await sourcesFor(ctx, env, o.sources)
+  let sources = listed.sources
   if (o.source) sources = sources.filter((s) => s.name === o.source)
+  for (const name of listed.notInFile)
+    if (!o.source || o.source === name)
+      out.result(
+        `${name}: registered earlier but not in the sources file: not synced. Retire it with "policybot sources remove ${name}" (its pages are still answered).`,
+      )
   if (sources.length === 0) {
     throw new PolicybotError(
       'CONFIG_INVALID',
@@ -193,3 +204,70 @@ export function renderSources(list: Awaited<ReturnType<typeof sourcesStatus>>): 
     })
     .join('\n')
 }
+
+/**
+ * `policybot sources remove NAME [--yes]`: retires a wiki source. Its pages leave the index and the
+ * approved answers citing them are withdrawn, its bookkeeping and run history go, and the
+ * Worker's cron stops syncing it; all in one transaction, each removal in the audit log. Without
+ * `--yes`, a terminal is asked to type the source's name after seeing the counts; a script is told
+ * to pass `--yes`. Returns the exit code.
+ */
+export async function removeSourceCommand(
+  ctx: Context,
+  name: string,
+  o: { yes: boolean; confirm?: (question: string) => Promise<string> },
+  out: Output,
+): Promise<number> {
+  const db = ctx.database.db
+  const [source] = await db.select().from(syncSources).where(eq(syncSources.name, name))
+  if (!source) {
+    out.result(`No source named "${name}" (see "policybot sources").`)
+    return 1
+  }
+  const prefix = `${name}/`
+  const docs = await queryRows<{ id: number; source_path: string }>(
+    db,
+    sql`SELECT id, source_path FROM documents
+        WHERE source_kind = ${source.kind} AND deleted_at IS NULL AND left(source_path, ${prefix.length}) = ${prefix}`,
+    'pages of a source',
+  )
+  const ids = toIntArray(docs.map((d) => d.id))
+  const [{ n: answers } = { n: 0 }] = await queryRows<{ n: number }>(
+    db,
+    sql`SELECT count(*)::int AS n FROM approved_answers
+        WHERE withdrawn_at IS NULL AND document_ids && ${ids}::integer[]`,
+    'approved answers citing a source',
+  )
+  const what = `${docs.length} page${docs.length === 1 ? '' : 's'} leave the index and ${answers} approved answer${answers === 1 ? '' : 's'} citing them ${answers === 1 ? 'is' : 'are'} withdrawn`
+  if (!o.yes) {
+    if (!o.confirm) {
+      out.result(`Removing source "${name}": ${what}. Run again with --yes to remove it.`)
+      return 1
+    }
+    const typed = await o.confirm(`Remove source "${name}"? ${what}. Type the source's name to confirm: `)
+    if (typed.trim() !== name) {
+      out.result('Not removed.')
+      return 1
+    }
+  }
+  await db.transaction(async (tx) => {
+    const t = tx as unknown as typeof db
+    for (const d of docs)
+      await deleteDocument(t, source.kind, d.source_path, { actor: CLI_ACTOR, detail: { source: name } })
+    await t.delete(syncRuns).where(eq(syncRuns.source, name))
+    // Its items go with it (ON DELETE CASCADE).
+    await t.delete(syncSources).where(eq(syncSources.name, name))
+    await appendAudit(t, {
+      actor: CLI_ACTOR,
+      action: 'delete',
+      subject: `source:${name}`,
+      detail: { kind: source.kind, pages: docs.length, withdrawnAnswers: answers },
+    })
+  })
+  out.result(
+    `Removed source "${name}": ${docs.length} page${docs.length === 1 ? '' : 's'} taken out of the index, ${answers} approved answer${answers === 1 ? '' : 's'} withdrawn.`,
+  )
+  return 0
+}
+
+const toIntArray = (ids: number[]) => `{${ids.join(',')}}`
