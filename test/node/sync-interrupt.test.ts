@@ -245,6 +245,14 @@ describe('policybot sources remove, and a source the sources file no longer list
         'handbook: registered earlier but not in the sources file: not synced. Retire it with "policybot sources remove handbook"',
       )
       expect(renamed.stdout).toMatch(/hr-handbook: synced .*3 changed/)
+      // A synced page is not removed piecemeal (the next sync would bring it back): told where to.
+      const piece = await cli(['remove', 'handbook/policies/parking.md'], work)
+      expect(piece.code).toBe(1)
+      expect(piece.stdout).toContain(
+        'handbook/policies/parking.md comes from the wiki source "handbook" (git): delete or move it there',
+      )
+      expect(piece.stdout).toContain('Removed 0 of 1 documents.')
+      expect(piece.stdout).not.toContain('Not in the index')
       // A script is asked for --yes, and told what would go.
       const asked = await cli(['sources', 'remove', 'handbook'], work)
       expect(asked.code).toBe(1)

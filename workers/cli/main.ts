@@ -211,15 +211,13 @@ export async function main(
         return 0
       }
       case 'remove': {
-        const missing = await removeCommand(ctx, rest, out)
-        out.result(`Removed ${rest.length - missing.length} of ${rest.length} documents.`)
-        if (missing.length > 0) {
+        const { removed, missing, synced } = await removeCommand(ctx, rest, out)
+        out.result(`Removed ${removed} of ${rest.length} documents.`)
+        if (missing.length > 0)
           out.result(
             `Not in the index: ${missing.join(', ')} (give the stored path, e.g. from "policybot ask --json").`,
           )
-          return 1
-        }
-        return 0
+        return missing.length > 0 || synced.length > 0 ? 1 : 0
       }
       case 'stats': {
         const s = await indexStats(ctx.database.db)

@@ -1,19 +1,43 @@
+import { and, eq, isNull } from 'drizzle-orm'
 import { CLI_ACTOR } from '../../audit/log'
+import { documents } from '../../db/schema'
 import { deleteDocument } from '../../knowledge/store'
 import type { Context } from '../context'
 import type { Output } from '../output'
 
 /**
  * `policybot remove <source-path>...`: takes ingested files out of the index (each removal, with
- * the approved answers it withdraws, is in the audit log under `cli`). Returns the paths that
- * were not in the index.
+ * the approved answers it withdraws, is in the audit log under `cli`). A page a wiki source
+ * syncs is not removed here (the next sync would bring it back): the message says where to.
  */
-export async function removeCommand(ctx: Context, paths: string[], out: Output): Promise<string[]> {
+export async function removeCommand(
+  ctx: Context,
+  paths: string[],
+  out: Output,
+): Promise<{ removed: number; missing: string[]; synced: string[] }> {
   const missing: string[] = []
+  const synced: string[] = []
+  let removed = 0
   for (const path of paths) {
-    if (await deleteDocument(ctx.database.db, 'file', path, { actor: CLI_ACTOR }))
+    if (await deleteDocument(ctx.database.db, 'file', path, { actor: CLI_ACTOR })) {
       out.progress(`removed ${path}`)
-    else missing.push(path)
+      removed++
+      continue
+    }
+    // A page a wiki source syncs would come back with the next sync: it is removed at its source.
+    const [page] = await ctx.database.db
+      .select({ kind: documents.sourceKind })
+      .from(documents)
+      .where(and(eq(documents.sourcePath, path), isNull(documents.deletedAt)))
+    const source = path.split('/')[0]
+    if (page && source) {
+      synced.push(path)
+      out.result(
+        `${path} comes from the wiki source "${source}" (${page.kind}): delete or move it there and run "policybot sync", or retire the whole source with "policybot sources remove ${source}".`,
+      )
+      continue
+    }
+    missing.push(path)
   }
-  return missing
+  return { removed, missing, synced }
 }
