@@ -2,7 +2,8 @@
  * `npm run bench:sync`: freshness as a measured property. A git handbook of BENCH_PAGES (5,000)
  * Markdown pages is synced once; then 1 % of the pages change and the sync is timed with the
  * embeddings it computed (only the changed pages' passages may be embedded); then a page is
- * deleted and we time how long until it no longer answers. Everything real: git, the embedded
+ * deleted and we time how long until it no longer answers; a page moved by someone else is timed
+ * (nothing may be embedded), and a widened scope until its new page answers. Everything real: git, the embedded
  * Postgres (PGlite, in memory), the local embedder, the same engine the Worker's cron runs.
  */
 import { execFileSync } from 'node:child_process'
@@ -57,6 +58,12 @@ async function main() {
       if (i % 500 === 0) mkdirSync(dir, { recursive: true })
       writeFileSync(join(dir, `p${i}.md`), page(i))
     }
+    // Outside the synced scope until it is widened.
+    mkdirSync(join(repo, 'benefits'), { recursive: true })
+    writeFileSync(
+      join(repo, 'benefits', 'gym.md'),
+      '# Gym subsidy\n\nThe gym subsidy pays 37 euros a month towards a gym membership.\n',
+    )
     git('add', '-A')
     git('commit', '-q', '-m', 'handbook')
     const path = (i: number) => join(repo, 'policies', String(Math.floor(i / 500)), `p${i}.md`)
@@ -72,10 +79,11 @@ async function main() {
         return base.embed(texts, purpose, options)
       },
     }
+    let paths = ['policies/']
     const run = async () => {
       embedded = 0
       const r = await syncSource(
-        { name: 'handbook', connector: createGitConnector({ repo, cacheDir: join(repo, '.cache') }) },
+        { name: 'handbook', connector: createGitConnector({ repo, paths, cacheDir: join(repo, '.cache') }) },
         { db: database.db, embedder },
       )
       if (r.status !== 'ok') throw new Error(`sync ${r.status}: ${r.error}`)
@@ -123,6 +131,50 @@ async function main() {
     out(
       `deletion:        ${del.deleted} page deleted; gone from answers ${gone ? 'yes' : 'NO'} ${ms.toFixed(0)} ms after the commit ` +
         `(sync ${(del.ms / 1000).toFixed(2)} s; scheduled, add the cron interval: */30 in wrangler.toml)`,
+    )
+
+    // A move by someone other than the page's author: the same document, nothing embedded.
+    const moved = 7 % PAGES
+    const movedTo = join(repo, 'policies', 'archive', `p${moved}.md`)
+    mkdirSync(join(repo, 'policies', 'archive'), { recursive: true })
+    git('mv', path(moved), movedTo)
+    execFileSync(
+      'git',
+      [
+        '-C',
+        repo,
+        '-c',
+        'user.name=IT Ops',
+        '-c',
+        'user.email=it@example.com',
+        'commit',
+        '-q',
+        '-m',
+        'archive',
+      ],
+      {
+        stdio: 'pipe',
+      },
+    )
+    const mv = await run()
+    out(
+      `move by another author: ${(mv.ms / 1000).toFixed(2)} s, ${mv.changed} pages re-stored, ${mv.embeddedCalls} passages embedded`,
+    )
+    if (mv.changed !== 0 || mv.embeddedCalls !== 0) throw new Error('a pure move was re-embedded')
+
+    // A widened scope: the new folder's page answers after one run, though no commit touched it.
+    const gym = async () =>
+      (await search(database.db, embedder, 'How much is the gym subsidy a month?', { k: 3 })).passages.some(
+        (p) => p.sourcePath.endsWith('benefits/gym.md'),
+      )
+    if (await gym()) throw new Error('the out-of-scope page answers before the scope is widened')
+    paths = ['policies/', 'benefits/']
+    const t1 = performance.now()
+    const widened = await run()
+    const answers = await gym()
+    out(
+      `scope widened:   ${widened.changed} page added; answers ${answers ? 'yes' : 'NO'} ${(performance.now() - t1).toFixed(0)} ms after the change ` +
+        `(sync ${(widened.ms / 1000).toFixed(2)} s, ${widened.embeddedCalls} passages embedded)`,
     )
     await database.close()
   } finally {
