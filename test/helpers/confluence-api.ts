@@ -35,7 +35,8 @@ export async function startConfluenceApi(space = { id: '98306', key: 'HR' }) {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const path = req.url ?? '/'
-      const u = new URL(path, 'http://x')
+      // Atlassian's API gateway (scoped tokens) serves the same API under /ex/confluence/{cloudId}.
+      const u = new URL(path.replace(/^\/ex\/confluence\/[^/]+(?=\/)/, ''), 'http://x')
       const json = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' })
         res.end(JSON.stringify(body))

@@ -9,7 +9,10 @@ import { requestJson } from './http'
  * `Link` header, which `requestJson` does not surface). Edge-safe: `fetch`, `btoa`, `TextEncoder`.
  */
 export interface ConfluenceClientOptions {
-  /** The site, `https://acme.atlassian.net`; only its origin is used (`…/wiki` is fine too). */
+  /**
+   * The site, `https://acme.atlassian.net` (`…/wiki` is fine too), or, for a scoped API token,
+   * Atlassian's gateway `https://api.atlassian.com/ex/confluence/{cloudId}`.
+   */
   baseUrl: string
   email: string
   apiToken: string
@@ -43,7 +46,7 @@ export type ConfluenceSpace = z.infer<typeof spaceSchema>
 export const labelSchema = z.object({ name: z.string() })
 
 export interface ConfluenceClient {
-  /** The site's origin, `https://acme.atlassian.net`. */
+  /** The API's root: the site's origin, or the gateway's `…/ex/confluence/{cloudId}`. */
   readonly site: string
   /** GETs `path` (`/wiki/api/v2/…` with its query) and checks it against `schema`. */
   get<T extends z.ZodType>(path: string, schema: T, signal?: AbortSignal): Promise<z.infer<T>>
@@ -53,13 +56,19 @@ export interface ConfluenceClient {
 
 /** A client for one site and one set of credentials; it never sends them to another origin. */
 export function createConfluenceClient(o: ConfluenceClientOptions): ConfluenceClient {
-  const site = siteRoot(o.baseUrl)
+  const { origin, prefix } = siteRoot(o.baseUrl)
+  const site = `${origin}${prefix}`
   const authorization = `Basic ${base64(`${o.email}:${o.apiToken}`)}`
 
   async function get<T extends z.ZodType>(path: string, schema: T, signal?: AbortSignal) {
-    const url = new URL(path, `${site}/`)
+    // Paths (ours and `_links.next`) are site-relative (`/wiki/api/v2/…`); through the gateway
+    // they go under its prefix, unless a link already carries it.
+    const url = new URL(
+      prefix && path.startsWith('/') && !path.startsWith(`${prefix}/`) ? `${prefix}${path}` : path,
+      `${origin}/`,
+    )
     // `_links.next` comes from the response: a link to another host must not get our token.
-    if (url.origin !== site) {
+    if (url.origin !== origin) {
       throw new ConnectorError('BAD_RESPONSE', `Confluence sent a link to another site: ${url.origin}`)
     }
     const json = await requestJson<unknown>(
@@ -96,16 +105,16 @@ export function createConfluenceClient(o: ConfluenceClientOptions): ConfluenceCl
   return { site, get, list }
 }
 
-function siteRoot(baseUrl: string): string {
+function siteRoot(baseUrl: string): { origin: string; prefix: string } {
   let url: URL
   try {
     url = new URL(baseUrl)
   } catch {
     throw new ConnectorError('CONFIG', `Confluence baseUrl is not a URL: ${JSON.stringify(baseUrl)}`)
   }
-  // Atlassian's `_links.next` is relative to the origin (`/wiki/api/v2/…`), so a path prefix
-  // could not survive pagination anyway.
-  return url.origin
+  // A site's own paths are dropped (`…/wiki`); the gateway's `/ex/confluence/{cloudId}` is kept.
+  const gateway = /^\/ex\/confluence\/[^/]+/.exec(url.pathname)
+  return { origin: url.origin, prefix: gateway ? gateway[0] : '' }
 }
 
 /** UTF-8 safe: `btoa` alone throws on characters outside Latin-1. */

@@ -154,6 +154,22 @@ describe('createConfluenceConnector', () => {
     for (const r of server.requests) expect(r.headers.authorization).toBe(AUTH)
   })
 
+  it("calls Atlassian's gateway for a scoped token, keeping its /ex/confluence/{cloudId} prefix across pages", async () => {
+    const G = '/ex/confluence/7c3a7f2e-cloud'
+    const next = `${HR_FEED}&cursor=eyJpZCI6IjE5MzMzMTMifQ%3D%3D`
+    const server = await site({
+      [`${G}${HR_SPACES}`]: { json: spacesHr },
+      // The gateway's next link is site-relative, without the prefix.
+      [`${G}${HR_FEED}`]: list([pageBulk('1933313', '2025-03-12T14:05:47.221Z', { number: 7 })], next),
+      [`${G}${next}`]: list([pageBulk('1933501', '2024-11-02T10:00:00.000Z', { number: 3 })]),
+    })
+    const { c } = connector(`${server.url}${G}`)
+    const pages = await all(c.changes(undefined))
+    expect(pages.flatMap((p) => p.items.map((i) => i.id))).toEqual(['1933313', '1933501'])
+    expect(server.requests.map((r) => r.path)).toEqual([`${G}${HR_SPACES}`, `${G}${HR_FEED}`, `${G}${next}`])
+    for (const r of server.requests) expect(r.headers.authorization).toBe(AUTH)
+  })
+
   it('stops an incremental listing at the cursor and returns the newest timestamp as the new cursor', async () => {
     const page2 = `${HR_FEED}&cursor=b2`
     const server = await site({
