@@ -438,3 +438,58 @@ describe('a git source whose scope is widened', () => {
     }
   })
 })
+
+describe('a git source cloned partially (old blobs missing)', () => {
+  it('syncs the current tree, though the history walk cannot read old blobs for rename detection', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'policybot-partial-'))
+    const database = await openPglite()
+    const embedder = createLocalEmbedder()
+    try {
+      const src = join(work, 'src')
+      const git = (cwd: string, ...args: string[]) =>
+        execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' })
+      mkdirSync(join(src, 'policies/old'), { recursive: true })
+      git(src, 'init', '-q', '-b', 'main')
+      git(src, 'config', 'user.email', 'hr@example.com')
+      git(src, 'config', 'user.name', 'HR Team')
+      writeFileSync(
+        join(src, 'policies/old/leave.md'),
+        '# Leave\n\nEvery employee gets 25 vacation days.\nAsk HR.\n',
+      )
+      git(src, 'add', '-A')
+      git(src, 'commit', '-q', '-m', 'leave')
+      mkdirSync(join(src, 'policies/time-off'))
+      git(src, 'mv', 'policies/old/leave.md', 'policies/time-off/leave.md')
+      writeFileSync(
+        join(src, 'policies/time-off/leave.md'),
+        '# Leave\n\nEvery employee gets 25 vacation days.\nAsk HR.\nCarry-over ends in March.\n',
+      )
+      git(src, 'add', '-A')
+      git(src, 'commit', '-q', '-m', 'moved and edited')
+      git(src, 'config', 'uploadpack.allowfilter', 'true')
+      const clone = join(work, 'clone')
+      execFileSync('git', ['clone', '-q', '--no-local', '--filter=blob:none', `file://${src}`, clone], {
+        stdio: 'pipe',
+      })
+      // The promisor remote is gone: a missing blob can no longer be fetched.
+      git(clone, 'remote', 'set-url', 'origin', join(work, 'gone'))
+      const r = await syncSource(
+        {
+          name: 'handbook',
+          connector: createGitConnector({
+            repo: clone,
+            paths: ['policies/'],
+            cacheDir: join(work, '.cache'),
+          }),
+        },
+        { db: database.db, embedder },
+      )
+      expect(r).toMatchObject({ status: 'ok', changed: 1, failed: 0 })
+      const found = await search(database.db, embedder, 'When does carry-over end?', { k: 1 })
+      expect(found.passages[0]?.sourcePath).toBe('handbook/policies/time-off/leave.md')
+    } finally {
+      await database.close()
+      rmSync(work, { recursive: true, force: true })
+    }
+  })
+})

@@ -102,7 +102,20 @@ export function createGitConnector(o: GitOptions): Connector {
   /** Last commit time and author per path, walking `range` once. */
   const commitTimes = async (range: string) => {
     const map = new Map<string, [Date, string]>()
-    const raw = (await git(['log', '--format=%x01%cI%x02%an', '--name-only', '-z', range])).toString('utf8')
+    // Dates need only which paths each commit touched: no rename detection, which would read old
+    // blobs that a partial clone does not have. If the history cannot be read at all, pages are
+    // dated now rather than not synced.
+    const raw = await git([
+      'log',
+      '--format=%x01%cI%x02%an',
+      '--name-only',
+      '--no-renames',
+      '-z',
+      range,
+    ]).then(
+      (b) => b.toString('utf8'),
+      () => '',
+    )
     // Each commit: \x01 date \x02 author \0, then "\n" and its paths, each ending in \0.
     for (const block of raw.split('\x01').slice(1)) {
       const [head = '', ...paths] = block.split('\0')
@@ -144,7 +157,15 @@ export function createGitConnector(o: GitOptions): Connector {
         return
       }
       times = await commitTimes(`${cursor}..${rev}`)
-      const raw = (await git(['diff', '--name-status', '-z', '-M', cursor, rev])).toString('utf8').split('\0')
+      // Renames are found from the blobs' contents; where old blobs are missing (a partial clone),
+      // the diff without them still says what was added and deleted.
+      const raw = (
+        await git(['diff', '--name-status', '-z', '-M', cursor, rev]).catch(() =>
+          git(['diff', '--name-status', '-z', '--no-renames', cursor, rev]),
+        )
+      )
+        .toString('utf8')
+        .split('\0')
       const refs: ItemRef[] = []
       const current: string[] = []
       for (let i = 0; i < raw.length; ) {
