@@ -170,7 +170,7 @@ describe('createConfluenceConnector', () => {
     for (const r of server.requests) expect(r.headers.authorization).toBe(AUTH)
   })
 
-  it('stops an incremental listing at the cursor and returns the newest timestamp as the new cursor', async () => {
+  it('stops an incremental listing ten minutes before the cursor and returns the newest timestamp as the new cursor', async () => {
     const page2 = `${HR_FEED}&cursor=b2`
     const server = await site({
       [HR_SPACES]: { json: spacesHr },
@@ -181,9 +181,14 @@ describe('createConfluenceConnector', () => {
         ],
         page2,
       ),
-      // The first page at the cursor (the same instant, written without milliseconds) ends the space.
+      // A page at the cursor (the same instant, written without milliseconds) or a few minutes
+      // before it is read again (saved while the last run listed); the first one older ends the space.
       [page2]: list(
-        [pageBulk('1933501', '2025-03-10T09:00:00.000Z'), pageBulk('1933502', '2025-03-01T09:00:00.000Z')],
+        [
+          pageBulk('1933501', '2025-03-10T09:00:00.000Z'),
+          pageBulk('1933503', '2025-03-10T08:52:00.000Z'),
+          pageBulk('1933502', '2025-03-01T09:00:00.000Z'),
+        ],
         `${HR_FEED}&cursor=b3`,
       ),
     })
@@ -194,22 +199,33 @@ describe('createConfluenceConnector', () => {
     expect(pages).toEqual([
       {
         items: [ref('1933313', '8', '2025-03-12T14:05:47.221Z'), ref('1933400', '1', '2025-03-11T08:00:00Z')],
+      },
+      {
+        items: [
+          ref('1933501', '1', '2025-03-10T09:00:00.000Z'),
+          ref('1933503', '1', '2025-03-10T08:52:00.000Z'),
+        ],
         cursor: '2025-03-12T14:05:47.221Z',
       },
     ])
     expect(server.requests.map((r) => r.path)).toEqual([HR_SPACES, HR_FEED, page2])
   })
 
-  it('returns the old cursor when nothing changed since it', async () => {
+  it('returns the old cursor when nothing is newer (re-reading only the look-back window)', async () => {
     const server = await site({
       [HR_SPACES]: { json: spacesHr },
-      [HR_FEED]: list([pageBulk('1933313', '2025-03-12T14:05:47.221Z')], `${HR_FEED}&cursor=b2`),
+      [HR_FEED]: list(
+        [pageBulk('1933313', '2025-03-12T14:05:47.221Z'), pageBulk('1933300', '2025-03-12T13:00:00.000Z')],
+        `${HR_FEED}&cursor=b2`,
+      ),
     })
     const { c } = connector(server.url)
 
     const pages = await all(c.changes('2025-03-12T14:05:47.221Z'))
 
-    expect(pages).toEqual([{ items: [], cursor: '2025-03-12T14:05:47.221Z' }])
+    expect(pages).toEqual([
+      { items: [ref('1933313', '1', '2025-03-12T14:05:47.221Z')], cursor: '2025-03-12T14:05:47.221Z' },
+    ])
     expect(server.requests.map((r) => r.path)).toEqual([HR_SPACES, HR_FEED])
   })
 

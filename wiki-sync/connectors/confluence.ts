@@ -31,13 +31,20 @@ export interface ConfluenceOptions {
 
 /** Feed statuses: `current` is live, the others tell the engine to delete (the default omits trash). */
 const FEED_STATUSES = ['current', 'archived', 'trashed']
+/**
+ * How far before the cursor an incremental listing still reads. The feed is sorted by modified
+ * date and cut at the cursor's `version.createdAt`; a page saved while the last run was listing,
+ * or indexed a little late, has a timestamp just before the cursor and would be skipped for good.
+ * Pages re-read in the window cost only a version comparison.
+ */
+export const LOOK_BACK_MS = 10 * 60_000
 /** Label lookups in flight at once: enough to hide latency, few enough to stay clear of 429s. */
 const LABEL_CONCURRENCY = 4
 
 /**
  * A wiki connector for Confluence Cloud spaces over the REST API v2. `changes` lists each space
- * newest-modified first and stops at the cursor (the newest `version.createdAt` of the last
- * completed run); a descending feed has no safe checkpoint before its end, so only the last page
+ * newest-modified first and stops ten minutes before the cursor (the newest `version.createdAt` of
+ * the last completed run; LOOK_BACK_MS); a descending feed has no safe checkpoint before its end, so only the last page
  * carries the new cursor. `fetch` returns the page's storage format as Markdown; `liveIds` lists
  * every current page. Edge-safe: it runs in the Worker's queue consumer as well as in Node.
  */
@@ -112,8 +119,10 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
         pageSchema,
         signal,
       )) {
-        // Newest first: the first page at or before the cursor ends this space.
-        const stop = batch.findIndex((p) => !Number.isNaN(since) && Date.parse(p.version.createdAt) <= since)
+        // Newest first: the first page older than the cursor's look-back window ends this space.
+        const stop = batch.findIndex(
+          (p) => !Number.isNaN(since) && Date.parse(p.version.createdAt) < since - LOOK_BACK_MS,
+        )
         const fresh = stop === -1 ? batch : batch.slice(0, stop)
         for (const p of fresh) newest = Math.max(newest ?? 0, Date.parse(p.version.createdAt))
         const refs = await refsOf(fresh, signal)
