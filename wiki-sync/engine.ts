@@ -19,7 +19,7 @@ import * as state from './state'
 export interface SyncSource {
   name: string
   connector: Connector
-  /** Groups that may read every page of this source (added to each page's own audience). */
+  /** Who may read this source's pages that name no audience of their own (one that does is for its audience only). */
   audience?: string[]
   /** Non-secret settings, stored with the source (`policybot sources`, the Worker's cron). */
   config?: Record<string, unknown>

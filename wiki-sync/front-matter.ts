@@ -8,7 +8,11 @@ import type { Item } from './connector'
  * the same and costs no embedding.
  */
 export function itemMarkdown(item: Item, sourceAudience: readonly string[] = []): string {
-  const audience = [...new Set([...(item.audience ?? []), ...sourceAudience].map((a) => a.toLowerCase()))]
+  // A page that names its own audience is for them only: the source's audience (who may read the
+  // whole source) applies to pages that name none. Adding the two would let the source's readers
+  // see a page restricted to fewer people.
+  const own = item.audience ?? []
+  const audience = [...new Set((own.length ? own : sourceAudience).map((a) => a.toLowerCase()))]
   const fm: Record<string, unknown> = { title: item.title }
   if (item.url) fm.url = item.url
   if (audience.length) fm.audience = audience

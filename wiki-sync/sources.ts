@@ -13,7 +13,10 @@ import { createNotionConnector } from './connectors/notion'
  */
 const common = {
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "_" and "-" (at most 64)'),
-  /** Groups that may read every page of the source; empty means everyone. */
+  /**
+   * Who may read the source's pages that name no audience of their own (a page that names one
+   * is for that audience only); empty means everyone.
+   */
   audience: z.array(z.string()).default([]),
   /**
    * The largest share of the source's indexed pages one run may prune (0.2: a fifth). More stops

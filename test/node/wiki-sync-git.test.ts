@@ -493,3 +493,54 @@ describe('a git source cloned partially (old blobs missing)', () => {
     }
   })
 })
+
+describe("a page's own audience and its source's", () => {
+  it('restricts a page that names its audience to it, and gives the source audience to the others', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'policybot-narrow-'))
+    const database = await openPglite()
+    const embedder = createLocalEmbedder()
+    try {
+      const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' })
+      git('init', '-q', '-b', 'main')
+      git('config', 'user.email', 'hr@example.com')
+      git('config', 'user.name', 'HR Team')
+      mkdirSync(join(repo, 'policies'))
+      writeFileSync(
+        join(repo, 'policies/leave.md'),
+        '# Annual leave\n\nEvery employee gets 25 vacation days.\n',
+      )
+      writeFileSync(
+        join(repo, 'policies/pay.md'),
+        '---\naudience: [managers]\n---\n# Pay bands\n\nBand 7 pays 180000 a year.\n',
+      )
+      git('add', '-A')
+      git('commit', '-q', '-m', 'handbook')
+      await syncSource(
+        {
+          name: 'handbook',
+          connector: createGitConnector({
+            repo,
+            paths: ['policies/'],
+            audience: ['employees'],
+            cacheDir: join(repo, '.cache'),
+          }),
+          audience: ['employees'],
+        },
+        { db: database.db, embedder },
+      )
+      const rows = await database.db.select().from(documents).where(isNull(documents.deletedAt))
+      const audienceOf = (p: string) => rows.find((d) => d.sourcePath === `handbook/policies/${p}`)?.audience
+      expect(audienceOf('leave.md')).toEqual(['employees'])
+      // Not employees and managers: every employee could then read the pay bands.
+      expect(audienceOf('pay.md')).toEqual(['managers'])
+      const asEmployee = await search(database.db, embedder, 'What does band 7 pay?', {
+        k: 3,
+        audiences: ['employees'],
+      })
+      expect(JSON.stringify(asEmployee.passages)).not.toContain('180000')
+    } finally {
+      await database.close()
+      rmSync(repo, { recursive: true, force: true })
+    }
+  })
+})

@@ -240,7 +240,8 @@ export function createGitConnector(o: GitOptions): Connector {
         location: ref.id,
         ...(o.urlTemplate ? { url: o.urlTemplate.replace('{path}', ref.id) } : {}),
         ...(author ? { author } : {}),
-        ...(audience.length || o.audience?.length ? { audience: [...audience, ...(o.audience ?? [])] } : {}),
+        // The page's own audience narrows the source's (see itemMarkdown).
+        ...(audience.length ? { audience } : o.audience?.length ? { audience: [...o.audience] } : {}),
       }
     },
 
