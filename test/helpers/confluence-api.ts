@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 /**
  * A local Confluence Cloud (REST API v2) with one space and pages the test sets: enough of the
  * documented API for the Worker's sync job (space by key, pages newest-modified first, a page with
- * its storage body, labels). It records every request; the test reads and changes it over HTTP
+ * its storage body, labels, its ancestors (none) and view restrictions (REST v1)). It records every request; the test reads and changes it over HTTP
  * (`GET /__requests`, `PUT /__pages`) because the Worker under test runs in workerd.
  */
 export interface MockPage {
@@ -14,6 +14,8 @@ export interface MockPage {
   modifiedAt: string
   storage: string
   status?: 'current' | 'trashed'
+  /** Groups a view restriction on the page allows (none: unrestricted). */
+  restrictedTo?: string[]
 }
 
 export async function startConfluenceApi(space = { id: '98306', key: 'HR' }) {
@@ -69,10 +71,29 @@ export async function startConfluenceApi(space = { id: '98306', key: 'HR' }) {
           .sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt))
         return json(200, { results: listed.map((p) => page(p, false)), _links: {} })
       }
-      const single = /^\/wiki\/api\/v2\/pages\/([^/]+)(\/labels)?$/.exec(u.pathname)
+      const restriction = /^\/wiki\/rest\/api\/content\/([^/]+)\/restriction\/byOperation\/read$/.exec(
+        u.pathname,
+      )
+      if (restriction) {
+        const p = pages.find((x) => x.id === restriction[1])
+        if (!p) return json(404, { statusCode: 404, message: 'No content found' })
+        const groups = p.restrictedTo ?? []
+        return json(200, {
+          operation: 'read',
+          restrictions: {
+            user: { results: [], size: 0 },
+            group: {
+              results: groups.map((name) => ({ type: 'group', name, id: `g-${name}` })),
+              size: groups.length,
+            },
+          },
+        })
+      }
+      const single = /^\/wiki\/api\/v2\/pages\/([^/]+)(\/labels|\/ancestors)?$/.exec(u.pathname)
       if (single) {
         const p = pages.find((x) => x.id === single[1])
         if (!p) return json(404, { errors: [{ status: 404, code: 'NOT_FOUND', title: 'Not Found' }] })
+        if (single[2] === '/ancestors') return json(200, { results: [], _links: {} })
         if (single[2])
           return json(200, { results: [{ id: '1', name: 'policy', prefix: 'global' }], _links: {} })
         return json(200, page(p, true))

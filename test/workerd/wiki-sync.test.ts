@@ -56,7 +56,16 @@ describe('wiki sync in the Worker', () => {
         1,
         '<h1>Sabbatical</h1><p>After seven years staff may take a three-month sabbatical.</p>',
       ),
-      page('1002', 'Bike to work', 1, '<p>The company pays for a bicycle lease of up to 3,000 euros.</p>'),
+      {
+        ...page(
+          '1002',
+          'Bike to work',
+          1,
+          '<p>The company pays for a bicycle lease of up to 3,000 euros.</p>',
+        ),
+        // A view restriction on the page: only HR may read it in Confluence, so only HR is answered.
+        restrictedTo: ['HR-Team'],
+      },
     ])
     sentJobs.length = 0
     await cron(bindings)
@@ -79,6 +88,20 @@ describe('wiki sync in the Worker', () => {
     )
     const hit = (await search(svc.db, svc.embedder, 'how long is a sabbatical?', { k: 1 })).passages[0]
     expect(hit?.sourcePath).toBe('hr-wiki/1001')
+    const audiences = await svc.db
+      .select({ path: documents.sourcePath, audience: documents.audience })
+      .from(documents)
+      .where(and(eq(documents.sourceKind, 'confluence'), isNull(documents.deletedAt)))
+    expect(Object.fromEntries(audiences.map((d) => [d.path, d.audience]))).toEqual({
+      'hr-wiki/1001': [],
+      'hr-wiki/1002': ['hr-team'],
+    })
+    expect(sent.map((r) => r.path.split('?')[0])).toEqual(
+      expect.arrayContaining([
+        '/wiki/rest/api/content/1002/restriction/byOperation/read',
+        '/wiki/api/v2/pages/1002/ancestors',
+      ]),
+    )
   })
 
   it('re-syncs an edited page and removes a deleted one on the next cron', async () => {

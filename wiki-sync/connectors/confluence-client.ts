@@ -45,6 +45,23 @@ export type ConfluenceSpace = z.infer<typeof spaceSchema>
 /** `Label`: the fields we read. */
 export const labelSchema = z.object({ name: z.string() })
 
+/** An ancestor of a page (`GET /wiki/api/v2/pages/{id}/ancestors`). */
+export const ancestorSchema = z.object({ id })
+
+/**
+ * `ContentRestriction` for the `read` operation (REST v1,
+ * `/wiki/rest/api/content/{id}/restriction/byOperation/read`): who may view the content, when
+ * anyone is named; no one named means no restriction at this level.
+ */
+export const readRestrictionSchema = z.object({
+  restrictions: z
+    .object({
+      user: z.object({ results: z.array(z.unknown()) }).optional(),
+      group: z.object({ results: z.array(z.object({ name: z.string() })) }).optional(),
+    })
+    .optional(),
+})
+
 export interface ConfluenceClient {
   /** The API's root: the site's origin, or the gateway's `…/ex/confluence/{cloudId}`. */
   readonly site: string

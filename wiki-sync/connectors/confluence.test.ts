@@ -6,11 +6,16 @@ import spacesHr from '../../test/fixtures/confluence/spaces-hr.json'
 import spacesNone from '../../test/fixtures/confluence/spaces-none.json'
 import { startTestServer } from '../../test/helpers/http-server'
 import type { ChangePage, ItemRef } from '../connector'
-import { type ConfluenceOptions, createConfluenceConnector } from './confluence'
+import { type ConfluenceOptions, createConfluenceConnector, PEOPLE_ONLY } from './confluence'
 
 // Known answer: base64("policybot@acme.example:ATATT3xFfGF0T4kEn-for-tests"), computed outside the code.
 const AUTH = 'Basic cG9saWN5Ym90QGFjbWUuZXhhbXBsZTpBVEFUVDN4RmZHRjBUNGtFbi1mb3ItdGVzdHM='
 const BASE = 'https://acme.atlassian.net/wiki'
+const RESTRICTION_EXPAND = 'expand=restrictions.user,restrictions.group'
+const unrestricted = {
+  operation: 'read',
+  restrictions: { user: { results: [], size: 0 }, group: { results: [], size: 0 } },
+}
 const HR_SPACES = '/wiki/api/v2/spaces?keys=HR'
 const HR_FEED =
   '/wiki/api/v2/spaces/98306/pages?limit=2&sort=-modified-date&status=current&status=archived&status=trashed'
@@ -30,11 +35,20 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-/** A fake site answering exact paths (with query); a list of replies is served in order. */
+/**
+ * A fake site answering exact paths (with query); a list of replies is served in order. Pages
+ * without a route for their ancestors or view restrictions have none, as most pages.
+ */
 async function site(routes: Record<string, Reply | Reply[]>) {
   const server = await startTestServer((req) => {
     const route = routes[req.path]
-    return (Array.isArray(route) ? route.shift() : route) ?? notFound
+    const reply = Array.isArray(route) ? route.shift() : route
+    if (reply) return reply
+    if (/^\/wiki\/api\/v2\/pages\/[^/]+\/ancestors\?/.test(req.path))
+      return { json: { results: [], _links: {} } }
+    if (/^\/wiki\/rest\/api\/content\/[^/]+\/restriction\/byOperation\/read\?/.test(req.path))
+      return { json: unrestricted }
+    return notFound
   })
   servers.push(server)
   return server
@@ -295,6 +309,8 @@ describe('createConfluenceConnector', () => {
       HR_SPACES,
       '/wiki/api/v2/pages/1933313/labels?limit=2',
       labelsNext,
+      '/wiki/api/v2/pages/1933313/ancestors?limit=2',
+      `/wiki/rest/api/content/1933313/restriction/byOperation/read?${RESTRICTION_EXPAND}`,
     ])
     for (const r of server.requests) expect(r.headers.authorization).toBe(AUTH)
   })
@@ -346,6 +362,47 @@ describe('createConfluenceConnector', () => {
     })
     expect(server.requests).toHaveLength(1)
     expect(sleeps).toEqual([])
+  })
+
+  it("narrows the audience to the groups every level of view restrictions allows (the page's and its ancestors')", async () => {
+    const restriction = (groups: string[], users = 0) => ({
+      json: {
+        operation: 'read',
+        restrictions: {
+          user: { results: Array.from({ length: users }, (_, i) => ({ accountId: `u${i}` })), size: users },
+          group: {
+            results: groups.map((name) => ({ type: 'group', name, id: `g-${name}` })),
+            size: groups.length,
+          },
+        },
+      },
+    })
+    const routes = (page: Reply, parent: Reply) => ({
+      '/wiki/api/v2/pages/1933313?body-format=storage': { json: annualLeave },
+      [HR_SPACES]: { json: spacesHr },
+      '/wiki/api/v2/pages/1933313/labels?limit=2': labels('leave'),
+      '/wiki/api/v2/pages/1933313/ancestors?limit=2': list([
+        { id: '1900001', type: 'page' },
+        { id: '1900000', type: 'page' },
+      ]),
+      [`/wiki/rest/api/content/1933313/restriction/byOperation/read?${RESTRICTION_EXPAND}`]: page,
+      [`/wiki/rest/api/content/1900001/restriction/byOperation/read?${RESTRICTION_EXPAND}`]: parent,
+    })
+    const audienceOf = async (page: Reply, parent: Reply) => {
+      const server = await site(routes(page, parent))
+      const { c } = connector(server.url, { audience: ['All-Staff'] })
+      return (await c.fetch(ref('1933313', '7', '2025-03-12T14:05:47.221Z')))?.audience
+    }
+    // Restricted on the page to HR and Managers, under a parent restricted to Managers: Managers.
+    expect(
+      await audienceOf(restriction(['HR-Team', 'Managers']), restriction(['managers', 'execs'])),
+    ).toEqual(['managers'])
+    // Restricted on the parent only: its groups, not the space's all-staff.
+    expect(await audienceOf({ json: unrestricted }, restriction(['HR-Team']))).toEqual(['hr-team'])
+    // Named people only: nobody the bot answers.
+    expect(await audienceOf(restriction([], 2), { json: unrestricted })).toEqual([PEOPLE_ONLY])
+    // No restriction anywhere: the source's audience.
+    expect(await audienceOf({ json: unrestricted }, { json: unrestricted })).toEqual(['all-staff'])
   })
 
   it('fetches null for a page that is gone (404)', async () => {

@@ -1,11 +1,13 @@
 import { htmlToMarkdown } from '../../workers/knowledge/parse/html-to-markdown'
 import { type ChangePage, type Connector, ConnectorError, type Item, type ItemRef } from '../connector'
 import {
+  ancestorSchema,
   type ConfluencePage,
   type ConfluenceSpace,
   createConfluenceClient,
   labelSchema,
   pageSchema,
+  readRestrictionSchema,
   spaceSchema,
 } from './confluence-client'
 import { storageToHtml } from './confluence-storage'
@@ -38,6 +40,11 @@ const FEED_STATUSES = ['current', 'archived', 'trashed']
  * Pages re-read in the window cost only a version comparison.
  */
 export const LOOK_BACK_MS = 10 * 60_000
+/**
+ * The audience of a page that view restrictions limit to named people only: no AUDIENCES entry
+ * can name it (a colon), so nobody is answered from it.
+ */
+export const PEOPLE_ONLY = 'confluence:people-only'
 /** Label lookups in flight at once: enough to hide latency, few enough to stay clear of 429s. */
 const LABEL_CONCURRENCY = 4
 
@@ -83,6 +90,51 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
       found.push(space)
     }
     return found
+  }
+
+  /** Read restrictions per content id, once per connector (one run): ancestors are shared. */
+  const restrictionCache = new Map<string, Promise<Set<string> | null>>()
+  function readRestriction(contentId: string, signal?: AbortSignal): Promise<Set<string> | null> {
+    let hit = restrictionCache.get(contentId)
+    if (!hit) {
+      hit = client
+        .get(
+          `/wiki/rest/api/content/${encodeURIComponent(contentId)}/restriction/byOperation/read?expand=restrictions.user,restrictions.group`,
+          readRestrictionSchema,
+          signal,
+        )
+        .then((r) => {
+          const groups = (r.restrictions?.group?.results ?? []).map((g) => g.name.toLowerCase())
+          const users = r.restrictions?.user?.results.length ?? 0
+          return groups.length || users ? new Set(groups) : null
+        })
+      restrictionCache.set(contentId, hit)
+    }
+    return hit
+  }
+
+  /**
+   * Who may view a page, from Confluence's view restrictions on it and on its ancestors (a
+   * restriction on a parent page applies to its children): the groups every restricted level
+   * allows, or PEOPLE_ONLY when only named people remain. Undefined: no restriction anywhere (the
+   * space's own permissions are the source's `audience`).
+   */
+  async function pageAudience(pageId: string, signal?: AbortSignal): Promise<string[] | undefined> {
+    const ancestors = await collect(
+      client.list(
+        `/wiki/api/v2/pages/${encodeURIComponent(pageId)}/ancestors?limit=${limit}`,
+        ancestorSchema,
+        signal,
+      ),
+    )
+    let allowed: Set<string> | undefined
+    for (const id of [pageId, ...ancestors.map((a) => a.id)]) {
+      const groups = await readRestriction(id, signal)
+      if (!groups) continue
+      allowed = allowed ? new Set([...allowed].filter((g) => groups.has(g))) : groups
+    }
+    if (!allowed) return undefined
+    return allowed.size ? [...allowed].sort() : [PEOPLE_ONLY]
   }
 
   /** The page's label names, every page of them; `NOT_FOUND` when the page is gone. */
@@ -147,6 +199,9 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
     if (!space) return null
     const labels = await orNotFound(labelsOf(page.id, signal))
     if (labels === null || !carriesWantedLabel(labels)) return null
+    // View restrictions narrow the source's audience; a page gone meanwhile is gone.
+    const restricted = await orNotFound(pageAudience(page.id, signal))
+    if (restricted === null) return null
     const base = page._links?.base ?? `${client.site}/wiki`
     const webui = page._links?.webui
     return {
@@ -156,7 +211,7 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
       ...(webui ? { url: `${base}${webui}` } : {}),
       updatedAt: new Date(page.version.createdAt),
       ...(page.authorId ? { author: page.authorId } : {}),
-      ...(audience ? { audience: [...audience] } : {}),
+      ...(restricted ? { audience: restricted } : audience ? { audience: [...audience] } : {}),
       labels,
       location: space.key,
       markdown: htmlToMarkdown(storageToHtml(page.body?.storage?.value ?? '')),
