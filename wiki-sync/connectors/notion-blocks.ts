@@ -1,7 +1,8 @@
 import { z } from 'zod'
 
 // Minimal schemas of the Notion block and rich-text fields we read
-// (developers.notion.com/reference/block, /reference/rich-text, API version 2022-06-28).
+// (developers.notion.com/reference/block, /reference/rich-text, API versions 2022-06-28 and 2025-09-03, which
+// left blocks unchanged).
 
 /** One rich-text item: a text run, a mention or an inline equation. */
 export const RichTextSchema = z.object({

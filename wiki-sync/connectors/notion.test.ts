@@ -6,11 +6,25 @@ import type { ChangePage } from '../connector'
 import { createNotionConnector, type NotionOptions } from './notion'
 
 // Ids, users and titles are ours; shapes follow developers.notion.com/reference/page, /post-search,
-// /post-database-query, /get-block-children and /status-codes (API version 2022-06-28).
+// /retrieve-a-database, /query-a-data-source, /get-block-children and /status-codes (API version
+// 2025-09-03, where a database holds data sources and rows are queried per data source).
 const TOKEN = 'secret_pb0TestIntegrationToken0000000000000'
 const HR = 'a3c5e7f9-1b2d-4e6f-8a0c-2e4f6a8c0e12'
 const POLICIES_DB = '0b7e1d2c-5a4f-4e3b-9c8d-1f2a3b4c5d6e'
 const HANDBOOK_DB = '4d2f8a1b-7c3e-4b5a-9d6f-0e1a2b3c4d5e'
+// The policies database has two data sources (e.g. "Policies" and "Archive"), the handbook one.
+const POLICIES_DS = '1c9e2d3f-0000-4a5b-8c7d-000000000001'
+const ARCHIVE_DS = '1c9e2d3f-0000-4a5b-8c7d-000000000002'
+const HANDBOOK_DS = '1c9e2d3f-0000-4a5b-8c7d-000000000003'
+const database = (dbId: string, ...dataSources: [string, string][]) => ({
+  json: {
+    object: 'database',
+    id: dbId,
+    title: [],
+    parent: { type: 'workspace', workspace: true },
+    data_sources: dataSources.map(([dsId, name]) => ({ id: dsId, name })),
+  },
+})
 const TRAVEL = '6f1c2a9e-3b4d-4c8e-9a01-7d2e5b3c4f10'
 const id = (n: number) => `5e0a0000-0000-4000-8000-${String(n).padStart(12, '0')}`
 
@@ -155,7 +169,7 @@ describe('the Notion change feed', () => {
     ])
     for (const r of server!.requests) {
       expect(r.headers.authorization).toBe(`Bearer ${TOKEN}`)
-      expect(r.headers['notion-version']).toBe('2022-06-28')
+      expect(r.headers['notion-version']).toBe('2025-09-03')
       expect(r.headers['content-type']).toBe('application/json')
     }
   })
@@ -251,10 +265,16 @@ describe('the Notion change feed', () => {
     ])
   })
 
-  it('queries each configured database sorted by last edit, newest first', async () => {
+  it('queries each data source of each configured database sorted by last edit, newest first', async () => {
     const c = await connect(
       (req) => {
-        if (req.path === `/v1/databases/${POLICIES_DB}/query`) {
+        if (req.path === `/v1/databases/${POLICIES_DB}`)
+          return database(POLICIES_DB, [POLICIES_DS, 'Policies'], [ARCHIVE_DS, 'Archive'])
+        if (req.path === `/v1/databases/${HANDBOOK_DB}`)
+          return database(HANDBOOK_DB, [HANDBOOK_DS, 'Handbook'])
+        if (req.path === `/v1/data_sources/${ARCHIVE_DS}/query`)
+          return { json: pageList([notionPage({ id: id(5), edited: '2024-05-02T17:00:00.000Z' })]) }
+        if (req.path === `/v1/data_sources/${POLICIES_DS}/query`) {
           if (startCursorOf(req) === undefined)
             return { json: pageList([notionPage({ id: id(1), edited: '2024-05-02T16:00:00.000Z' })], id(2)) }
           return {
@@ -271,17 +291,22 @@ describe('the Notion change feed', () => {
     expect(await collect(c.changes('2024-05-02T14:37:00.000Z'))).toEqual([
       { items: [ref(id(1), '2024-05-02T16:00:00.000Z')] },
       { items: [ref(id(2), '2024-05-02T15:00:00.000Z')] },
+      { items: [ref(id(5), '2024-05-02T17:00:00.000Z')] },
       { items: [ref(id(4), '2024-05-02T18:30:00.000Z')], cursor: '2024-05-02T18:30:00.000Z' },
     ])
     const sorts = [{ timestamp: 'last_edited_time', direction: 'descending' }]
+    // Each database's data sources first, then each data source's rows.
     expect(requests()).toEqual([
-      { method: 'POST', path: `/v1/databases/${POLICIES_DB}/query`, body: { sorts, page_size: 100 } },
+      { method: 'GET', path: `/v1/databases/${POLICIES_DB}`, body: undefined },
+      { method: 'GET', path: `/v1/databases/${HANDBOOK_DB}`, body: undefined },
+      { method: 'POST', path: `/v1/data_sources/${POLICIES_DS}/query`, body: { sorts, page_size: 100 } },
       {
         method: 'POST',
-        path: `/v1/databases/${POLICIES_DB}/query`,
+        path: `/v1/data_sources/${POLICIES_DS}/query`,
         body: { sorts, page_size: 100, start_cursor: id(2) },
       },
-      { method: 'POST', path: `/v1/databases/${HANDBOOK_DB}/query`, body: { sorts, page_size: 100 } },
+      { method: 'POST', path: `/v1/data_sources/${ARCHIVE_DS}/query`, body: { sorts, page_size: 100 } },
+      { method: 'POST', path: `/v1/data_sources/${HANDBOOK_DS}/query`, body: { sorts, page_size: 100 } },
     ])
   })
 
@@ -366,7 +391,7 @@ Questions? Ask in \`#travel\`.
     expect(requests().map((r) => `${r.method} ${r.path}`)).toEqual(
       Object.keys(responses).map((p) => `GET ${p}`),
     )
-    expect(server!.requests.every((r) => r.headers['notion-version'] === '2022-06-28')).toBe(true)
+    expect(server!.requests.every((r) => r.headers['notion-version'] === '2025-09-03')).toBe(true)
   })
 
   it('returns null for a page that 404s', async () => {

@@ -11,7 +11,12 @@ import {
 } from './notion-blocks'
 
 /** The API version we speak: request and response shapes below are this version's. */
-export const NOTION_VERSION = '2022-06-28'
+/**
+ * The API version sent with every request. Since 2025-09-03 a database holds one or more data
+ * sources, and rows are queried per data source (`POST /v1/data_sources/{id}/query`); the older
+ * version's database query fails once a database has a second data source.
+ */
+export const NOTION_VERSION = '2025-09-03'
 
 /** How to reach one Notion workspace, and which of its pages to sync. */
 export interface NotionOptions {
@@ -60,6 +65,7 @@ const PageSchema = z.object({
     .object({
       type: z.string(),
       database_id: z.string().optional(),
+      data_source_id: z.string().optional(),
       page_id: z.string().optional(),
       block_id: z.string().optional(),
     })
@@ -78,12 +84,20 @@ const ListSchema = z.object({
 })
 
 type Source = { kind: 'search' } | { kind: 'database'; id: string }
+
+/** `GET /v1/databases/{id}` under 2025-09-03: the database's data sources. */
+const DatabaseSchema = z.object({
+  object: z.literal('database'),
+  id: z.string(),
+  data_sources: z.array(z.object({ id: z.string(), name: z.string().optional() })),
+})
 type Direction = 'ascending' | 'descending'
 
 /**
  * A connector for one Notion workspace, through the public REST API (`fetch` only, so it runs in the
  * Worker too). Pages come from `POST /v1/search` (every page shared with the integration) or, with
- * `databaseIds`, from `POST /v1/databases/{id}/query`; bodies from the block children endpoint,
+ * `databaseIds`, from each of the databases' data sources (`GET /v1/databases/{id}`, then
+ * `POST /v1/data_sources/{id}/query`); bodies from the block children endpoint,
  * walked recursively and converted by `blocksToMarkdown`. The version stamp is `last_edited_time`.
  * Throws `CONFIG` for unusable options.
  */
@@ -106,12 +120,40 @@ export function createNotionConnector(options: NotionOptions): Connector {
     return requestJson<unknown>(`${base}${path}`, { ...spec, headers }, http)
   }
 
-  /** One source's pages, a response at a time, sorted by `last_edited_time`. */
-  async function* listPages(source: Source, direction: Direction, signal?: AbortSignal) {
+  /** A database's data sources, once per connector (one run). */
+  const dataSources = new Map<string, Promise<string[]>>()
+  function dataSourcesOf(databaseId: string, signal?: AbortSignal): Promise<string[]> {
+    let hit = dataSources.get(databaseId)
+    if (!hit) {
+      hit = call(`/v1/databases/${encodeURIComponent(databaseId)}`, {}, signal).then(
+        (json) => parse(DatabaseSchema, json, 'database').data_sources.map((d) => d.id),
+        (e: unknown) => {
+          dataSources.delete(databaseId)
+          if (!hasCode(e, 'NOT_FOUND')) throw e
+          throw new ConnectorError(
+            'CONFIG',
+            `Notion database ${databaseId} was not found: check the id in databaseIds and that the database is shared with the integration`,
+            404,
+            { cause: e },
+          )
+        },
+      )
+      dataSources.set(databaseId, hit)
+    }
+    return hit
+  }
+
+  /** What one source lists: the search, or each data source of a database (each sorted on its own). */
+  async function targetsOf(source: Source, signal?: AbortSignal): Promise<(string | undefined)[]> {
+    return source.kind === 'search' ? [undefined] : dataSourcesOf(source.id, signal)
+  }
+
+  /** One target's pages, a response at a time, sorted by `last_edited_time`. */
+  async function* listPages(dataSource: string | undefined, direction: Direction, signal?: AbortSignal) {
     let cursor: string | undefined
     do {
       const page = { page_size: pageSize, ...(cursor ? { start_cursor: cursor } : {}) }
-      const list = parse(ListSchema, await listRequest(source, direction, page, signal), 'list')
+      const list = parse(ListSchema, await listRequest(dataSource, direction, page, signal), 'list')
       yield list.results
         .filter((r) => (r as { object?: unknown }).object === 'page')
         .map((r) => parse(PageSchema, r, 'page'))
@@ -119,8 +161,14 @@ export function createNotionConnector(options: NotionOptions): Connector {
     } while (cursor)
   }
 
-  async function listRequest(source: Source, direction: Direction, page: object, signal?: AbortSignal) {
-    if (source.kind === 'search') {
+  /** Search (no data source) or one data source's query. */
+  async function listRequest(
+    dataSource: string | undefined,
+    direction: Direction,
+    page: object,
+    signal?: AbortSignal,
+  ) {
+    if (dataSource === undefined) {
       const body = {
         filter: { property: 'object', value: 'page' },
         sort: { timestamp: 'last_edited_time', direction },
@@ -129,21 +177,7 @@ export function createNotionConnector(options: NotionOptions): Connector {
       return call('/v1/search', { method: 'POST', body }, signal)
     }
     const body = { sorts: [{ timestamp: 'last_edited_time', direction }], ...page }
-    try {
-      return await call(
-        `/v1/databases/${encodeURIComponent(source.id)}/query`,
-        { method: 'POST', body },
-        signal,
-      )
-    } catch (e) {
-      if (!hasCode(e, 'NOT_FOUND')) throw e
-      throw new ConnectorError(
-        'CONFIG',
-        `Notion database ${source.id} was not found: check the id in databaseIds and that the database is shared with the integration`,
-        404,
-        { cause: e },
-      )
-    }
+    return call(`/v1/data_sources/${encodeURIComponent(dataSource)}/query`, { method: 'POST', body }, signal)
   }
 
   /** A block's children, all of their pages, and theirs in turn (child pages excepted). */
@@ -195,8 +229,9 @@ export function createNotionConnector(options: NotionOptions): Connector {
         options.fullListingMs === undefined ? c : `${c} full:${full ? now().toISOString() : fullPart}`
       let newestMs = edited === undefined ? Number.NEGATIVE_INFINITY : Date.parse(edited)
       let pending: ItemRef[] = []
-      for (const source of sources) {
-        for await (const pages of listPages(source, 'descending', signal)) {
+      const targets = (await Promise.all(sources.map((s) => targetsOf(s, signal)))).flat()
+      for (const target of targets) {
+        for await (const pages of listPages(target, 'descending', signal)) {
           const items: ItemRef[] = []
           let older = false
           for (const page of pages) {
@@ -257,8 +292,10 @@ export function createNotionConnector(options: NotionOptions): Connector {
     async liveIds(signal) {
       const ids = new Set<string>()
       for (const source of sources) {
-        for await (const pages of listPages(source, 'ascending', signal)) {
-          for (const page of pages) if (!page.archived && !page.in_trash) ids.add(page.id)
+        for (const target of await targetsOf(source, signal)) {
+          for await (const pages of listPages(target, 'ascending', signal)) {
+            for (const page of pages) if (!page.archived && !page.in_trash) ids.add(page.id)
+          }
         }
       }
       return ids
@@ -286,6 +323,7 @@ function locationOf(page: NotionPage): string | undefined {
   const p = page.parent
   if (!p) return undefined
   if (p.type === 'database_id' && p.database_id) return `database ${p.database_id}`
+  if (p.type === 'data_source_id') return `database ${p.database_id ?? p.data_source_id}`
   if (p.type === 'page_id' && p.page_id) return `page ${p.page_id}`
   if (p.type === 'block_id' && p.block_id) return `block ${p.block_id}`
   return p.type
