@@ -116,6 +116,8 @@ export function createConfluenceClient(o: ConfluenceClientOptions): ConfluenceCl
       const body: z.infer<typeof page> = await get(next, page, signal)
       yield body.results as z.infer<T>[]
       next = body._links?.next
+      // REST v1 writes its next links relative to the `/wiki` context (`/rest/api/…`).
+      if (next?.startsWith('/rest/api/')) next = `/wiki${next}`
     }
   }
 

@@ -22,6 +22,7 @@ const HR_FEED =
 const ENG_FEED =
   '/wiki/api/v2/spaces/131073/pages?limit=2&sort=-modified-date&status=current&status=archived&status=trashed'
 const HR_LIVE = '/wiki/api/v2/spaces/98306/pages?limit=2&status=current'
+const CQL = `/wiki/rest/api/content/search?${new URLSearchParams({ cql: 'space = "HR" and type = page and label in ("policy","handbook")', limit: '2' })}`
 
 type Reply = { status?: number; json?: unknown; headers?: Record<string, string> }
 const notFound: Reply = {
@@ -553,13 +554,29 @@ describe('createConfluenceConnector', () => {
       '/wiki/api/v2/pages/1933313/labels?limit=2': labels('leave', 'policy'),
       '/wiki/api/v2/pages/1933400/labels?limit=2': labels('draft'),
       '/wiki/api/v2/pages/1933400?body-format=storage': { json: { ...annualLeave, id: '1933400' } },
+      // Live ids come from one CQL listing per space (REST v1: its next link is relative to /wiki).
+      [CQL]: {
+        json: {
+          results: [{ id: '1933313', type: 'page', status: 'current', title: 'Annual leave' }],
+          _links: { next: `/rest/api/content/search?${CQL.split('?')[1]}&cursor=c2`, context: '/wiki' },
+        },
+      },
+      [`${CQL}&cursor=c2`]: {
+        json: {
+          results: [{ id: '1933999', type: 'page', status: 'current', title: 'Expenses' }],
+          _links: {},
+        },
+      },
     })
     const { c } = connector(server.url, { labels: ['Policy', 'handbook'] })
 
     expect(await all(c.changes(undefined))).toEqual([
       { items: [ref('1933313', '7', '2025-03-12T14:05:47.221Z')], cursor: '2025-03-12T14:05:47.221Z' },
     ])
-    expect(await c.liveIds()).toEqual(new Set(['1933313']))
+    const before = server.requests.length
+    expect(await c.liveIds()).toEqual(new Set(['1933313', '1933999']))
+    // No label lookup per page: the listing and its second page only.
+    expect(server.requests.slice(before).map((r) => r.path)).toEqual([CQL, `${CQL}&cursor=c2`])
     expect(await c.fetch(ref('1933400', '1', '2025-03-11T08:00:00.000Z'))).toBeNull()
   })
 

@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { htmlToMarkdown } from '../../workers/knowledge/parse/html-to-markdown'
 import { type ChangePage, type Connector, ConnectorError, type Item, type ItemRef } from '../connector'
 import {
@@ -220,6 +221,23 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
 
   async function liveIds(signal?: AbortSignal): Promise<Set<string>> {
     const ids = new Set<string>()
+    if (wanted) {
+      // With a label filter, one CQL listing per space instead of a label lookup per page: the
+      // search index may lag, but a page missing here is only deleted once fetching confirms it.
+      for (const space of await resolveSpaces(signal)) {
+        // Confluence stores labels in lower case.
+        const names = [...(wanted ?? [])].map((l) => `"${cqlString(l)}"`).join(',')
+        const cql = `space = "${cqlString(space.key)}" and type = page and label in (${names})`
+        const query = new URLSearchParams({ cql, limit })
+        for await (const batch of client.list(
+          `/wiki/rest/api/content/search?${query}`,
+          cqlResultSchema,
+          signal,
+        ))
+          for (const r of batch) if (r.status === undefined || r.status === 'current') ids.add(r.id)
+      }
+      return ids
+    }
     for (const space of await resolveSpaces(signal)) {
       const query = new URLSearchParams({ limit, status: 'current' })
       for await (const batch of client.list(
@@ -241,6 +259,17 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
   }
 
   return { kind: 'confluence', changes, fetch: fetchItem, liveIds }
+}
+
+/** A CQL search result (REST v1 content): the fields we read. */
+const cqlResultSchema = z.object({
+  id: z.union([z.string(), z.number()]).transform(String),
+  status: z.string().optional(),
+})
+
+/** A value inside a CQL double-quoted string. */
+function cqlString(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
 }
 
 /** The value, or null when the API said 404 (checked by `code`: bundles may duplicate classes). */
