@@ -1,6 +1,6 @@
 /**
- * A person's directory memberships (AAD groups, DingTalk departments) as the platform last told
- * them, kept five minutes per isolate: asking the directory for every question would spend the
+ * Directory memberships as the platform last told them (a person's AAD groups or DingTalk
+ * departments, a Slack user group's members), kept five minutes per isolate: asking the directory for every question would spend the
  * platform's rate limits, and a membership change reaches answers within the five minutes.
  */
 const MEMBERSHIP_TTL_MS = 5 * 60_000

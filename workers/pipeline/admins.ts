@@ -1,8 +1,6 @@
+import { cachedMembership } from '../audiences/cache'
 import type { Platform } from '../platform'
 import type { Services } from '../services'
-
-const groupCache = new Map<string, { users: Set<string>; at: number }>()
-const GROUP_TTL_MS = 5 * 60_000
 
 /** Someone on one platform: an id means nothing without the platform that issued it. */
 export interface PlatformUser {
@@ -55,21 +53,17 @@ export async function isPolicyAdmin(svc: Services, who: PlatformUser, now = Date
 
 /**
  * The members of a platform's user group, read from the platform at most every five minutes per
- * isolate (Slack's `usergroups.users.list` is rate-limited to about 20 calls a minute).
+ * isolate (Slack's `usergroups.users.list` is rate-limited to about 20 calls a minute); the same
+ * cache as the directory memberships audiences read.
  */
 export async function groupMembers(
   platform: Pick<Platform, 'name' | 'groupMembers'>,
   group: string,
   now = Date.now(),
 ): Promise<ReadonlySet<string>> {
-  if (!platform.groupMembers) return new Set()
-  const key = `${platform.name}:${group}`
-  let hit = groupCache.get(key)
-  if (!hit || now - hit.at > GROUP_TTL_MS) {
-    hit = { users: new Set(await platform.groupMembers(group)), at: now }
-    groupCache.set(key, hit)
-  }
-  return hit.users
+  const read = platform.groupMembers?.bind(platform)
+  if (!read) return new Set()
+  return new Set(await cachedMembership(`group:${platform.name}:${group}`, () => read(group), now))
 }
 
 /** Whether someone may upload handbooks: a policy admin or listed in `HANDBOOK_UPLOADERS`. */
