@@ -74,8 +74,6 @@ export type ConnectorErrorCode =
   | 'RATE_LIMITED'
   | 'UPSTREAM'
   | 'BAD_RESPONSE'
-  /** One page cannot be indexed as it is (front matter that restricts it cannot be read). */
-  | 'BAD_PAGE'
   | 'CONFIG'
 
 export class ConnectorError extends Error {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { parse as parseYaml } from 'yaml'
+import { frontMatterAudience, splitFrontMatter } from '../../workers/knowledge/parse/markdown'
 import { type ChangePage, type Connector, ConnectorError, type Item, type ItemRef } from '../connector'
 import { BlobReader } from './git-blobs'
 
@@ -215,7 +215,9 @@ export function createGitConnector(o: GitOptions): Connector {
       })
       if (!blob) return null
       const text = blob.toString('utf8')
-      const { frontMatter, body } = splitFrontMatter(text, ref.id)
+      // Read as an uploaded file is: front matter that sets an audience and cannot be read fails
+      // the page instead of publishing it.
+      const { frontMatter, body } = splitFrontMatter(text.replace(/^\uFEFF/, ''), ref.id)
       times ??= await commitTimes(rev)
       const [when, author] = times.get(ref.id) ?? [ref.updatedAt, undefined]
       const title =
@@ -223,14 +225,7 @@ export function createGitConnector(o: GitOptions): Connector {
         /^#\s+(.+)$/m.exec(body)?.[1]?.trim() ??
         ref.id.split('/').pop()?.replace(MARKDOWN, '') ??
         ref.id
-      const audienceKey = ['audience', 'audiences', 'visibility'].find((k) => k in frontMatter)
-      const audience = audienceKey ? list(frontMatter[audienceKey]).filter((a) => a.trim()) : []
-      // A page that says who may read it, in a way we cannot read, is not published to everyone.
-      if (audienceKey && !audience.length)
-        throw new ConnectorError(
-          'BAD_PAGE',
-          `${ref.id}: its front matter's ${audienceKey} is empty or not a list of names; the page is not indexed until it is fixed`,
-        )
+      const audience = frontMatterAudience(frontMatter, ref.id) ?? []
       return {
         id: ref.id,
         version,
@@ -253,41 +248,7 @@ export function createGitConnector(o: GitOptions): Connector {
   }
 }
 
-/**
- * A page's YAML front matter. Front matter that cannot be read is dropped, unless it sets the
- * page's audience: dropping that would publish a restricted page, so the page fails instead.
- */
-function splitFrontMatter(text: string, id: string): { frontMatter: Record<string, unknown>; body: string } {
-  const m = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text)
-  if (!m) return { frontMatter: {}, body: text }
-  let fm: unknown
-  try {
-    fm = parseYaml(m[1] as string)
-  } catch (e) {
-    if (/^\s*["']?(audience|audiences|visibility)["']?\s*:/im.test(m[1] as string))
-      throw new ConnectorError(
-        'BAD_PAGE',
-        `${id}: its front matter, which says who may read it, is not valid YAML (${((e as Error).message.split('\n')[0] ?? '').slice(0, 200)}); the page is not indexed until it is fixed`,
-      )
-    fm = {}
-  }
-  return {
-    frontMatter: fm && typeof fm === 'object' ? (fm as Record<string, unknown>) : {},
-    body: text.slice(m[0].length),
-  }
-}
-
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined)
-const list = (v: unknown): string[] =>
-  typeof v === 'string'
-    ? v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : Array.isArray(v)
-      ? v.filter((x) => typeof x === 'string' || typeof x === 'number').map(String)
-      : []
-
 function chunk<T>(xs: T[], n: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))

@@ -169,11 +169,13 @@ function stripTags(html: string): string {
 const FRONT_MATTER = /^(?:---|\+\+\+)[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\r?\n|$)/
 
 /**
+ * A page's front matter (YAML, or TOML for Hugo) and its body; `name` names the file in errors.
  * Front matter that cannot be read, where it names the page's audience, is an error: dropping it
  * would make a restricted page public. Other unreadable front matter (seen in real handbooks: a
  * quoted description running onto an unindented line) is dropped and the page kept, as before.
+ * The wiki sync's git connector reads pages with the same rules.
  */
-function splitFrontMatter(
+export function splitFrontMatter(
   source: string,
   name: string,
 ): { body: string; frontMatter: Record<string, unknown> } {
@@ -190,19 +192,45 @@ function splitFrontMatter(
     const why = ((e as Error).message.split('\n')[0] ?? '').slice(0, 200)
     throw new PolicybotError(
       'FILE_FRONT_MATTER',
-      `${name}: its front matter, which says who may read it, is not valid YAML (${why}); fix it and add the file again (nothing was stored).`,
+      `${name}: its front matter, which says who may read it, is not valid YAML (${why}); nothing was stored until it is fixed.`,
     )
   }
   if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
     if (!namesAudience) return { body, frontMatter: {} }
     throw new PolicybotError(
       'FILE_FRONT_MATTER',
-      `${name}: its front matter, which says who may read it, is not a list of "key: value" lines; fix it and add the file again (nothing was stored).`,
+      `${name}: its front matter, which says who may read it, is not a list of "key: value" lines; nothing was stored until it is fixed.`,
     )
   }
   return { body, frontMatter: (parsed ?? {}) as Record<string, unknown> }
 }
 
+/**
+ * Who may read a page, from its front matter (`audience`, `audiences` or `visibility`: a list, or
+ * names separated by commas), in lower case; undefined for everyone (no key, or "everyone").
+ * A key whose value is empty or not a list of names is an error: such a page is not published to
+ * everyone.
+ */
+export function frontMatterAudience(fm: Record<string, unknown>, name: string): string[] | undefined {
+  const key = AUDIENCE_KEYS.find((k) => k in fm)
+  if (!key) return undefined
+  const aud = fm[key]
+  const names =
+    typeof aud === 'string'
+      ? aud.split(',')
+      : Array.isArray(aud) && aud.every((a) => typeof a === 'string' || typeof a === 'number')
+        ? aud.map(String)
+        : undefined
+  const audience = names?.map((s) => s.trim().toLowerCase()).filter(Boolean)
+  if (!audience?.length)
+    throw new PolicybotError(
+      'FILE_FRONT_MATTER',
+      `${name}: its front matter's ${key} is empty or not a list of names; name the audiences (or write "everyone"): nothing was stored until it is fixed.`,
+    )
+  return audience.some((a) => a === 'all' || a === 'everyone' || a === 'public') ? undefined : audience
+}
+
+const AUDIENCE_KEYS = ['audience', 'audiences', 'visibility']
 /** A front-matter line that sets the audience, however the rest of it is written. */
 const AUDIENCE_KEY = /^\s*["']?(audience|audiences|visibility)["']?\s*[:=]/im
 
@@ -272,24 +300,8 @@ function documentMeta(fm: Record<string, unknown>, name: string): DocMeta {
       break
     }
   }
-  const key = ['audience', 'audiences', 'visibility'].find((k) => k in fm)
-  const aud = key ? fm[key] : undefined
-  const names =
-    typeof aud === 'string'
-      ? aud.split(',')
-      : Array.isArray(aud) && aud.every((a) => typeof a === 'string' || typeof a === 'number')
-        ? aud.map(String)
-        : undefined
-  const audience = names?.map((s) => s.trim().toLowerCase()).filter(Boolean)
-  // A page that says who may read it and cannot be understood is not published to everyone.
-  if (key && !audience?.length)
-    throw new PolicybotError(
-      'FILE_FRONT_MATTER',
-      `${name}: its front matter's ${key} is ${aud === null || aud === '' || (Array.isArray(aud) && !aud.length) ? 'empty' : 'not a list of names'}; name the audiences (or write "everyone") and add the file again (nothing was stored).`,
-    )
+  const audience = frontMatterAudience(fm, name)
   if (audience) meta.audience = audience
-  // "everyone" is no restriction at all.
-  if (meta.audience?.some((a) => a === 'all' || a === 'everyone' || a === 'public')) delete meta.audience
   const lang = str('lang') ?? str('language')
   if (lang) meta.language = lang.slice(0, 2).toLowerCase()
   return meta
