@@ -2,6 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openPglite } from '../../workers/db/pglite'
+import { createLocalEmbedder } from '../../workers/knowledge/embed/local'
+import { ingestBytes } from '../../workers/knowledge/ingest'
 import { cli } from '../helpers/cli'
 import { SMALL_HANDBOOK } from '../helpers/corpus'
 import { makePdf } from '../helpers/pdf'
@@ -106,6 +109,26 @@ describe('the policybot CLI', () => {
     expect(r.stdout).toContain('Not in the index: no/such.md')
     const a = JSON.parse((await cli(['ask', 'minimum password length', '--json'], work)).stdout)
     expect(a.retrieved.map((p: { path: string }) => p.path)).not.toContain('it/security.md')
+  })
+
+  it('removes a handbook uploaded in chat by its stored name too', async () => {
+    const database = await openPglite({ dataDir: join(work, '.policybot') })
+    try {
+      await ingestBytes(database.db, createLocalEmbedder(), {
+        sourceKind: 'upload',
+        sourcePath: 'bike-scheme.md',
+        name: 'bike-scheme.md',
+        bytes: new TextEncoder().encode('# Bike scheme\n\nThe bike scheme lends a bicycle for 12 months.\n'),
+        maxBytes: 1e6,
+      })
+    } finally {
+      await database.close()
+    }
+    const r = await cli(['remove', 'bike-scheme.md'], work)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Removed 1 of 1 documents.')
+    const a = JSON.parse((await cli(['ask', 'bike scheme bicycle', '--json'], work)).stdout)
+    expect(a.retrieved.map((p: { path: string }) => p.path)).not.toContain('bike-scheme.md')
   })
 
   it('refuses a data directory another live process holds', async () => {
