@@ -146,9 +146,9 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     log(`failed ${ref.id}: ${error}`)
   }
 
-  /** One item of the feed. Connector errors of the source itself (AUTH) end the run. */
   /** Items this run looked at, so the reconciliation below does not take them twice. */
   const handled = new Set<string>()
+  /** One item of the feed. Connector errors of the source itself (AUTH) end the run. */
   const process = async (ref: ItemRef, force = false) => {
     report.seen++
     handled.add(ref.id)
@@ -291,7 +291,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     // And the other way round: a live page the index lacks, though the change feed never showed
     // it, is added: a source whose scope was widened (a new path, space or label), a page that
     // gained the filter label, or one restored without a new version.
-    const indexed = new Set(await state.liveItemIds(db, name))
+    const indexed = new Set(known)
     for (const id of live) {
       if (indexed.has(id) || handled.has(id)) continue
       stopIfAsked(o.signal)
