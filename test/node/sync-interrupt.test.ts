@@ -138,12 +138,7 @@ describe('policybot sync: a scope that suddenly lists far fewer pages', () => {
   it('stops before deleting anything (exit 1, saying why), and deletes with --allow-mass-delete', async () => {
     const work = mkdtempSync(join(tmpdir(), 'policybot-sync-mass-'))
     try {
-      const repo = join(work, 'handbook')
-      const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' })
-      mkdirSync(join(repo, 'policies'), { recursive: true })
-      git('init', '-q', '-b', 'main')
-      git('config', 'user.email', 'hr@example.com')
-      git('config', 'user.name', 'HR')
+      const { repo, git } = handbookRepo(work)
       for (let i = 0; i < 10; i++)
         writeFileSync(join(repo, `policies/p${i}.md`), `# Policy ${i}\n\nRule ${i} applies to desk ${i}.\n`)
       git('add', '-A')
@@ -187,12 +182,7 @@ describe('policybot sources remove, and a source the sources file no longer list
   it('reports a renamed source instead of syncing it silently, and retires it with its pages and answers, asking first', async () => {
     const work = mkdtempSync(join(tmpdir(), 'policybot-sync-retire-'))
     try {
-      const repo = join(work, 'handbook')
-      const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' })
-      mkdirSync(join(repo, 'policies'), { recursive: true })
-      git('init', '-q', '-b', 'main')
-      git('config', 'user.email', 'hr@example.com')
-      git('config', 'user.name', 'HR')
+      const { repo, git } = handbookRepo(work)
       for (const [f, t] of [
         ['leave', 'Every employee gets 25 vacation days per year.'],
         ['parking', 'Parking in the staff garage is free.'],
@@ -294,3 +284,14 @@ describe('policybot sources remove, and a source the sources file no longer list
     }
   })
 })
+
+/** `<work>/handbook`: a new git repository with a `policies/` folder, HR as its author. */
+function handbookRepo(work: string) {
+  const repo = join(work, 'handbook')
+  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' })
+  mkdirSync(join(repo, 'policies'), { recursive: true })
+  git('init', '-q', '-b', 'main')
+  git('config', 'user.email', 'hr@example.com')
+  git('config', 'user.name', 'HR')
+  return { repo, git }
+}

@@ -273,15 +273,7 @@ describe('wiki sync from a git repository', () => {
 
 describe('a git page whose audience cannot be read', () => {
   it('fails the page (reported, not indexed) instead of publishing it to everyone; unreadable front matter without an audience is kept', async () => {
-    const repo = mkdtempSync(join(tmpdir(), 'policybot-audience-'))
-    const database = await openPglite()
-    const embedder = createLocalEmbedder()
-    try {
-      const git = (...args: string[]) =>
-        execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' }).toString()
-      git('init', '-q', '-b', 'main')
-      git('config', 'user.email', 'hr@example.com')
-      git('config', 'user.name', 'HR Team')
+    await withScratchRepo('policybot-audience-', async ({ repo, git, database, embedder }) => {
       mkdirSync(join(repo, 'policies'))
       writeFileSync(
         join(repo, 'policies/salaries.md'),
@@ -317,24 +309,13 @@ describe('a git page whose audience cannot be read', () => {
       expect(live.map((d) => d.sourcePath)).toEqual(['handbook/policies/panel.md'])
       const found = await search(database.db, embedder, 'What does band 7 pay?', { k: 3 })
       expect(JSON.stringify(found.passages)).not.toContain('180000')
-    } finally {
-      await database.close()
-      rmSync(repo, { recursive: true, force: true })
-    }
+    })
   })
 })
 
 describe('a git page moved by someone other than its last author', () => {
   it('stays the same document: no re-embedding, no new version, its approved answers kept', async () => {
-    const repo = mkdtempSync(join(tmpdir(), 'policybot-move-'))
-    const database = await openPglite()
-    const embedder = createLocalEmbedder()
-    try {
-      const git = (...args: string[]) =>
-        execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' }).toString()
-      git('init', '-q', '-b', 'main')
-      git('config', 'user.email', 'hr@example.com')
-      git('config', 'user.name', 'HR Team')
+    await withScratchRepo('policybot-move-', async ({ repo, git, database, embedder }) => {
       mkdirSync(join(repo, 'policies'))
       writeFileSync(
         join(repo, 'policies/leave.md'),
@@ -383,24 +364,13 @@ describe('a git page moved by someone other than its last author', () => {
       expect(after?.id).toBe(before?.id)
       expect(after?.sourcePath).toBe('handbook/policies/time-off/leave.md')
       expect(await findApproved(database.db, embedder, 'How many vacation days do I get?')).toBeDefined()
-    } finally {
-      await database.close()
-      rmSync(repo, { recursive: true, force: true })
-    }
+    })
   })
 })
 
 describe('a git source whose scope is widened', () => {
   it('adds the pages the new scope takes in on the next run, though none of them changed', async () => {
-    const repo = mkdtempSync(join(tmpdir(), 'policybot-scope-'))
-    const database = await openPglite()
-    const embedder = createLocalEmbedder()
-    try {
-      const git = (...args: string[]) =>
-        execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' }).toString()
-      git('init', '-q', '-b', 'main')
-      git('config', 'user.email', 'hr@example.com')
-      git('config', 'user.name', 'HR Team')
+    await withScratchRepo('policybot-scope-', async ({ repo, git, database, embedder }) => {
       mkdirSync(join(repo, 'policies'))
       writeFileSync(
         join(repo, 'policies/leave.md'),
@@ -432,10 +402,7 @@ describe('a git source whose scope is widened', () => {
       ).toContain('40 euros')
       // Nothing new the next time.
       expect(await sync(['policies/', 'benefits-and-perks.md'])).toMatchObject({ changed: 0, deleted: 0 })
-    } finally {
-      await database.close()
-      rmSync(repo, { recursive: true, force: true })
-    }
+    })
   })
 })
 
@@ -496,14 +463,7 @@ describe('a git source cloned partially (old blobs missing)', () => {
 
 describe("a page's own audience and its source's", () => {
   it('restricts a page that names its audience to it, and gives the source audience to the others', async () => {
-    const repo = mkdtempSync(join(tmpdir(), 'policybot-narrow-'))
-    const database = await openPglite()
-    const embedder = createLocalEmbedder()
-    try {
-      const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' })
-      git('init', '-q', '-b', 'main')
-      git('config', 'user.email', 'hr@example.com')
-      git('config', 'user.name', 'HR Team')
+    await withScratchRepo('policybot-narrow-', async ({ repo, git, database, embedder }) => {
       mkdirSync(join(repo, 'policies'))
       writeFileSync(
         join(repo, 'policies/leave.md'),
@@ -538,9 +498,33 @@ describe("a page's own audience and its source's", () => {
         audiences: ['employees'],
       })
       expect(JSON.stringify(asEmployee.passages)).not.toContain('180000')
-    } finally {
-      await database.close()
-      rmSync(repo, { recursive: true, force: true })
-    }
+    })
   })
 })
+
+/**
+ * A fresh repository (git initialised, HR as its author) and an in-memory database for one test,
+ * both removed after it.
+ */
+async function withScratchRepo(
+  prefix: string,
+  run: (s: {
+    repo: string
+    git: (...args: string[]) => string
+    database: Database
+    embedder: ReturnType<typeof createLocalEmbedder>
+  }) => Promise<void>,
+): Promise<void> {
+  const repo = mkdtempSync(join(tmpdir(), prefix))
+  const database = await openPglite()
+  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe' }).toString()
+  try {
+    git('init', '-q', '-b', 'main')
+    git('config', 'user.email', 'hr@example.com')
+    git('config', 'user.name', 'HR Team')
+    await run({ repo, git, database, embedder: createLocalEmbedder() })
+  } finally {
+    await database.close()
+    rmSync(repo, { recursive: true, force: true })
+  }
+}
