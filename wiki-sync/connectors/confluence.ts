@@ -104,11 +104,18 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
           readRestrictionSchema,
           signal,
         )
-        .then((r) => {
-          const groups = (r.restrictions?.group?.results ?? []).map((g) => g.name.toLowerCase())
-          const users = r.restrictions?.user?.results.length ?? 0
-          return groups.length || users ? new Set(groups) : null
-        })
+        .then(
+          (r) => {
+            const groups = (r.restrictions?.group?.results ?? []).map((g) => g.name.toLowerCase())
+            const users = r.restrictions?.user?.results.length ?? 0
+            return groups.length || users ? new Set(groups) : null
+          },
+          (e: unknown) => {
+            // A failure is not remembered: the next page under the same ancestor asks again.
+            restrictionCache.delete(contentId)
+            throw e
+          },
+        )
       restrictionCache.set(contentId, hit)
     }
     return hit

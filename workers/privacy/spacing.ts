@@ -13,6 +13,7 @@ export interface Respaced {
   at: number[]
 }
 
+/** Spaces that are respaced; a tab (a spreadsheet's cell break) is not one: it stays a tab. */
 const SPACE = /[ \u00a0\u3000]/
 /** Whether anything needs respacing: most text does not, and is returned as it is. */
 const NEEDS = /[ \u00a0\u3000]{2}|[\u00a0\u3000]|\( \d|\d \)|\d -|- \d/
@@ -42,7 +43,6 @@ export function respace(original: string): Respaced {
       (/\d/.test(before) && after === ')') ||
       (before === '-' && /\d/.test(after) && /\d/.test(text.at(-2) ?? '')) ||
       (/\d/.test(before) && after === '-' && /^\s*\d/.test(original.slice(j + 2, j + 5)))
-    // A tab (a spreadsheet's cell break) stays a tab: it is not a digit group's space.
     if (!drop) push(' ', i)
     i = j
   }
