@@ -54,6 +54,8 @@ const NotionSource = z.strictObject({
   tokenEnv: z.string().default('NOTION_TOKEN'),
   /** Every this many hours a run lists every page, not only recent edits (search lags). */
   fullListingHours: z.number().positive().default(24),
+  /** A select or multi-select property of database pages naming who may read each page. */
+  audienceProperty: z.string().min(1).optional(),
 })
 
 export const SourceSchema = z.discriminatedUnion('kind', [GitSource, ConfluenceSource, NotionSource])
@@ -103,6 +105,8 @@ export function storedSource(name: string, kind: string, config: Record<string, 
 export interface ConnectorDeps {
   env: Readonly<Record<string, string | undefined>>
   fetch?: typeof fetch
+  /** Where a connector tells what the admin should know (a Confluence space's viewer groups). */
+  log?: (line: string) => void
 }
 
 /** The connector of a Confluence or Notion source (edge-safe); git sources need `node-sources.ts`. */
@@ -126,14 +130,22 @@ export function createRemoteConnector(source: SourceConfig, deps: ConnectorDeps)
         spaceKeys: source.spaceKeys,
         ...(source.labels ? { labels: source.labels } : {}),
         ...(source.audience.length ? { audience: source.audience } : {}),
+        ...(deps.log ? { log: deps.log } : {}),
         ...f,
       })
     case 'notion':
+      // Notion's API does not say whom a page is shared with: say what that means, every run.
+      if (!source.audience.length && !source.audienceProperty) {
+        deps.log?.(
+          "Notion does not tell an integration whom a page is shared with: these pages answer everyone; set the source's audience or audienceProperty to narrow them",
+        )
+      }
       return createNotionConnector({
         token: secret(source.tokenEnv),
         ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),
         ...(source.databaseIds ? { databaseIds: source.databaseIds } : {}),
         ...(source.audience.length ? { audience: source.audience } : {}),
+        ...(source.audienceProperty ? { audienceProperty: source.audienceProperty } : {}),
         fullListingMs: source.fullListingHours * 3600_000,
         ...f,
       })

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net'
 /**
  * A local Confluence Cloud (REST API v2) with one space and pages the test sets: enough of the
  * documented API for the Worker's sync job (space by key, pages newest-modified first, a page with
- * its storage body, labels, its ancestors (none) and view restrictions (REST v1)). It records every request; the test reads and changes it over HTTP
+ * its storage body, labels, its ancestors (none), view restrictions (REST v1), the space's view
+ * permission (v2, granted to `viewers`) and groups by id (REST v1)). It records every request; the test reads and changes it over HTTP
  * (`GET /__requests`, `PUT /__pages`) because the Worker under test runs in workerd.
  */
 export interface MockPage {
@@ -18,7 +19,11 @@ export interface MockPage {
   restrictedTo?: string[]
 }
 
-export async function startConfluenceApi(space = { id: '98306', key: 'HR' }) {
+export async function startConfluenceApi(
+  space = { id: '98306', key: 'HR' },
+  /** The groups granted "view space" (their ids are `g-<name>`). */
+  viewers = ['confluence-users'],
+) {
   let pages: MockPage[] = []
   const requests: Array<{ method: string; path: string; authorization?: string }> = []
   const page = (p: MockPage, body: boolean) => ({
@@ -70,6 +75,27 @@ export async function startConfluenceApi(space = { id: '98306', key: 'HR' }) {
           .filter((p) => statuses.length === 0 || statuses.includes(p.status ?? 'current'))
           .sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt))
         return json(200, { results: listed.map((p) => page(p, false)), _links: {} })
+      }
+      if (u.pathname === `/wiki/api/v2/spaces/${space.id}/permissions`) {
+        const grant = (type: string, id: string, key: string) => ({
+          id: `${type}-${id}-${key}`,
+          principal: { type, id },
+          operation: { key, targetType: 'space' },
+        })
+        return json(200, {
+          results: [
+            ...viewers.map((name) => grant('group', `g-${name}`, 'read')),
+            grant('user', '557058:space-admin', 'read'),
+            grant('group', 'g-space-admins', 'administer'),
+          ],
+          _links: {},
+        })
+      }
+      if (u.pathname === '/wiki/rest/api/group/by-id') {
+        const id = u.searchParams.get('id') ?? ''
+        const name = id.startsWith('g-') ? id.slice(2) : ''
+        if (!name) return json(404, { statusCode: 404, message: `No group with id ${id}` })
+        return json(200, { type: 'group', name, id })
       }
       const restriction = /^\/wiki\/rest\/api\/content\/([^/]+)\/restriction\/byOperation\/read$/.exec(
         u.pathname,

@@ -86,20 +86,27 @@ describe('wiki sync in the Worker', () => {
         '/wiki/api/v2/pages/1001',
       ]),
     )
-    const hit = (await search(svc.db, svc.embedder, 'how long is a sabbatical?', { k: 1 })).passages[0]
+    // Only the groups that may view the space (and whoever AUDIENCES maps to them) are answered.
+    const asStaff = { k: 1, audiences: ['confluence-users'] }
+    const asNobody = { k: 5, audiences: [] }
+    const publicHits = (await search(svc.db, svc.embedder, 'how long is a sabbatical?', asNobody)).passages
+    expect(publicHits.map((p) => p.sourcePath)).not.toContain('hr-wiki/1001')
+    const hit = (await search(svc.db, svc.embedder, 'how long is a sabbatical?', asStaff)).passages[0]
     expect(hit?.sourcePath).toBe('hr-wiki/1001')
     const audiences = await svc.db
       .select({ path: documents.sourcePath, audience: documents.audience })
       .from(documents)
       .where(and(eq(documents.sourceKind, 'confluence'), isNull(documents.deletedAt)))
     expect(Object.fromEntries(audiences.map((d) => [d.path, d.audience]))).toEqual({
-      'hr-wiki/1001': [],
+      'hr-wiki/1001': ['confluence-users'],
       'hr-wiki/1002': ['hr-team'],
     })
     expect(sent.map((r) => r.path.split('?')[0])).toEqual(
       expect.arrayContaining([
         '/wiki/rest/api/content/1002/restriction/byOperation/read',
         '/wiki/api/v2/pages/1002/ancestors',
+        '/wiki/api/v2/spaces/98306/permissions',
+        '/wiki/rest/api/group/by-id',
       ]),
     )
   })
@@ -111,9 +118,12 @@ describe('wiki sync in the Worker', () => {
     await cron(bindings)
     await drainJobs(5, bindings)
     expect((await liveConfluence()).map((d) => d.path)).toEqual(['hr-wiki/1001'])
-    const hit = (await search(svc.db, svc.embedder, 'how long is a sabbatical?', { k: 1 })).passages[0]
+    const staff = ['confluence-users', 'hr-team']
+    const hit = (await search(svc.db, svc.embedder, 'how long is a sabbatical?', { k: 1, audiences: staff }))
+      .passages[0]
     expect(hit?.text).toContain('six-month sabbatical')
-    const bike = (await search(svc.db, svc.embedder, 'bicycle lease euros', { k: 3 })).passages
+    const bike = (await search(svc.db, svc.embedder, 'bicycle lease euros', { k: 3, audiences: staff }))
+      .passages
     expect(bike.some((p) => p.sourcePath === 'hr-wiki/1002')).toBe(false)
     const [run] = await svc.db
       .select()

@@ -62,6 +62,18 @@ export const readRestrictionSchema = z.object({
     .optional(),
 })
 
+/**
+ * A space permission assignment (`GET /wiki/api/v2/spaces/{id}/permissions`): who (a user, a
+ * group, or another kind of principal) may do what (`read` on `space` is viewing it).
+ */
+export const spacePermissionSchema = z.object({
+  principal: z.object({ type: z.string(), id: id.nullish() }).nullish(),
+  operation: z.object({ key: z.string(), targetType: z.string().nullish() }).nullish(),
+})
+
+/** A group (REST v1 `GET /wiki/rest/api/group/by-id?id=…`): the name restrictions and people use. */
+export const groupSchema = z.object({ name: z.string() })
+
 export interface ConfluenceClient {
   /** The API's root: the site's origin, or the gateway's `…/ex/confluence/{cloudId}`. */
   readonly site: string

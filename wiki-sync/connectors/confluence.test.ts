@@ -49,10 +49,19 @@ async function site(routes: Record<string, Reply | Reply[]>) {
       return { json: { results: [], _links: {} } }
     if (/^\/wiki\/rest\/api\/content\/[^/]+\/restriction\/byOperation\/read\?/.test(req.path))
       return { json: unrestricted }
+    if (/^\/wiki\/api\/v2\/spaces\/[^/]+\/permissions\?/.test(req.path))
+      return list([grant('group', 'g-staff'), grant('user', '557058:ad')])
+    if (req.path === '/wiki/rest/api/group/by-id?id=g-staff')
+      return { json: { type: 'group', name: 'confluence-users', id: 'g-staff' } }
     return notFound
   })
   servers.push(server)
   return server
+}
+
+/** A space permission assignment as `GET /wiki/api/v2/spaces/{id}/permissions` lists it. */
+function grant(type: string, id: string, key = 'read', targetType = 'space') {
+  return { id: `${type}-${id}-${key}`, principal: { type, id }, operation: { key, targetType } }
 }
 
 function connector(url: string, overrides: Partial<ConfluenceOptions> = {}) {
@@ -404,6 +413,97 @@ describe('createConfluenceConnector', () => {
     expect(await audienceOf(restriction([], 2), { json: unrestricted })).toEqual([PEOPLE_ONLY])
     // No restriction anywhere: the source's audience.
     expect(await audienceOf({ json: unrestricted }, { json: unrestricted })).toEqual(['all-staff'])
+  })
+
+  it("gives unrestricted pages the groups the space's view permission names, read once per run", async () => {
+    const HR_PERMISSIONS = '/wiki/api/v2/spaces/98306/permissions?limit=2'
+    const next = `${HR_PERMISSIONS}&cursor=cDI%3D`
+    const routes = (grants: Reply | Reply[]) => ({
+      '/wiki/api/v2/pages/1933313?body-format=storage': { json: annualLeave },
+      '/wiki/api/v2/pages/1933400?body-format=storage': { json: { ...annualLeave, id: '1933400' } },
+      [HR_SPACES]: { json: spacesHr },
+      '/wiki/api/v2/pages/1933313/labels?limit=2': labels('leave'),
+      '/wiki/api/v2/pages/1933400/labels?limit=2': labels('leave'),
+      [HR_PERMISSIONS]: grants,
+      '/wiki/rest/api/group/by-id?id=g-hr': { json: { type: 'group', name: 'HR-Team', id: 'g-hr' } },
+      '/wiki/rest/api/group/by-id?id=g-mgr': { json: { type: 'group', name: 'Managers', id: 'g-mgr' } },
+    })
+    const run = async (
+      grants: Reply | Reply[],
+      {
+        extraRoutes = {},
+        ...overrides
+      }: Partial<ConfluenceOptions> & { extraRoutes?: Record<string, Reply> } = {},
+    ) => {
+      const server = await site({ ...routes(grants), ...extraRoutes })
+      const logged: string[] = []
+      const { c } = connector(server.url, { log: (l) => logged.push(l), ...overrides })
+      const first = await c.fetch(ref('1933313', '7', '2025-03-12T14:05:47.221Z'))
+      const second = await c.fetch(ref('1933400', '7', '2025-03-12T14:05:47.221Z'))
+      const paths = server.requests.map((r) => r.path)
+      return { audiences: [first?.audience, second?.audience], logged, paths }
+    }
+
+    // Viewing granted to two groups over two pages of the listing, a person, a role, and a group
+    // deleted since; another operation does not count. Read once for both pages.
+    const s = await run(
+      {
+        json: {
+          results: [
+            grant('group', 'g-mgr'),
+            grant('user', '557058:ad'),
+            grant('group', 'g-writers', 'create', 'page'),
+          ],
+          _links: { next },
+        },
+      },
+      {
+        extraRoutes: {
+          [next]: list([grant('group', 'g-hr'), grant('role', 'r-1'), grant('group', 'g-gone')]),
+        },
+      },
+    )
+    expect(s.audiences).toEqual([
+      ['hr-team', 'managers'],
+      ['hr-team', 'managers'],
+    ])
+    expect(s.paths.filter((p) => p.includes('/permissions'))).toEqual([HR_PERMISSIONS, next])
+    expect(s.paths.filter((p) => p.includes('/group/by-id')).sort()).toEqual([
+      '/wiki/rest/api/group/by-id?id=g-gone',
+      '/wiki/rest/api/group/by-id?id=g-hr',
+      '/wiki/rest/api/group/by-id?id=g-mgr',
+    ])
+    expect(s.logged).toEqual(['space HR: viewable by the groups hr-team, managers'])
+
+    // Named people only: the space answers nobody, even where a page's restriction names a group.
+    const people = await run(list([grant('user', '557058:ad'), grant('user', '557058:be')]), {
+      extraRoutes: {
+        [`/wiki/rest/api/content/1933313/restriction/byOperation/read?${RESTRICTION_EXPAND}`]: {
+          json: {
+            operation: 'read',
+            restrictions: {
+              user: { results: [], size: 0 },
+              group: { results: [{ type: 'group', name: 'HR-Team', id: 'g-hr' }], size: 1 },
+            },
+          },
+        },
+      },
+    })
+    expect(people.audiences).toEqual([[PEOPLE_ONLY], [PEOPLE_ONLY]])
+    expect(people.logged).toEqual(['space HR: viewable by named people only (answers nobody)'])
+
+    // An audience stated in the source is used instead, without reading the permissions.
+    const stated = await run(notFound, { audience: ['All-Staff'] })
+    expect(stated.audiences).toEqual([['all-staff'], ['all-staff']])
+    expect(stated.paths.some((p) => p.includes('/permissions'))).toBe(false)
+
+    // A token that may not read them fails the page with what to do: never "everyone".
+    const server = await site(routes({ status: 403, json: { message: 'Forbidden' } }))
+    const { c } = connector(server.url)
+    await expect(c.fetch(ref('1933313', '7', '2025-03-12T14:05:47.221Z'))).rejects.toMatchObject({
+      code: 'AUTH',
+      message: expect.stringMatching(/who may view Confluence space "HR".*set the source's audience/),
+    })
   })
 
   it('fetches null for a page that is gone (404)', async () => {

@@ -6,9 +6,11 @@ import {
   type ConfluencePage,
   type ConfluenceSpace,
   createConfluenceClient,
+  groupSchema,
   labelSchema,
   pageSchema,
   readRestrictionSchema,
+  spacePermissionSchema,
   spaceSchema,
 } from './confluence-client'
 import { storageToHtml } from './confluence-storage'
@@ -24,8 +26,13 @@ export interface ConfluenceOptions {
   spaceKeys: string[]
   /** When set, only pages carrying at least one of these labels are synced. */
   labels?: string[]
-  /** Who may read every page of these spaces (group names); absent means everyone. */
+  /**
+   * Who may read every page of these spaces (group names), stated by the admin. Absent: each
+   * space's own "view space" permission decides (its groups; named people only is nobody).
+   */
   audience?: string[]
+  /** Told once per space which groups may view it (what AUDIENCES has to name). */
+  log?: (line: string) => void
   fetch?: typeof fetch
   sleep?: (ms: number) => Promise<void>
   /** Pages per list request, 1–250 (the API's maximum); default 100. */
@@ -93,6 +100,63 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
     return found
   }
 
+  /** The audience of each space's pages without view restrictions, once per connector (one run). */
+  const spaceAudiences = new Map<string, Promise<string[]>>()
+  function spaceAudience(space: ConfluenceSpace, signal?: AbortSignal): Promise<string[]> {
+    if (audience) return Promise.resolve(audience)
+    let hit = spaceAudiences.get(space.id)
+    if (!hit) {
+      hit = readSpaceAudience(space, signal).catch((e: unknown) => {
+        spaceAudiences.delete(space.id)
+        throw e
+      })
+      spaceAudiences.set(space.id, hit)
+    }
+    return hit
+  }
+
+  /**
+   * The groups granted "view space" (`read` on `space`), by name. Named people cannot be an
+   * audience: a space only they may view answers nobody (PEOPLE_ONLY). Principals of other kinds
+   * (roles, anonymous access) add no one: fewer readers, never more. A token that may not read the
+   * permissions fails the page; the admin can state the audience in the source instead.
+   */
+  async function readSpaceAudience(space: ConfluenceSpace, signal?: AbortSignal): Promise<string[]> {
+    let grants: z.infer<typeof spacePermissionSchema>[]
+    try {
+      grants = await collect(
+        client.list(
+          `/wiki/api/v2/spaces/${encodeURIComponent(space.id)}/permissions?limit=${limit}`,
+          spacePermissionSchema,
+          signal,
+        ),
+      )
+    } catch (e) {
+      if ((e as { code?: unknown } | null)?.code !== 'AUTH') throw e
+      throw new ConnectorError(
+        'AUTH',
+        `cannot read who may view Confluence space "${space.key}" (${(e as Error).message}): give ${options.email} access to its permissions, or set the source's audience`,
+      )
+    }
+    const groupIds = new Set<string>()
+    for (const g of grants) {
+      if (g.operation?.key !== 'read' || (g.operation.targetType ?? 'space') !== 'space') continue
+      if (g.principal?.type === 'group' && g.principal.id) groupIds.add(g.principal.id)
+    }
+    const names = await mapLimit([...groupIds], LABEL_CONCURRENCY, async (groupId) => {
+      const group = await orNotFound(
+        client.get(`/wiki/rest/api/group/by-id?${new URLSearchParams({ id: groupId })}`, groupSchema, signal),
+      )
+      // A group deleted since the grant was listed lets no one in.
+      return group?.name.toLowerCase()
+    })
+    const groups = [...new Set(names.filter((n): n is string => n !== undefined))].sort()
+    options.log?.(
+      `space ${space.key}: viewable by ${groups.length ? `the groups ${groups.join(', ')}` : 'named people only (answers nobody)'}`,
+    )
+    return groups.length ? groups : [PEOPLE_ONLY]
+  }
+
   /** Read restrictions per content id, once per connector (one run): ancestors are shared. */
   const restrictionCache = new Map<string, Promise<Set<string> | null>>()
   function readRestriction(contentId: string, signal?: AbortSignal): Promise<Set<string> | null> {
@@ -125,7 +189,7 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
    * Who may view a page, from Confluence's view restrictions on it and on its ancestors (a
    * restriction on a parent page applies to its children): the groups every restricted level
    * allows, or PEOPLE_ONLY when only named people remain. Undefined: no restriction anywhere (the
-   * space's own permissions are the source's `audience`).
+   * space's permission decides).
    */
   async function pageAudience(pageId: string, signal?: AbortSignal): Promise<string[] | undefined> {
     const ancestors = await collect(
@@ -207,9 +271,12 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
     if (!space) return null
     const labels = await orNotFound(labelsOf(page.id, signal))
     if (labels === null || !carriesWantedLabel(labels)) return null
-    // View restrictions narrow the source's audience; a page gone meanwhile is gone.
+    // View restrictions narrow the space's audience; a page gone meanwhile is gone.
     const restricted = await orNotFound(pageAudience(page.id, signal))
     if (restricted === null) return null
+    // A space only named people may view stays closed, whatever its pages' restrictions name.
+    const spaceReaders = await spaceAudience(space, signal)
+    const readers = spaceReaders.includes(PEOPLE_ONLY) ? spaceReaders : (restricted ?? spaceReaders)
     const base = page._links?.base ?? `${client.site}/wiki`
     const webui = page._links?.webui
     return {
@@ -219,7 +286,7 @@ export function createConfluenceConnector(options: ConfluenceOptions): Connector
       ...(webui ? { url: `${base}${webui}` } : {}),
       updatedAt: new Date(page.version.createdAt),
       ...(page.authorId ? { author: page.authorId } : {}),
-      ...(restricted ? { audience: restricted } : audience ? { audience: [...audience] } : {}),
+      audience: [...readers],
       labels,
       location: space.key,
       markdown: htmlToMarkdown(storageToHtml(page.body?.storage?.value ?? '')),

@@ -431,6 +431,49 @@ Questions? Ask in \`#travel\`.
     expect(after).toMatchObject({ id: id(5), title: 'Expense policy', location: `database ${POLICIES_DB}` })
   })
 
+  it("takes a page's audience from its select or multi-select property, the source's where it is empty", async () => {
+    const withProperty = (pageId: string, property: object | undefined) => {
+      const page = notionPage({ id: pageId, parent: { type: 'data_source_id', data_source_id: 'ds-1' } })
+      return property ? { ...page, properties: { ...page.properties, Audience: property } } : page
+    }
+    const pages: Record<string, object> = {
+      [id(1)]: withProperty(id(1), {
+        id: 'a%3Bx',
+        type: 'multi_select',
+        multi_select: [
+          { id: 'o1', name: 'Managers', color: 'blue' },
+          { id: 'o2', name: ' HR ', color: 'red' },
+        ],
+      }),
+      [id(2)]: withProperty(id(2), {
+        id: 'a%3Bx',
+        type: 'select',
+        select: { id: 'o3', name: 'Execs', color: 'gray' },
+      }),
+      [id(3)]: withProperty(id(3), { id: 'a%3Bx', type: 'multi_select', multi_select: [] }),
+      [id(4)]: withProperty(id(4), undefined),
+      [id(5)]: withProperty(id(5), { id: 'a%3Bx', type: 'rich_text', rich_text: [] }),
+    }
+    const c = await connect(
+      (req) => {
+        const page = /^\/v1\/pages\/([^/]+)$/.exec(req.path)
+        if (page) return { json: pages[page[1] as string] }
+        return { json: blockList() }
+      },
+      { audience: ['All-Staff'], audienceProperty: 'Audience' },
+    )
+    const audienceOf = async (n: number) => (await c.fetch(ref(id(n), '2024-05-02T14:37:00.000Z')))?.audience
+    expect(await audienceOf(1)).toEqual(['hr', 'managers'])
+    expect(await audienceOf(2)).toEqual(['execs'])
+    expect(await audienceOf(3)).toEqual(['all-staff'])
+    expect(await audienceOf(4)).toEqual(['all-staff'])
+    // Reading a text property as "nobody named" would open the page to the source's readers.
+    await expect(audienceOf(5)).rejects.toMatchObject({
+      code: 'CONFIG',
+      message: expect.stringContaining('"Audience" is a rich_text'),
+    })
+  })
+
   it('marks the version of a page fetched within its edit minute, so a later same-minute edit is fetched', async () => {
     let now = new Date('2024-05-02T14:37:40.000Z')
     const c = await connect(

@@ -28,6 +28,13 @@ export interface NotionOptions {
   databaseIds?: string[]
   /** Who may read the synced pages (group names, lower-cased here); absent means everyone. */
   audience?: string[]
+  /**
+   * A select or multi-select property of database pages whose options name who may read the page
+   * (`Audience`: `Managers`, `HR`), for it alone instead of `audience`. Notion's API does not tell
+   * whom a page is shared with, so this is how a workspace carries it. An empty value leaves the
+   * page to `audience`; a property of another type fails the page.
+   */
+  audienceProperty?: string
   fetch?: typeof fetch
   sleep?: (ms: number) => Promise<void>
   /** Results per list request, 1 to 100 (Notion's maximum, the default). */
@@ -269,6 +276,7 @@ export function createNotionConnector(options: NotionOptions): Connector {
         if (hasCode(e, 'NOT_FOUND')) return null
         throw e
       }
+      const own = options.audienceProperty ? pageAudience(page, options.audienceProperty) : undefined
       const edited = Date.parse(page.last_edited_time)
       const open = now().getTime() < edited + OPEN_MINUTE_MS
       const location = locationOf(page)
@@ -279,7 +287,7 @@ export function createNotionConnector(options: NotionOptions): Connector {
         url: page.url,
         updatedAt: new Date(edited),
         ...(page.last_edited_by ? { author: page.last_edited_by.id } : {}),
-        ...(audience ? { audience: [...audience] } : {}),
+        ...(own ? { audience: own } : audience ? { audience: [...audience] } : {}),
         ...(location ? { location } : {}),
         markdown: blocksToMarkdown(blocks),
       }
@@ -317,6 +325,33 @@ function toRef(page: NotionPage): ItemRef {
 function titleOf(page: NotionPage): string {
   const title = Object.values(page.properties).find((p) => p.type === 'title')?.title ?? []
   return plainText(title).trim() || 'Untitled'
+}
+
+const SelectOption = z.object({ name: z.string() })
+const AudienceValue = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('select'), select: SelectOption.nullable() }),
+  z.object({ type: z.literal('multi_select'), multi_select: z.array(SelectOption) }),
+])
+
+/**
+ * The audience a page's property names (option names, lower-cased); undefined when the page has
+ * no such property or it is empty. A property of another type is a configuration error: reading
+ * it as "no audience" would open the page to the source's readers.
+ */
+function pageAudience(page: NotionPage, property: string): string[] | undefined {
+  const raw = page.properties[property]
+  if (raw === undefined) return undefined
+  const parsed = AudienceValue.safeParse(raw)
+  if (!parsed.success) {
+    throw new ConnectorError(
+      'CONFIG',
+      `Notion: the audience property "${property}" is a ${raw.type}, not a select or multi-select`,
+    )
+  }
+  const v = parsed.data
+  const names = v.type === 'select' ? (v.select ? [v.select.name] : []) : v.multi_select.map((o) => o.name)
+  const audience = [...new Set(names.map((n) => n.trim().toLowerCase()).filter(Boolean))].sort()
+  return audience.length ? audience : undefined
 }
 
 function locationOf(page: NotionPage): string | undefined {

@@ -104,7 +104,11 @@ async function syncOne(
     report = await syncSource(
       {
         name: s.name,
-        connector: createConnector(s, { env, cacheDir: join(ctx.config.dataDir, 'sync-cache') }),
+        connector: createConnector(s, {
+          env,
+          cacheDir: join(ctx.config.dataDir, 'sync-cache'),
+          log: (line) => out.progress(`${s.name}: ${line}`),
+        }),
         audience: s.audience,
         config,
       },
