@@ -69,6 +69,12 @@ export interface SyncReport {
   /** Chunks embedded in this run (0 when nothing changed). */
   embeddedChunks: number
   failures: Array<{ id: string; title?: string; error: string }>
+  /**
+   * Freshness: how long after the source's own timestamp of a change it became answerable, over
+   * the changes this run made answerable that the source dated (edits, new pages, moves, deletions
+   * the feed listed). Pages added by the reconciliation (a widened scope) or pruned carry no date.
+   */
+  lag: { pages: number; medianMs: number | null; maxMs: number | null }
   error?: string
   ms: number
 }
@@ -94,7 +100,19 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     failed: 0,
     embeddedChunks: 0,
     failures: [],
+    lag: { pages: 0, medianMs: null, maxMs: null },
     ms: 0,
+  }
+  /** Per dated change made answerable: now minus the source's timestamp of it. */
+  const lags: number[] = []
+  /** Changes dated before this were the last completed run's (null: a first sync, no lag). */
+  let window: Date | null = null
+  const answerable = (changedAt: Date | undefined) => {
+    if (!window || !changedAt || Number.isNaN(changedAt.getTime())) return
+    // Git and Notion date changes to the second or minute: a change in the same second as the
+    // last run's start may be after it.
+    if (changedAt.getTime() < window.getTime() - 1000) return
+    lags.push(Math.min(2 ** 31 - 1, Math.max(0, now().getTime() - changedAt.getTime())))
   }
   const lease = await state.acquireSource(db, name, connector.kind, source.config, now(), {
     force: o.takeOverLease === true,
@@ -112,6 +130,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     report.tookOver = true
     log('took over the lease of a run that did not finish')
   }
+  window = await state.lastOkRunStart(db, name)
   const runId = await state.startRun(db, name)
   report.runId = runId
   const path = (id: string) => itemSourcePath(name, id)
@@ -120,7 +139,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
   const changes: Array<{ id: string; title: string; status: string; version: number }> = []
   const deletions: Array<{ id: string; title?: string }> = []
 
-  const remove = async (id: string) => {
+  const remove = async (id: string, changedAt?: Date) => {
     const title = (await state.getItem(db, name, id))?.title
     await deleteDocument(db, connector.kind, path(id), audit)
     deletions.push({ id, ...(title ? { title } : {}) })
@@ -133,6 +152,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
       error: null,
     })
     report.deleted++
+    answerable(changedAt)
     log(`deleted ${id}`)
   }
 
@@ -148,17 +168,23 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
 
   /** Items this run looked at, so the reconciliation below does not take them twice. */
   const handled = new Set<string>()
-  /** One item of the feed. Connector errors of the source itself (AUTH) end the run. */
-  const process = async (ref: ItemRef, force = false) => {
+  /**
+   * One item of the feed. Connector errors of the source itself (AUTH) end the run. `dated`: the
+   * ref comes from the source's feed, so its change time is the source's (for the lag).
+   */
+  const process = async (ref: ItemRef, force = false, dated = true) => {
     report.seen++
     handled.add(ref.id)
     // A move keeps the document (its row, its approved answers); the fetch then refreshes its link.
+    let moved = false
     if (ref.previousId && ref.previousId !== ref.id) {
-      if (await state.renameItem(db, connector.kind, name, ref.previousId, ref.id, path)) force = true
+      moved = await state.renameItem(db, connector.kind, name, ref.previousId, ref.id, path)
+      if (moved) force = true
     }
     const known = await state.getItem(db, name, ref.id)
     if (ref.deleted) {
-      if (known && !known.deletedAt && known.documentId !== null) await remove(ref.id)
+      if (known && !known.deletedAt && known.documentId !== null)
+        await remove(ref.id, dated ? ref.updatedAt : undefined)
       else report.unchanged++
       return
     }
@@ -175,7 +201,8 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
       return fail(ref, e)
     }
     if (!item) {
-      if (known && !known.deletedAt && known.documentId !== null) await remove(ref.id)
+      if (known && !known.deletedAt && known.documentId !== null)
+        await remove(ref.id, dated ? ref.updatedAt : undefined)
       else if (known?.failedAt) {
         // A page that failed and is gone since: nothing left to retry.
         await state.putItem(db, {
@@ -195,8 +222,10 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     const { author: _author, ...content } = item
     const hash = await sha256Hex(itemMarkdown({ ...content, url: '', location: '' }, source.audience))
     if (current && known.contentHash === hash) {
-      if ((item.url ?? null) !== known.url)
-        await state.setDocumentUrl(db, known.documentId as number, item.url ?? null)
+      const relinked = (item.url ?? null) !== known.url
+      if (relinked) await state.setDocumentUrl(db, known.documentId as number, item.url ?? null)
+      // A move is answerable (cited at its new path and link) from here.
+      if ((relinked || moved) && dated) answerable(item.updatedAt)
       await state.putItem(db, {
         source: name,
         itemId: ref.id,
@@ -237,6 +266,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
       else {
         report.changed++
         report.embeddedChunks += stored.chunks
+        if (dated) answerable(item.updatedAt)
         changes.push({ id: item.id, title: item.title, status: stored.status, version: stored.version })
         log(`${stored.status} ${item.id} (${stored.chunks} passages)`)
       }
@@ -295,7 +325,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     for (const id of live) {
       if (indexed.has(id) || handled.has(id)) continue
       stopIfAsked(o.signal)
-      await process({ id, version: '', updatedAt: now() }, true)
+      await process({ id, version: '', updatedAt: now() }, true, false)
     }
     await state.releaseSource(db, name, { ok: true, at: now(), ...(cursor !== undefined ? { cursor } : {}) })
   } catch (e) {
@@ -316,7 +346,20 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
   }
   await connector.close?.()
   report.ms = performance.now() - started
-  const { status, seen, changed, deleted, failed, embeddedChunks, failures, error } = report
+  if (lags.length > 0) {
+    const sorted = lags.sort((a, b) => a - b)
+    const mid = sorted.length >> 1
+    const median =
+      sorted.length % 2
+        ? (sorted[mid] as number)
+        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+    report.lag = {
+      pages: sorted.length,
+      medianMs: Math.round(median),
+      maxMs: sorted[sorted.length - 1] as number,
+    }
+  }
+  const { status, seen, changed, deleted, failed, embeddedChunks, failures, error, lag } = report
   await state.finishRun(db, runId, {
     status: status === 'busy' ? 'failed' : status,
     seen,
@@ -326,6 +369,9 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     embeddedChunks,
     failures,
     error: error ?? null,
+    lagPages: lag.pages,
+    lagMedianMs: lag.medianMs,
+    lagMaxMs: lag.maxMs,
   })
   if (changes.length > 0 || deletions.length > 0) {
     await appendAudit(db, {

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { type Db, queryRows } from '../workers/db/client'
 import { documents, syncItems, syncRuns, syncSources } from '../workers/db/schema'
 
@@ -47,6 +47,21 @@ export async function acquireSource(
     .from(syncSources)
     .where(eq(syncSources.name, name))
   return { acquired: false, lockedUntil: current?.lockedUntil?.toISOString() ?? null }
+}
+
+/**
+ * When the source's last completed run started: a change dated before it was that run's to pick
+ * up, so only later ones measure this run's freshness. Null before the first completed run (a
+ * first sync is a backfill, not a lag).
+ */
+export async function lastOkRunStart(db: Db, source: string): Promise<Date | null> {
+  const [row] = await db
+    .select({ startedAt: syncRuns.startedAt })
+    .from(syncRuns)
+    .where(and(eq(syncRuns.source, source), eq(syncRuns.status, 'ok')))
+    .orderBy(desc(syncRuns.startedAt))
+    .limit(1)
+  return row?.startedAt ?? null
 }
 
 /** Runs of a source still marked running (their process died): recorded as abandoned. */
@@ -186,4 +201,95 @@ export async function renameItem(
 /** A moved page's new link, without touching its passages. */
 export async function setDocumentUrl(db: Db, documentId: number, url: string | null): Promise<void> {
   await db.update(documents).set({ url }).where(eq(documents.id, documentId))
+}
+
+/** What `policybot sources`, the console and the Worker's `/metrics` show of one source. */
+export interface SourceStatus {
+  name: string
+  kind: string
+  /** Pages in the index. */
+  pages: number
+  /** Pages whose last attempt failed (retried by every run). */
+  failing: number
+  lastSuccessAt: string | null
+  /** Seconds since the last successful run (any change older than that run's start is answerable). */
+  lagSeconds: number | null
+  /**
+   * The most recent run that made dated changes answerable: how long after the source's own
+   * timestamp of each change (median and maximum over its pages). Null before any.
+   */
+  freshness: {
+    runStartedAt: string
+    pages: number
+    medianSeconds: number | null
+    maxSeconds: number | null
+  } | null
+  lastError: string | null
+  lastRun: {
+    status: string
+    startedAt: string
+    seen: number
+    changed: number
+    deleted: number
+    failed: number
+    embeddedChunks: number
+    failures: Array<{ id: string; title?: string; error: string }>
+  } | null
+}
+
+export async function sourceStatuses(db: Db, now = new Date()): Promise<SourceStatus[]> {
+  const rows = await db.select().from(syncSources).orderBy(syncSources.name)
+  const out: SourceStatus[] = []
+  for (const s of rows) {
+    const [last] = await db
+      .select()
+      .from(syncRuns)
+      .where(eq(syncRuns.source, s.name))
+      .orderBy(desc(syncRuns.startedAt))
+      .limit(1)
+    const [fresh] = await db
+      .select()
+      .from(syncRuns)
+      .where(and(eq(syncRuns.source, s.name), sql`${syncRuns.lagPages} > 0`))
+      .orderBy(desc(syncRuns.startedAt))
+      .limit(1)
+    const [counts = { pages: 0, failing: 0 }] = await queryRows<{ pages: number; failing: number }>(
+      db,
+      sql`SELECT count(*) FILTER (WHERE deleted_at IS NULL AND document_id IS NOT NULL)::int AS pages,
+                 count(*) FILTER (WHERE deleted_at IS NULL AND failed_at IS NOT NULL)::int AS failing
+          FROM sync_items WHERE source = ${s.name}`,
+      'pages of a source',
+    )
+    const seconds = (ms: number | null) => (ms === null ? null : ms / 1000)
+    out.push({
+      name: s.name,
+      kind: s.kind,
+      pages: counts.pages,
+      failing: counts.failing,
+      lastSuccessAt: s.lastSuccessAt?.toISOString() ?? null,
+      lagSeconds: s.lastSuccessAt ? Math.round((now.getTime() - s.lastSuccessAt.getTime()) / 1000) : null,
+      freshness: fresh
+        ? {
+            runStartedAt: fresh.startedAt.toISOString(),
+            pages: fresh.lagPages,
+            medianSeconds: seconds(fresh.lagMedianMs),
+            maxSeconds: seconds(fresh.lagMaxMs),
+          }
+        : null,
+      lastError: s.lastError,
+      lastRun: last
+        ? {
+            status: last.status,
+            startedAt: last.startedAt.toISOString(),
+            seen: last.seen,
+            changed: last.changed,
+            deleted: last.deleted,
+            failed: last.failed,
+            embeddedChunks: last.embeddedChunks,
+            failures: last.failures,
+          }
+        : null,
+    })
+  }
+  return out
 }

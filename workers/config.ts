@@ -80,6 +80,11 @@ const VARIABLES = {
    * loopback address only: what `npm start` sets) or `access` (behind Cloudflare Access).
    */
   CONSOLE_AUTH: z.enum(['local', 'access']).optional(),
+  /**
+   * Bearer token for `GET /metrics` (Prometheus text: each wiki source's freshness); without it
+   * the route does not exist.
+   */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** The local console's sign-in secret (`npm start` makes a new one each start). */
   CONSOLE_LOCAL_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** The name the local admin's decisions are recorded under. */
@@ -186,6 +191,8 @@ export type WorkerConfig = Readonly<{
   questionRetentionDays?: number
   abstainBelow?: number
   maxUploadBytes: number
+  /** `GET /metrics`'s bearer token; absent: no metrics route. */
+  metricsToken?: string
   /** The web console and who may use it; absent when WEB_CONSOLE is off. */
   console?: ConsoleConfig
   /** Microsoft Teams (Bot Framework), when the bot's app id and password are set. */
@@ -296,6 +303,7 @@ export function workerConfig(env: Env): WorkerConfig {
     },
     ...(e.POLICYBOT_ABSTAIN_BELOW !== undefined ? { abstainBelow: e.POLICYBOT_ABSTAIN_BELOW } : {}),
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 2 ** 20),
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     ...(e.WEB_CONSOLE === 'on' && e.CONSOLE_AUTH === 'local' && e.CONSOLE_LOCAL_TOKEN
       ? { console: { auth: 'local', token: e.CONSOLE_LOCAL_TOKEN, admin: e.WEB_ADMIN } as const }
       : {}),

@@ -9,6 +9,7 @@ import { isPolicybotError, logError, messageOf } from './errors'
 import { problem } from './http'
 import { consumeJobs, retryParkedNotices } from './jobs/consumer'
 import type { Job } from './jobs/types'
+import { metricsRoutes } from './metrics/routes'
 import { remindOpenEscalations } from './pipeline/reminders'
 import { eraseExpiredQuestions } from './pipeline/retention'
 import { requeueStaleQuestions } from './pipeline/sweep'
@@ -28,6 +29,7 @@ export { RateBudgetObject } from './rate-budget'
 export const app = new Hono<{ Bindings: Env }>()
 
 app.get('/healthz', (c) => c.json({ ok: true, service: 'policybot', runtime: navigator.userAgent }))
+app.route('/metrics', metricsRoutes)
 app.route('/slack', slackRoutes)
 app.route('/dingtalk', dingtalkRoutes)
 app.route('/dingtalk', dingtalkConsole)

@@ -138,6 +138,17 @@ describe('wiki sync from a git repository', () => {
     expect((await top('how many vacation days do I get'))?.sourcePath).not.toBe('handbook/policies/leave.md')
     const [item] = await database.db.select().from(syncItems).where(eq(syncItems.itemId, 'policies/leave.md'))
     expect(item?.deletedAt).toBeInstanceOf(Date)
+    // The deletion is dated by the commit that made it (the freshness figure measures from there).
+    const feed = source().connector.changes(git('rev-parse', 'HEAD~1').trim())
+    const refs = []
+    for await (const page of feed) refs.push(...page.items)
+    expect(refs).toEqual([
+      expect.objectContaining({
+        id: 'policies/leave.md',
+        deleted: true,
+        updatedAt: new Date(git('log', '-1', '--format=%cI').trim()),
+      }),
+    ])
   })
 
   it('reports and skips a bad page without failing the run, then retries it', async () => {

@@ -5,7 +5,7 @@ import type { Env } from '../../workers/env'
 import { search } from '../../workers/knowledge/search/search'
 import { openServices, type Services } from '../../workers/services'
 import type { MockPage } from '../helpers/confluence-api'
-import { drainJobs, envWith, runCron, sentJobs } from './slack'
+import { drainJobs, envWith, runCron, sentJobs, workerFetch } from './slack'
 
 /**
  * Wiki sync on the Worker: the Cron Trigger enqueues a job per Confluence source, the queue
@@ -113,7 +113,16 @@ describe('wiki sync in the Worker', () => {
 
   it('re-syncs an edited page and removes a deleted one on the next cron', async () => {
     await setPages([
-      page('1001', 'Sabbatical leave', 2, '<p>After five years staff may take a six-month sabbatical.</p>'),
+      {
+        ...page(
+          '1001',
+          'Sabbatical leave',
+          2,
+          '<p>After five years staff may take a six-month sabbatical.</p>',
+        ),
+        // Edited after the last run: this run's to make answerable, so its lag is measured.
+        modifiedAt: new Date().toISOString(),
+      },
     ])
     await cron(bindings)
     await drainJobs(5, bindings)
@@ -132,6 +141,25 @@ describe('wiki sync in the Worker', () => {
       .orderBy(syncRuns.id)
       .then((rows) => rows.slice(-1))
     expect(run).toMatchObject({ status: 'ok', changed: 1, deleted: 1, failed: 0 })
+    // The edit was dated by Confluence and measured: its lag is on /metrics for a scraper.
+    expect(run?.lagPages).toBeGreaterThanOrEqual(1)
+    const token = 'metrics-token-for-tests-0123456789abcdef'
+    const withToken = envWith({ CONFLUENCE_API_TOKEN: 'atlassian-api-token', METRICS_TOKEN: token })
+    const scrape = (auth?: string, env = withToken) =>
+      workerFetch('http://policybot.test/metrics', auth ? { headers: { authorization: auth } } : {}, env)
+    expect((await scrape(`Bearer ${token}`, bindings)).status).toBe(404)
+    expect((await scrape()).status).toBe(401)
+    expect((await scrape('Bearer not-the-token-not-the-token-0000')).status).toBe(401)
+    const res = await scrape(`Bearer ${token}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    const text = await res.text()
+    expect(text).toContain('# TYPE policybot_sync_change_lag_max_seconds gauge')
+    expect(text).toMatch(/^policybot_sync_pages\{source="hr-wiki",kind="confluence"\} 1$/m)
+    expect(text).toMatch(/^policybot_sync_last_run_ok\{source="hr-wiki",kind="confluence"\} 1$/m)
+    const lag =
+      /^policybot_sync_change_lag_max_seconds\{source="hr-wiki",kind="confluence"\} ([\d.e+]+)$/m.exec(text)
+    expect(Number(lag?.[1])).toBeCloseTo((run?.lagMaxMs ?? Number.NaN) / 1000, 3)
   })
 
   it('records a missing secret on the source instead of retrying the job', async () => {

@@ -197,10 +197,9 @@ export function createGitConnector(o: GitOptions): Connector {
       }
       const ids = await blobs(rev, current)
       for (const r of refs) {
-        if (!r.deleted) {
-          r.version = ids.get(r.id) ?? ''
-          r.updatedAt = times.get(r.id)?.[0] ?? new Date()
-        }
+        if (!r.deleted) r.version = ids.get(r.id) ?? ''
+        // A deletion is dated by the commit that deleted the path (the log lists deleted paths).
+        r.updatedAt = times.get(r.id)?.[0] ?? new Date()
       }
       for (const part of chunk(refs, 200)) yield { items: part }
       yield { items: [], cursor: rev }

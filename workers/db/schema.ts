@@ -397,6 +397,14 @@ export const syncRuns = pgTable(
       .notNull()
       .default([]),
     error: text('error'),
+    /**
+     * Freshness: over the pages whose change this run made answerable (edits, new pages, moves,
+     * deletions the feed dated), how long after the source's own timestamp of the change. Null
+     * when the run made no dated change answerable.
+     */
+    lagPages: integer('lag_pages').notNull().default(0),
+    lagMedianMs: integer('lag_median_ms'),
+    lagMaxMs: integer('lag_max_ms'),
   },
   (t) => [index('sync_runs_source').on(t.source, t.startedAt)],
 )

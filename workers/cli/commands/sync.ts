@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { desc, eq, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { isConnectorError } from '../../../wiki-sync/connector'
 import { type SyncReport, syncSource } from '../../../wiki-sync/engine'
 import { createConnector, loadSourcesFile } from '../../../wiki-sync/node-sources'
 import { type SourceConfig, storedSource } from '../../../wiki-sync/sources'
+import type { SourceStatus } from '../../../wiki-sync/state'
+import * as state from '../../../wiki-sync/state'
 import { appendAudit, CLI_ACTOR } from '../../audit/log'
 import { queryRows } from '../../db/client'
-import { syncItems, syncRuns, syncSources } from '../../db/schema'
+import { syncRuns, syncSources } from '../../db/schema'
 import { PolicybotError } from '../../errors'
 import { deleteDocument } from '../../knowledge/store'
 import type { Context } from '../context'
@@ -146,65 +148,27 @@ function describe(r: SyncReport): string {
     : `${r.source}: sync failed after ${(r.ms / 1000).toFixed(1)} s (${counts}): ${r.error}`
 }
 
-/** Per source: last success, lag, pages in the index, and the last run's counts. */
-export async function sourcesStatus(ctx: Context, now = new Date()) {
-  const db = ctx.database.db
-  const rows = await db.select().from(syncSources).orderBy(syncSources.name)
-  const out = []
-  for (const s of rows) {
-    const [last] = await db
-      .select()
-      .from(syncRuns)
-      .where(eq(syncRuns.source, s.name))
-      .orderBy(desc(syncRuns.startedAt))
-      .limit(1)
-    const [{ n } = { n: 0 }] = await db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(syncItems)
-      .where(
-        sql`${syncItems.source} = ${s.name} AND ${syncItems.deletedAt} IS NULL AND ${syncItems.documentId} IS NOT NULL`,
-      )
-    out.push({
-      name: s.name,
-      kind: s.kind,
-      pages: n,
-      lastSuccessAt: s.lastSuccessAt?.toISOString() ?? null,
-      lagSeconds: s.lastSuccessAt ? Math.round((now.getTime() - s.lastSuccessAt.getTime()) / 1000) : null,
-      lastError: s.lastError,
-      lastRun: last
-        ? {
-            status: last.status,
-            startedAt: last.startedAt.toISOString(),
-            seen: last.seen,
-            changed: last.changed,
-            deleted: last.deleted,
-            failed: last.failed,
-            embeddedChunks: last.embeddedChunks,
-            failures: last.failures,
-          }
-        : null,
-    })
-  }
-  return out
+/** Per source: last success, freshness, pages in the index, and the last run's counts. */
+export function sourcesStatus(ctx: Context, now = new Date()): Promise<SourceStatus[]> {
+  return state.sourceStatuses(ctx.database.db, now)
 }
 
-export function renderSources(list: Awaited<ReturnType<typeof sourcesStatus>>): string {
+export function renderSources(list: SourceStatus[]): string {
   if (list.length === 0) return 'No wiki sources yet: run "policybot sync --sources FILE".'
-  const lag = (s: number | null) =>
-    s === null
-      ? 'never synced'
-      : s < 120
-        ? `${s} s ago`
-        : s < 7200
-          ? `${Math.round(s / 60)} min ago`
-          : `${Math.round(s / 3600)} h ago`
+  const span = (s: number) =>
+    s < 120 ? `${Math.round(s)} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`
+  const lag = (s: number | null) => (s === null ? 'never synced' : `${span(s)} ago`)
+  const freshness = (f: SourceStatus['freshness']) =>
+    f && f.medianSeconds !== null && f.maxSeconds !== null
+      ? `; changes answerable ${span(f.medianSeconds)} after the edit (median of ${f.pages}, max ${span(f.maxSeconds)})`
+      : ''
   return list
     .map((s) => {
       const r = s.lastRun
       const run = r
         ? `last run ${r.status}: ${r.seen} seen, ${r.changed} changed, ${r.deleted} deleted, ${r.failed} failed`
         : 'no run yet'
-      return `${s.name} (${s.kind}): ${s.pages} pages; last success ${lag(s.lagSeconds)}; ${run}${s.lastError ? `; error: ${s.lastError}` : ''}`
+      return `${s.name} (${s.kind}): ${s.pages} pages; last success ${lag(s.lagSeconds)}${freshness(s.freshness)}; ${run}${s.lastError ? `; error: ${s.lastError}` : ''}`
     })
     .join('\n')
 }
