@@ -60,8 +60,10 @@ describe('policybot sync and sources', () => {
       lastRun: { status: 'ok', seen: 1, changed: 0, deleted: 1, failed: 0 },
     })
     expect(s?.lagSeconds).toBeGreaterThanOrEqual(0)
+    // The deletion, dated by its commit, is the last run's measured change.
+    expect(s?.freshness).toMatchObject({ pages: 1 })
     expect((await cli(['sources'], work)).stdout).toMatch(
-      /^handbook \(git\): 1 pages; last success \d+ s ago; last run ok/m,
+      /^handbook \(git\): 1 pages; last success \d+ s ago; changes answerable \d+ s after the edit \(median of 1, max \d+ s\); last run ok/m,
     )
   })
 
