@@ -173,6 +173,19 @@ describe('the console behind Cloudflare Access', () => {
     expect(outsider.status).toBe(403)
     // A viewer may not see or decide escalations.
     expect((await asUser(token(claims()), '/api/escalations')).status).toBe(403)
+    expect((await asUser(token(claims()), '/api/escalations/1/sources/1')).status).toBe(403)
+    const { csrf: viewerCsrf } = await json(await asUser(token(claims())))
+    const viewerApproves = await asUser(token(claims()), '/api/escalations/1/approve', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        origin: 'https://policy.example.com',
+        'x-csrf-token': viewerCsrf,
+      },
+      body: '{"sources":[1]}',
+    })
+    expect(viewerApproves.status).toBe(403)
+    expect((await json(viewerApproves)).error.message).toContain('needs the admin role')
     // Nor read the audit log, and neither may an uploader.
     expect((await asUser(token(claims()), '/api/audit')).status).toBe(403)
     expect((await asUser(token(claims({ email: 'hr@example.com' })), '/api/audit')).status).toBe(403)

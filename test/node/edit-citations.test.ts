@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { citationOf } from '../../workers/answering/citations'
 import type { Citation } from '../../workers/answering/types'
 import type { Database } from '../../workers/db/client'
-import { citationsForEdit } from '../../workers/escalation/edit-citations'
+import { chosenCitations, citationsForEdit } from '../../workers/escalation/edit-citations'
 import { search } from '../../workers/knowledge/search/search'
 import { smallHandbookFiles } from '../helpers/corpus'
 import { openIndexedDb } from '../helpers/db'
@@ -52,5 +52,17 @@ describe('citations of an edited answer', () => {
     const r = await citationsForEdit(database.db, `Five days roll over [${carry.n}].`, draft)
     expect(r.text).toBe('Five days roll over [1].')
     expect(r.citations).toEqual([{ ...carry, n: 1 }])
+  })
+
+  it('keeps exactly the sources an admin picked, renumbered, and drops markers of the others', () => {
+    const three = [1, 2, 3].map((n) => ({ ...(draft[0] as Citation), n, title: `Doc ${n}` }))
+    const picked = chosenCitations('Leave is 25 days [1], carried over [3] until March [2].', three, [3, 1])
+    expect(picked.citations.map((c) => [c.n, c.title])).toEqual([
+      [1, 'Doc 1'],
+      [2, 'Doc 3'],
+    ])
+    expect(picked.text).toBe('Leave is 25 days [1], carried over [2] until March.')
+    // None picked: no sources, no markers.
+    expect(chosenCitations('Ask HR [1].', three, [])).toEqual({ text: 'Ask HR.', citations: [] })
   })
 })

@@ -270,6 +270,11 @@ export const escalations = pgTable(
     decidedBy: text('decided_by'),
     decidedAt: timestamp('decided_at', tz),
     finalAnswer: text('final_answer'),
+    /**
+     * The draft's source numbers the deciding admin kept (the console's source picker); null: the
+     * sources follow from the text (citationsForEdit).
+     */
+    finalSources: jsonb('final_sources').$type<number[]>(),
     rejectReason: text('reject_reason'),
     remindedAt: timestamp('reminded_at', tz),
     /** When the decision reached the asker (a retried delivery job does not post twice). */

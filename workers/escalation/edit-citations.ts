@@ -50,7 +50,7 @@ export async function citationsForEdit(
 }
 
 /** The text of the cited section of a document version (its chunks under that heading path). */
-async function passageText(db: Db, c: Citation): Promise<string> {
+export async function passageText(db: Db, c: Citation): Promise<string> {
   const rows = await queryRows<{ text: string }>(
     db,
     sql`SELECT text FROM chunks WHERE document_id = ${c.documentId} AND heading_path = ${toTextArray(c.headingPath)}::text[]
@@ -58,4 +58,26 @@ async function passageText(db: Db, c: Citation): Promise<string> {
     'read cited passage',
   )
   return rows.map((r) => r.text).join('\n')
+}
+
+/**
+ * The sources an admin picked for an approved answer (by the draft's numbers), renumbered 1..k in
+ * the draft's order; `[n]` markers in the text follow, and a marker of a source left out goes.
+ */
+export function chosenCitations(
+  text: string,
+  draftCitations: readonly Citation[],
+  chosen: readonly number[],
+): { text: string; citations: Citation[] } {
+  const keep = draftCitations.filter((c) => chosen.includes(c.n))
+  const renumber = new Map(keep.map((c, i) => [c.n, i + 1]))
+  return {
+    text: text
+      .replace(/\s?\[(\d+)\]/g, (m, n: string) => {
+        const to = renumber.get(Number(n))
+        return to === undefined ? '' : m.replace(n, String(to))
+      })
+      .trim(),
+    citations: keep.map((c, i) => ({ ...c, n: i + 1 })),
+  }
 }

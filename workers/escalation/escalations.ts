@@ -9,8 +9,8 @@ import { PolicybotError } from '../errors'
 
 export type EscalationReason = 'abstain' | 'low_confidence' | 'ungrounded' | 'asked' | 'feedback'
 export type Decision =
-  | { status: 'approved'; by: string }
-  | { status: 'edited'; by: string; answer: string }
+  | { status: 'approved'; by: string; sources?: number[] }
+  | { status: 'edited'; by: string; answer: string; sources?: number[] }
   | { status: 'rejected'; by: string; reason: string | null }
 
 export type EscalationRow = typeof escalations.$inferSelect
@@ -95,6 +95,7 @@ export async function decideEscalation(
         ...(decision.status === 'edited' ? { finalAnswer: decision.answer } : {}),
         ...(decision.status === 'approved' ? { finalAnswer: sql`${escalations.draft}` } : {}),
         ...(decision.status === 'rejected' ? { rejectReason: decision.reason } : {}),
+        ...(decision.status !== 'rejected' && decision.sources ? { finalSources: decision.sources } : {}),
       })
       .where(and(eq(escalations.id, id), eq(escalations.status, 'open')))
       .returning(),
@@ -108,7 +109,7 @@ export async function decideEscalation(
       before: sql`draft`,
       after: sql`final_answer`,
       detail: sql`jsonb_strip_nulls(jsonb_build_object('decision', ${verb}::text, 'by', decided_by,
-        'questionId', question_id, 'reason', reject_reason))`,
+        'questionId', question_id, 'reason', reject_reason, 'sources', final_sources))`,
     }),
   )
   const [row] = await db.with(decided, audit).select().from(decided)
@@ -125,14 +126,15 @@ export function decisionOf(
   draft: string | null,
   by: string,
   action: 'approve' | 'reject',
-  input: { answer?: string | undefined; reason?: string | undefined },
+  input: { answer?: string | undefined; reason?: string | undefined; sources?: number[] | undefined },
 ): Decision | 'needs_answer' {
   if (action === 'reject') return { status: 'rejected', by, reason: input.reason?.trim() || null }
   const answer = input.answer?.trim() ?? ''
   if (!answer && !draft) return 'needs_answer'
+  const sources = input.sources ? { sources: [...new Set(input.sources)] } : {}
   return answer && answer !== (draft ?? '').trim()
-    ? { status: 'edited', by, answer }
-    : { status: 'approved', by }
+    ? { status: 'edited', by, answer, ...sources }
+    : { status: 'approved', by, ...sources }
 }
 
 /** What adapters render (`EscalationView`) plus the rows it came from. */

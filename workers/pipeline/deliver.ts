@@ -4,7 +4,7 @@ import type { Answer, Citation } from '../answering/types'
 import { storeApproved } from '../approved/store'
 import { markAnswered, setQuestionStatus } from '../conversations/questions'
 import { escalations } from '../db/schema'
-import { citationsForEdit } from '../escalation/edit-citations'
+import { chosenCitations, citationsForEdit } from '../escalation/edit-citations'
 import { escalationView } from '../escalation/escalations'
 import { rejectionText } from '../messages'
 import type { Services } from '../services'
@@ -26,8 +26,12 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
   if (!view.row.deliveredAt) {
     if (view.status === 'approved' || view.status === 'edited') {
       // An edit keeps only the sources that support what the admin wrote.
-      const { text, citations } =
-        view.status === 'edited'
+      // Sources the admin picked (the console) are the answer's; otherwise an edit keeps only the
+      // sources that support what the admin wrote.
+      const chosen = view.row.finalSources
+      const { text, citations } = chosen
+        ? chosenCitations(view.finalAnswer ?? view.draft ?? '', view.citations as Citation[], chosen)
+        : view.status === 'edited'
           ? await citationsForEdit(svc.db, view.finalAnswer ?? '', view.citations as Citation[])
           : { text: view.finalAnswer ?? view.draft ?? '', citations: view.citations as Citation[] }
       const approvedId = await storeApproved(svc.db, svc.embedder, {

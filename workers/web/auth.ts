@@ -111,7 +111,8 @@ export function consoleGate(): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     // Mounted at the root, this sees every path no other route took: only the console's are judged.
     const path = c.req.path
-    if (path !== '/' && path !== '/login' && !path.startsWith('/api/')) return next()
+    if (path !== '/' && path !== '/login' && path !== '/console.js' && !path.startsWith('/api/'))
+      return next()
     const cfg = workerConfig(c.env).console
     if (!cfg) return c.notFound()
     c.set('console', cfg)

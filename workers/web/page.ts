@@ -1,155 +1,95 @@
+import { CONSOLE_MESSAGES } from './console-i18n'
+
 /**
- * The web page (the `web` adapter's face): ask questions and see cited answers; as a policy
- * admin, approve, edit or reject escalated questions. Served by the Worker when WEB_CONSOLE=on
- * (what `npm start` sets), to a signed-in user (workers/web/auth.ts); every change it sends
- * carries the session's CSRF token.
+ * The console's page (the `web` adapter's face): Ask for everyone signed in; the escalation queue
+ * for admins. Served by the Worker when WEB_CONSOLE=on (what `npm start` sets), to a signed-in user
+ * (workers/web/auth.ts); its script is `/console.js` (workers/web/console-app.ts), and every change
+ * it sends carries the session's CSRF token. The words are workers/web/console-i18n.ts, English or
+ * Chinese by the browser's language.
  */
+const messages = JSON.stringify(CONSOLE_MESSAGES).replace(/</g, '\\u003c')
+
+const STYLE = `
+:root{--fg:#1d1d1f;--muted:#57606a;--line:#d0d7de;--accent:#0b57d0;--bg:#fff;--soft:#f6f8fa;--danger:#b42318}
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+body{font:16px/1.55 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:0;color:var(--fg);background:var(--bg)}
+header{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem;padding:.7rem 1.2rem;border-bottom:1px solid var(--line)}
+header .brand{font-weight:700;font-size:1.15rem;margin:0}
+nav ul{display:flex;gap:1rem;list-style:none;margin:0;padding:0}
+nav a{color:var(--accent);text-decoration:none;padding:.3rem .1rem;border-bottom:2px solid transparent}
+nav a[aria-current=page]{border-bottom-color:var(--accent);font-weight:600}
+.badge:not(:empty){background:var(--danger);color:#fff;border-radius:1rem;padding:0 .45rem;font-size:.8rem}
+.who{margin-left:auto;color:var(--muted);font-size:.9rem}
+.tagline{color:var(--muted);font-size:.9rem;margin:0;width:100%}
+main{max-width:64rem;margin:0 auto;padding:1rem 1.2rem 6rem}
+main:focus{outline:none}
+.muted,.meta{color:var(--muted);font-size:.92rem}
+.conversation{border-top:1px solid var(--line);margin-top:1rem}
+.conv-title{font-size:.85rem;color:var(--muted);font-weight:500;margin:.6rem 0}
+.turn{margin:1rem 0 1.4rem}
+.turn .q{font-weight:600;background:var(--soft);border-radius:.6rem;padding:.5rem .8rem;margin:0 0 .5rem;white-space:pre-wrap}
+.md p{margin:.35rem 0}.md blockquote{margin:.5rem 0;padding-left:.8rem;border-left:3px solid var(--line);color:#333}
+.table-wrap{overflow-x:auto}table{border-collapse:collapse;margin:.4rem 0}th,td{border:1px solid var(--line);padding:.25rem .55rem;text-align:left;vertical-align:top}
+.md h3,.md h4,.md h5,.md h6{margin:.7rem 0 .3rem;font-size:1rem}
+pre{background:var(--soft);padding:.6rem;overflow-x:auto}
+.cite{font-size:.8rem;vertical-align:super;text-decoration:none}
+.sources{margin:.4rem 0}.sources-title{font-size:.9rem;margin:.4rem 0 .2rem;color:var(--muted)}
+.sources ol{margin:0;padding-left:1.4rem;font-size:.92rem}
+.linklike{background:none;border:0;padding:0;color:var(--accent);text-decoration:underline;cursor:pointer;font:inherit;text-align:left}
+button{font:inherit;padding:.45rem .9rem;border-radius:.4rem;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
+button.secondary,.actions .vote,.actions .ask-human{background:#fff;color:var(--accent)}
+button.danger{background:var(--danger);border-color:var(--danger)}
+button[aria-pressed=true]{background:#e8f0fe}
+button:focus-visible,a:focus-visible,textarea:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}
+form.ask{position:fixed;left:0;right:0;bottom:0;background:var(--bg);border-top:1px solid var(--line);display:flex;gap:.5rem;padding:.7rem max(1.2rem,calc((100% - 64rem)/2 + 1.2rem))}
+form.ask textarea{flex:1;resize:vertical;min-height:2.6rem;padding:.5rem;font:inherit}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.6rem 0}
+select,input[type=text]{font:inherit;padding:.35rem}
+.split{display:grid;grid-template-columns:minmax(14rem,1fr) 2.2fr;gap:1.2rem}
+.queue{list-style:none;margin:0;padding:0;border-right:1px solid var(--line)}
+.queue-item{display:block;width:100%;text-align:left;background:#fff;color:var(--fg);border:0;border-bottom:1px solid var(--line);border-radius:0;padding:.6rem}
+.queue-item[aria-current=true]{background:#e8f0fe;box-shadow:inset 3px 0 var(--accent)}
+.queue-q{display:block;font-weight:600}
+.esc-q{font-size:1.15rem;margin:.2rem 0}
+.reason{background:#fff8e1;border-left:3px solid #f59e0b;padding:.4rem .6rem}
+textarea.draft{width:100%;min-height:14rem;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:.6rem}
+.preview{border:1px dashed var(--line);padding:.5rem .8rem;min-height:3rem}
+fieldset{border:1px solid var(--line);border-radius:.4rem;margin:.8rem 0}
+.pick{margin:.25rem 0}
+.reject-box{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+.reject-box input{flex:1;min-width:12rem}
+.error{color:var(--danger)}
+dialog{max-width:40rem;border:1px solid var(--line);border-radius:.6rem}
+dialog::backdrop{background:rgba(0,0,0,.35)}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:700px){.split{grid-template-columns:1fr}.queue{border-right:0}.who{margin-left:0;width:100%}form.ask{flex-wrap:wrap}form.ask textarea{width:100%;flex-basis:100%}}
+`
+
 export const WEB_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>policybot</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}
-form{display:flex;gap:.5rem}input,textarea{flex:1;padding:.6rem;font:inherit}button{padding:.5rem .9rem;font:inherit;cursor:pointer}
-.answer{margin:.5rem 0}.answer p{margin:.3rem 0;white-space:pre-wrap}blockquote{margin:.4rem 0;padding-left:.8rem;border-left:3px solid #cfd8e3;color:#333}table{border-collapse:collapse;margin:.3rem 0}th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}.meta{color:#666;font-size:.9rem}ol{padding-left:1.2rem}
-.turn{border-left:3px solid #ddd;padding-left:1rem;margin:1.2rem 0}.q{font-weight:600}
-.esc{border:1px solid #ddd;border-radius:6px;padding:1rem;margin:1rem 0}h2{margin-top:2.5rem}
-</style></head><body>
-<h1>policybot</h1>
-<p class="meta">Answers from your own handbooks, with sources. Add documents with <code>npx policybot ingest &lt;dir&gt;</code> or by DMing a file to the bot in Slack.</p>
-<p class="meta" id="who"></p>
-<form id="ask"><input id="q" name="q" placeholder="How many vacation days do I get?" autofocus><button id="ask-btn">Ask</button></form>
-<div id="turns"></div>
-<div id="team"><h2>Questions for the policy team</h2>
-<p class="meta">Decide on escalated questions; the asker sees the result.</p>
-<div id="escalations"><p class="meta">None open.</p></div></div>
-<script>
-let conversation = null;
-const $ = (s, el = document) => el.querySelector(s);
-const el = (tag, attrs = {}, text) => { const e = document.createElement(tag); Object.assign(e, attrs); if (text !== undefined) e.textContent = text; return e; };
-// A source's url comes from its document: only what bots/links.ts safeLink allows becomes a link
-// (absolute http, https or mailto, no credentials, no whitespace or control characters), the
-// same rule the chat platforms apply; anything else is shown as text.
-function safeHref(url) {
-  if (typeof url !== 'string' || !url || url.length > 2048 || /[\\s\\p{Cc}\\p{Cf}]/u.test(url)) return null;
-  let u;
-  try { u = new URL(url); } catch { return null; }
-  if (!['http:', 'https:', 'mailto:'].includes(u.protocol) || u.username || u.password) return null;
-  if (u.protocol !== 'mailto:' && !u.hostname) return null;
-  return u.href;
-}
-function sourceList(citations) {
-  const ol = el('ol', { className: 'sources' });
-  for (const c of citations) {
-    const li = el('li'); li.value = c.n;
-    const label = [c.title, ...c.headingPath].join(' › ');
-    const href = safeHref(c.url);
-    if (href) li.appendChild(el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, label)); else li.appendChild(el('span', {}, label));
-    li.appendChild(document.createTextNode(' (' + (c.page ? 'p. ' + c.page + ', ' : '') + 'updated ' + c.updated + ')'));
-    ol.appendChild(li);
-  }
-  return ol;
-}
-// Answers are Markdown: quotes, lists and tables are built as elements, every piece of text
-// through textContent (an answer quotes documents, and documents are not trusted HTML).
-function markdownBlock(text) {
-  const box = el('div', { className: 'answer' });
-  let quote = null, list = null, table = null, header = null;
-  const close = () => { list = null; table = null; header = null; };
-  for (const raw of text.split('\\n')) {
-    const quoted = /^>\\s?/.test(raw);
-    const line = raw.replace(/^>\\s?/, '');
-    if (!quoted) quote = null;
-    const parent = quoted ? (quote = quote || box.appendChild(el('blockquote'))) : box;
-    const row = /^\\s*\\|(.*)\\|\\s*(\\[\\d+\\])?\\s*$/.exec(line);
-    if (row) {
-      const cells = row[1].split('|').map((c) => c.trim());
-      if (cells.every((c) => /^:?-{2,}:?$/.test(c))) continue;
-      if (header && cells.join('|') === header) continue;
-      if (!table || table.parentNode !== parent) { close(); table = parent.appendChild(el('table')); header = cells.join('|'); const tr = table.appendChild(el('tr')); for (const c of cells) tr.appendChild(el('th', {}, c)); continue; }
-      const tr = table.appendChild(el('tr')); for (const c of cells) tr.appendChild(el('td', {}, c));
-      if (row[2]) tr.lastChild.appendChild(document.createTextNode(' ' + row[2]));
-      continue;
-    }
-    const item = /^\\s*(?:[-*]|\\d+\\.)\\s+(.*)$/.exec(line);
-    if (item) { if (!list || list.parentNode !== parent) { close(); list = parent.appendChild(el('ul')); } list.appendChild(el('li', {}, item[1])); continue; }
-    close();
-    if (line.trim()) parent.appendChild(el('p', {}, line));
-  }
-  return box;
-}
-function renderTurn(turn, q) {
-  turn.innerHTML = '';
-  turn.appendChild(el('div', { className: 'q' }, q.question));
-  turn.appendChild(q.answer ? markdownBlock(q.answer) : el('div', { className: 'answer' }, 'Looking…'));
-  if (q.citations && q.citations.length) turn.appendChild(sourceList(q.citations));
-  const meta = [q.mode ? q.mode + ' answer' : '', q.approval ? 'approved by ' + q.approval.by + ' on ' + q.approval.at.slice(0, 10) : '', q.status === 'escalated' ? 'waiting for the policy team' : '', typeof q.confidence === 'number' ? 'confidence ' + q.confidence.toFixed(2) : ''].filter(Boolean).join(' · ');
-  turn.appendChild(el('p', { className: 'meta' }, meta));
-  if (q.status === 'answered' && q.mode !== 'approved') {
-    const b = el('button', { className: 'ask-human' }, 'Ask a human');
-    b.onclick = async () => { b.disabled = true; await api('/api/questions/' + q.id + '/escalate', { method: 'POST' }); poll(turn, q.id); loadEscalations(); };
-    turn.appendChild(b);
-  }
-}
-async function poll(turn, id) {
-  for (let i = 0; i < 600; i++) {
-    const r = await api('/api/questions/' + id); const q = await r.json();
-    renderTurn(turn, q);
-    if (q.status !== 'escalated' && q.status !== 'queued') return;
-    await new Promise((res) => setTimeout(res, 1000));
-  }
-}
-$('#ask').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const question = $('#q').value.trim(); if (!question) return;
-  const turn = el('div', { className: 'turn' }); $('#turns').prepend(turn);
-  renderTurn(turn, { question, status: 'queued' });
-  const res = await api('/api/ask', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, conversation }) });
-  const q = await res.json();
-  if (!res.ok) { turn.appendChild(el('p', { className: 'meta' }, q.error.message)); return; }
-  conversation = q.conversation; $('#q').value = '';
-  renderTurn(turn, q);
-  if (q.status === 'escalated') { loadEscalations(); poll(turn, q.id); }
-});
-async function decide(id, action, body) {
-  const r = await api('/api/escalations/' + id + '/' + action, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
-  const out = await r.json(); if (!r.ok) alert(out.error.message); loadEscalations();
-}
-async function loadEscalations() {
-  if (!session || session.role !== 'admin') return;
-  const list = await (await api('/api/escalations')).json();
-  const box = $('#escalations'); box.innerHTML = '';
-  if (!list.length) box.appendChild(el('p', { className: 'meta' }, 'None open.'));
-  for (const e of list) {
-    const d = el('div', { className: 'esc' }); d.dataset.id = e.id;
-    d.appendChild(el('div', { className: 'q' }, '#' + e.id + ': ' + e.question));
-    d.appendChild(el('p', { className: 'meta' }, 'asked by ' + e.asker + ' · ' + e.reason));
-    const ta = el('textarea', { rows: 5, className: 'draft' }); ta.value = e.draft || ''; ta.placeholder = 'Write the answer'; d.appendChild(ta);
-    if (e.citations.length) d.appendChild(sourceList(e.citations));
-    const approve = el('button', { className: 'approve' }, 'Approve');
-    approve.onclick = () => decide(e.id, 'approve', ta.value.trim() && ta.value.trim() !== (e.draft || '') ? { answer: ta.value.trim() } : {});
-    const reject = el('button', { className: 'reject' }, 'Reject');
-    reject.onclick = () => decide(e.id, 'reject', { reason: prompt('Reason (shown to the asker)?') || '' });
-    d.append(approve, ' ', reject); box.appendChild(d);
-  }
-}
-// Who is signed in, and the CSRF token every change carries (workers/web/auth.ts).
-let session = null;
-async function api(path, init = {}) {
-  const headers = { ...(init.headers || {}) };
-  if (init.method && init.method !== 'GET') headers['x-csrf-token'] = session ? session.csrf : '';
-  return fetch(path, { ...init, headers, credentials: 'same-origin' });
-}
-(async () => {
-  const r = await fetch('/api/session', { credentials: 'same-origin' });
-  if (!r.ok) {
-    const out = await r.json().catch(() => ({ error: { message: 'Not signed in.' } }));
-    $('#ask').replaceWith(el('p', { className: 'meta signin' }, out.error.message));
-    $('#escalations').textContent = '';
-    return;
-  }
-  session = await r.json();
-  $('#who').textContent = 'Signed in as ' + session.user + ' (' + session.role + ').';
-  if (session.role !== 'admin') { $('#team').remove(); return; }
-  loadEscalations(); setInterval(loadEscalations, 5000);
-})();
-</script></body></html>`
+<style>${STYLE}</style>
+<script type="application/json" id="messages">${messages}</script>
+<script src="/console.js" defer></script>
+</head><body>
+<header>
+<p class="brand">policybot</p>
+<nav id="nav"></nav>
+<p class="who" id="who"></p>
+<label id="lang-label" for="lang">Language</label>
+<select id="lang"><option value="en">English</option><option value="zh">中文</option></select>
+<p class="tagline" id="tagline"></p>
+</header>
+<main id="main" tabindex="-1"></main>
+<div id="live" class="visually-hidden" aria-live="polite"></div>
+<dialog id="confirm" aria-labelledby="confirm-title" aria-describedby="confirm-body">
+<h2 id="confirm-title"></h2><p id="confirm-body"></p>
+<div class="actions"><button type="button" id="confirm-send"></button><button type="button" class="secondary" id="confirm-cancel"></button></div>
+</dialog>
+<dialog id="stored" aria-labelledby="stored-title">
+<h2 id="stored-title"></h2><div id="stored-body"></div>
+<div class="actions"><button type="button" id="stored-close"></button></div>
+</dialog>
+</body></html>`

@@ -1,3 +1,4 @@
+import { and, asc, desc, eq, lt, ne } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { describeIssues } from '../../bots/payload'
@@ -6,13 +7,16 @@ import { approvedById } from '../approved/store'
 import { auditJson, listAudit, parseAuditFilter } from '../audit/list'
 import { actorOf } from '../audit/log'
 import { questionById, recordQuestion } from '../conversations/questions'
-import { decideEscalation, decisionOf, escalationView, openEscalations } from '../escalation/escalations'
+import { escalations, feedback, questions } from '../db/schema'
+import { passageText } from '../escalation/edit-citations'
+import { decideEscalation, decisionOf, escalationView } from '../escalation/escalations'
 import { problem } from '../http'
 import { answerQuestion } from '../pipeline/answer-question'
 import { deliverDecision } from '../pipeline/deliver'
 import { escalateQuestion } from '../pipeline/escalate'
 import { type Services, withServices } from '../services'
 import { type ConsoleEnv, type ConsoleUser, consoleGate, csrfToken, localLogin, requireRole } from './auth'
+import { CONSOLE_JS } from './console-app'
 import { WEB_PAGE } from './page'
 
 /**
@@ -49,6 +53,7 @@ async function questionJson(svc: Services, id: number) {
     answer: q.answer,
     citations: (q.citations as Citation[] | null) ?? [],
     confidence: q.confidence,
+    askedAt: q.createdAt.toISOString(),
     ...(approval ? { approval } : {}),
   }
 }
@@ -58,7 +63,20 @@ async function approvalOf(svc: Services, approvedId: number) {
   return row ? { by: row.approvedBy, at: row.approvedAt.toISOString() } : undefined
 }
 
-webRoutes.get('/', (c) => c.html(WEB_PAGE))
+webRoutes.get('/', (c) => {
+  // Scripts only from the console's own origin: no inline script runs, whatever a page shows.
+  c.header(
+    'content-security-policy',
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  )
+  return c.html(WEB_PAGE)
+})
+webRoutes.get('/console.js', (c) => {
+  c.header('content-type', 'text/javascript; charset=utf-8')
+  c.header('cache-control', 'no-cache')
+  c.header('x-content-type-options', 'nosniff')
+  return c.body(CONSOLE_JS)
+})
 webRoutes.get('/login', localLogin)
 
 /** Who is signed in, their role, and the CSRF token their changes carry. */
@@ -119,30 +137,155 @@ webRoutes.post('/api/questions/:id/escalate', async (c) => {
   })
 })
 
-webRoutes.get('/api/escalations', requireRole('admin'), async (c) =>
+/** The signed-in user's own web questions, oldest first (the page's history), with their votes. */
+webRoutes.get('/api/history', async (c) =>
   withServices(c.env, c.executionCtx, async (svc) => {
-    const rows = await openEscalations(svc.db)
-    const views = await Promise.all(rows.map((r) => escalationView(svc.db, r.id)))
-    return c.json(
-      views
-        .filter((v) => v !== undefined)
-        .map((v) => ({
-          id: v.id,
-          question: v.question,
-          asker: v.asker,
-          platform: v.questionRow.platform,
-          reason: v.reason,
-          draft: v.draft,
-          citations: v.citations,
-          confidence: v.confidence,
-        })),
-    )
+    const user = c.get('user')
+    const rows = await svc.db
+      .select({ id: questions.id, vote: feedback.helpful })
+      .from(questions)
+      .leftJoin(feedback, and(eq(feedback.questionId, questions.id), eq(feedback.voter, user.id)))
+      .where(and(eq(questions.platform, 'web'), eq(questions.asker, user.id)))
+      .orderBy(desc(questions.id))
+      .limit(200)
+    const list = []
+    for (const r of rows.reverse()) {
+      const q = await questionJson(svc, r.id)
+      if (q) list.push({ ...q, ...(r.vote === null ? {} : { feedback: r.vote ? 'up' : 'down' }) })
+    }
+    c.header('cache-control', 'no-store')
+    return c.json(list)
   }),
 )
+
+const Vote = z.object({ helpful: z.boolean() })
+
+/** Thumbs up or down on one of the user's answers; the last vote counts (as in Slack). */
+webRoutes.post('/api/questions/:id/feedback', async (c) => {
+  const id = Number(c.req.param('id'))
+  const body = Vote.safeParse(await c.req.json().catch(() => undefined))
+  if (!Number.isInteger(id) || !body.success)
+    return c.json(bad('expected /api/questions/<id>/feedback with {"helpful": true|false}'), 400)
+  return withServices(c.env, c.executionCtx, async (svc) => {
+    const user = c.get('user')
+    if (!(await ownQuestion(svc, user, id))) return c.json(notFound(`No question ${id}`), 404)
+    await svc.db
+      .insert(feedback)
+      .values({ questionId: id, voter: user.id, helpful: body.data.helpful })
+      .onConflictDoUpdate({
+        target: [feedback.questionId, feedback.voter],
+        set: { helpful: body.data.helpful, at: new Date() },
+      })
+    return c.json({ ok: true })
+  })
+})
+
+/** The stored text of a cited section (a source without a link), for a question the user may see. */
+webRoutes.get('/api/questions/:id/sources/:n', async (c) => {
+  const id = Number(c.req.param('id'))
+  const n = Number(c.req.param('n'))
+  if (!Number.isInteger(id) || !Number.isInteger(n)) return c.json(bad('expected numbers'), 400)
+  return withServices(c.env, c.executionCtx, async (svc) => {
+    const q = await ownQuestion(svc, c.get('user'), id)
+    const cited = ((q?.citations as Citation[] | null) ?? []).find((x) => x.n === n)
+    if (!cited) return c.json(notFound(`No source ${n} for question ${id}`), 404)
+    return c.json(await sourceJson(svc, cited))
+  })
+})
+
+webRoutes.get('/api/escalations/:id/sources/:n', requireRole('admin'), async (c) => {
+  const id = Number(c.req.param('id'))
+  const n = Number(c.req.param('n'))
+  if (!Number.isInteger(id) || !Number.isInteger(n)) return c.json(bad('expected numbers'), 400)
+  return withServices(c.env, c.executionCtx, async (svc) => {
+    const view = await escalationView(svc.db, id)
+    const cited = ((view?.citations as Citation[] | undefined) ?? []).find((x) => x.n === n)
+    if (!cited) return c.json(notFound(`No source ${n} for escalation ${id}`), 404)
+    return c.json(await sourceJson(svc, cited))
+  })
+})
+
+async function sourceJson(svc: Services, cited: Citation) {
+  return {
+    title: cited.title,
+    headingPath: cited.headingPath,
+    page: cited.page,
+    updated: cited.updated,
+    text: await passageText(svc.db, cited),
+  }
+}
+
+const EscalationQuery = z.object({
+  status: z.enum(['open', 'decided']).default('open'),
+  platform: z.enum(['slack', 'teams', 'dingtalk', 'web']).optional(),
+})
+
+/**
+ * The escalation queue for admins, every platform: open ones oldest first (waiting longest on top),
+ * or decided ones newest first; `?platform=` narrows it. Each with the question's earlier turns in
+ * its conversation, so the admin sees what a follow-up follows.
+ */
+webRoutes.get('/api/escalations', requireRole('admin'), async (c) => {
+  const query = EscalationQuery.safeParse(c.req.query())
+  if (!query.success) return c.json(bad(describeIssues(query.error)), 400)
+  const { status, platform } = query.data
+  return withServices(c.env, c.executionCtx, async (svc) => {
+    const rows = await svc.db
+      .select({ e: escalations, q: questions })
+      .from(escalations)
+      .innerJoin(questions, eq(questions.id, escalations.questionId))
+      .where(
+        and(
+          status === 'open' ? eq(escalations.status, 'open') : ne(escalations.status, 'open'),
+          platform ? eq(questions.platform, platform) : undefined,
+        ),
+      )
+      .orderBy(status === 'open' ? asc(escalations.id) : desc(escalations.decidedAt))
+      .limit(100)
+    const list = []
+    for (const { e, q } of rows) {
+      const earlier = await svc.db
+        .select({ question: questions.text, answer: questions.answer })
+        .from(questions)
+        .where(
+          and(
+            eq(questions.platform, q.platform),
+            eq(questions.channel, q.channel),
+            eq(questions.threadTs, q.threadTs),
+            lt(questions.id, q.id),
+          ),
+        )
+        .orderBy(desc(questions.id))
+        .limit(3)
+      list.push({
+        id: e.id,
+        questionId: q.id,
+        question: q.text,
+        asker: q.askerName ?? q.asker,
+        platform: q.platform,
+        reason: e.reason,
+        draft: e.draft,
+        citations: e.citations,
+        confidence: e.confidence,
+        status: e.status,
+        createdAt: e.createdAt.toISOString(),
+        decidedBy: e.decidedBy,
+        decidedAt: e.decidedAt?.toISOString() ?? null,
+        finalAnswer: e.finalAnswer,
+        rejectReason: e.rejectReason,
+        earlier: earlier.reverse(),
+      })
+    }
+    c.header('cache-control', 'no-store')
+    return c.json(list)
+  })
+})
 
 const Decide = z.object({
   answer: z.string().trim().max(3000).optional(),
   reason: z.string().trim().max(1000).optional(),
+  /** The draft's source numbers the approved answer keeps (the console's picker). */
+  sources: z.array(z.number().int().positive()).max(50).optional(),
 })
 
 webRoutes.post('/api/escalations/:id/:action{approve|reject}', requireRole('admin'), async (c) => {

@@ -1,0 +1,486 @@
+/**
+ * The console's script, served as `/console.js` (no inline script: the page's CSP allows only
+ * its own origin's). Plain browser JavaScript, written without backticks or `${` so it can sit in
+ * this raw string. Every piece of text from people or documents goes through `textContent`, and
+ * only http(s)/mailto links become links (the rule of bots/links.ts).
+ */
+export const CONSOLE_JS = String.raw`
+'use strict';
+(function () {
+  var M = JSON.parse(document.getElementById('messages').textContent);
+  var stored = null;
+  try { stored = localStorage.getItem('policybot.lang'); } catch (e) {}
+  var lang = stored || ((navigator.language || 'en').toLowerCase().indexOf('zh') === 0 ? 'zh' : 'en');
+  var session = null;
+  var conversation = null;
+  var polls = {};
+
+  function t(key, vars) {
+    var s = (M[lang] && M[lang][key]) || M.en[key] || key;
+    if (vars) for (var k in vars) s = s.split('{' + k + '}').join(String(vars[k]));
+    return s;
+  }
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) for (var k in attrs) {
+      if (k === 'className') e.className = attrs[k];
+      else if (k.indexOf('on') === 0) e.addEventListener(k.slice(2), attrs[k]);
+      else if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) e.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+    }
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function safeHref(url) {
+    if (typeof url !== 'string' || !url || url.length > 2048 || /[\s\p{Cc}\p{Cf}]/u.test(url)) return null;
+    var u;
+    try { u = new URL(url); } catch (e) { return null; }
+    if (['http:', 'https:', 'mailto:'].indexOf(u.protocol) < 0 || u.username || u.password) return null;
+    if (u.protocol !== 'mailto:' && !u.hostname) return null;
+    return u.href;
+  }
+  function api(path, init) {
+    init = init || {};
+    var headers = Object.assign({}, init.headers || {});
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.method && init.method !== 'GET') headers['x-csrf-token'] = session ? session.csrf : '';
+    return fetch(path, Object.assign({}, init, { headers: headers, credentials: 'same-origin' })).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) { var err = new Error((body.error && body.error.message) || ('HTTP ' + r.status)); err.status = r.status; throw err; }
+        return body;
+      });
+    });
+  }
+  function announce(text) { var live = $('#live'); live.textContent = ''; setTimeout(function () { live.textContent = text; }, 30); }
+  function ago(iso) {
+    var m = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60000));
+    if (m < 120) return t('minutesAgo', { n: m });
+    if (m < 48 * 60) return t('hoursAgo', { n: Math.round(m / 60) });
+    return t('daysAgo', { n: Math.round(m / 1440) });
+  }
+
+  // ---- Markdown, built as elements ----
+  function inline(parent, text, cite) {
+    var re = /(\*\*[^*]+\*\*|\*[^*\s][^*]*\*|_[^_\s][^_]*_|\x60[^\x60]+\x60|\[\d+\])/g;
+    var last = 0, m;
+    while ((m = re.exec(text))) {
+      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var tok = m[0];
+      if (tok.indexOf('**') === 0) parent.appendChild(el('strong', null, tok.slice(2, -2)));
+      else if (tok.charAt(0) === '\x60') parent.appendChild(el('code', null, tok.slice(1, -1)));
+      else if (tok.charAt(0) === '[') {
+        var n = Number(tok.slice(1, -1));
+        if (cite && cite(n)) { var a = cite(n); parent.appendChild(a); }
+        else parent.appendChild(document.createTextNode(tok));
+      } else parent.appendChild(el('em', null, tok.slice(1, -1)));
+      last = m.index + tok.length;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+    return parent;
+  }
+  function markdown(text, cite) {
+    var box = el('div', { className: 'md' });
+    var lines = String(text || '').split('\n');
+    var i = 0;
+    function block(container, ls) {
+      var j = 0;
+      while (j < ls.length) {
+        var line = ls[j];
+        if (!line.trim()) { j++; continue; }
+        if (/^\s*\x60\x60\x60/.test(line)) {
+          var code = []; j++;
+          while (j < ls.length && !/^\s*\x60\x60\x60/.test(ls[j])) code.push(ls[j++]);
+          j++;
+          container.appendChild(el('pre')).appendChild(el('code', null, code.join('\n')));
+          continue;
+        }
+        var h = /^(#{1,6})\s+(.*)$/.exec(line);
+        if (h) { inline(container.appendChild(el('h' + Math.min(6, h[1].length + 2))), h[2], cite); j++; continue; }
+        if (/^\s*>/.test(line)) {
+          var q = [];
+          while (j < ls.length && /^\s*>/.test(ls[j])) q.push(ls[j++].replace(/^\s*>\s?/, ''));
+          block(container.appendChild(el('blockquote')), q);
+          continue;
+        }
+        if (/^\s*\|.*\|\s*(\[\d+\])?\s*$/.test(line)) {
+          var table = container.appendChild(el('div', { className: 'table-wrap' })).appendChild(el('table'));
+          var head = true, body = null;
+          while (j < ls.length && /^\s*\|.*\|\s*(\[\d+\])?\s*$/.test(ls[j])) {
+            var raw = ls[j++].trim();
+            var tail = /(\[\d+\])\s*$/.exec(raw);
+            if (tail) raw = raw.slice(0, tail.index).trim();
+            var cells = raw.slice(1, -1).split('|').map(function (c) { return c.trim(); });
+            if (cells.every(function (c) { return /^:?-{2,}:?$/.test(c); })) continue;
+            if (head) {
+              var tr = table.appendChild(el('thead')).appendChild(el('tr'));
+              cells.forEach(function (c) { inline(tr.appendChild(el('th', { scope: 'col' })), c, cite); });
+              head = false; body = table.appendChild(el('tbody'));
+              continue;
+            }
+            var row = body.appendChild(el('tr'));
+            cells.forEach(function (c) { inline(row.appendChild(el('td')), c, cite); });
+            if (tail) inline(row.lastChild, ' ' + tail[1], cite);
+          }
+          continue;
+        }
+        var li = /^\s*([-*+]|\d+[.)])\s+(.*)$/.exec(line);
+        if (li) {
+          var ordered = /\d/.test(li[1]);
+          var list = container.appendChild(el(ordered ? 'ol' : 'ul'));
+          while (j < ls.length) {
+            var it = /^\s*([-*+]|\d+[.)])\s+(.*)$/.exec(ls[j]);
+            if (!it) break;
+            inline(list.appendChild(el('li')), it[2], cite); j++;
+          }
+          continue;
+        }
+        var para = [];
+        while (j < ls.length && ls[j].trim() && !/^(#{1,6}\s|\s*>|\s*\||\s*([-*+]|\d+[.)])\s|\s*\x60\x60\x60)/.test(ls[j])) para.push(ls[j++].trim());
+        if (!para.length) { para.push(line.trim()); j++; }
+        inline(container.appendChild(el('p')), para.join(' '), cite);
+      }
+    }
+    block(box, lines);
+    return box;
+  }
+
+  // ---- Sources ----
+  function sourceLabel(c) { return [c.title].concat(c.headingPath || []).join(' › '); }
+  function sourceList(owner, citations, idPrefix) {
+    var wrap = el('div', { className: 'sources' });
+    wrap.appendChild(el('h3', { className: 'sources-title' }, t('sources')));
+    var ol = wrap.appendChild(el('ol'));
+    citations.forEach(function (c) {
+      var li = ol.appendChild(el('li', { id: idPrefix + c.n, value: c.n }));
+      var href = safeHref(c.url);
+      if (href) li.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer' }, sourceLabel(c)));
+      else li.appendChild(el('button', { type: 'button', className: 'linklike', onclick: function () { showStored(owner, c); } }, sourceLabel(c)));
+      var meta = [c.page ? t('page', { n: c.page }) : '', c.updated ? t('updated', { date: c.updated }) : ''].filter(Boolean).join(', ');
+      if (meta) li.appendChild(el('span', { className: 'muted' }, ' (' + meta + ')'));
+    });
+    return wrap;
+  }
+  function citeLinks(citations, idPrefix) {
+    var by = {};
+    citations.forEach(function (c) { by[c.n] = c; });
+    return function (n) {
+      if (!by[n]) return null;
+      return el('a', { href: '#' + idPrefix + n, className: 'cite', 'aria-label': t('sources') + ' ' + n + ': ' + sourceLabel(by[n]) }, '[' + n + ']');
+    };
+  }
+  function showStored(owner, c) {
+    var dlg = $('#stored');
+    var body = $('#stored-body');
+    body.textContent = '';
+    $('#stored-title').textContent = sourceLabel(c);
+    body.appendChild(el('p', { className: 'muted' }, t('storedDocument') + (c.page ? ' · ' + t('page', { n: c.page }) : '') + ' · ' + t('updated', { date: c.updated })));
+    dlg.showModal();
+    api('/api/' + owner + '/sources/' + c.n).then(function (s) { body.appendChild(markdown(s.text)); })
+      .catch(function (e) { body.appendChild(el('p', { role: 'alert' }, t('failed', { message: e.message }))); });
+  }
+
+  // ---- Ask ----
+  function renderTurn(turn, q) {
+    turn.textContent = '';
+    turn.appendChild(el('p', { className: 'q' }, q.question));
+    var body = turn.appendChild(el('div', { className: 'a' }));
+    var prefix = 'q' + (q.id || 'new') + '-s';
+    if (!q.answer) body.appendChild(el('p', { className: 'muted' }, q.status === 'escalated' ? t('waiting') : t('looking')));
+    else body.appendChild(markdown(q.answer, citeLinks(q.citations || [], prefix))).classList.add('answer');
+    if (q.citations && q.citations.length) body.appendChild(sourceList('questions/' + q.id, q.citations, prefix));
+    var meta = [];
+    if (q.approval) meta.push(t('approvedBy', { by: q.approval.by, date: q.approval.at.slice(0, 10) }));
+    else if (q.mode && q.answer) meta.push(t('mode_' + q.mode));
+    if (q.status === 'rejected') meta.push(t('rejected'));
+    if (q.status === 'escalated' && q.answer) meta.push(t('waiting'));
+    if (meta.length) body.appendChild(el('p', { className: 'meta' }, meta.join(' · ')));
+    if (q.id && q.answer && q.status === 'answered') {
+      var actions = body.appendChild(el('div', { className: 'actions', role: 'group', 'aria-label': t('feedbackQuestion') }));
+      if (q.mode !== 'approved') {
+        actions.appendChild(el('button', { type: 'button', className: 'ask-human', onclick: function () { confirmAskHuman(turn, q); } }, t('askHuman')));
+      }
+      ['up', 'down'].forEach(function (vote) {
+        actions.appendChild(el('button', {
+          type: 'button', className: 'vote vote-' + vote, 'aria-pressed': q.feedback === vote ? 'true' : 'false',
+          onclick: function () {
+            api('/api/questions/' + q.id + '/feedback', { method: 'POST', body: JSON.stringify({ helpful: vote === 'up' }) })
+              .then(function () { q.feedback = vote; renderTurn(turn, q); announce(t('feedbackThanks')); })
+              .catch(function (e) { announce(t('failed', { message: e.message })); });
+          },
+        }, vote === 'up' ? '👍 ' + t('helpful') : '👎 ' + t('notHelpful')));
+      });
+    }
+  }
+  function confirmAskHuman(turn, q) {
+    var dlg = $('#confirm');
+    $('#confirm-send').onclick = function () {
+      dlg.close();
+      api('/api/questions/' + q.id + '/escalate', { method: 'POST' })
+        .then(function () { q.status = 'escalated'; renderTurn(turn, q); announce(t('waiting')); poll(turn, q.id); })
+        .catch(function (e) { announce(t('failed', { message: e.message })); });
+    };
+    dlg.showModal();
+    $('#confirm-cancel').focus();
+  }
+  function poll(turn, id) {
+    if (polls[id]) return;
+    polls[id] = setInterval(function () {
+      api('/api/questions/' + id).then(function (q) {
+        if (q.status !== 'escalated' && q.status !== 'queued') { clearInterval(polls[id]); delete polls[id]; announce(q.answer || ''); }
+        renderTurn(turn, q);
+      }).catch(function () {});
+    }, 2000);
+  }
+  function conversationBox(id, date) {
+    var sec = el('section', { className: 'conversation', 'data-conversation': id || '' });
+    sec.appendChild(el('h2', { className: 'conv-title' }, t('conversationFrom', { date: date })));
+    return $('#turns').appendChild(sec);
+  }
+  function addTurn(q) {
+    var box = document.querySelector('.conversation[data-conversation="' + CSS.escape(q.conversation || '') + '"]') ||
+      conversationBox(q.conversation, (q.askedAt || new Date().toISOString()).slice(0, 10));
+    var turn = box.appendChild(el('article', { className: 'turn' }));
+    renderTurn(turn, q);
+    if (q.status === 'escalated' || q.status === 'queued') poll(turn, q.id);
+    return turn;
+  }
+  function showAsk() {
+    var main = $('#main');
+    main.textContent = '';
+    main.appendChild(el('h1', { className: 'visually-hidden' }, t('navAsk')));
+    main.appendChild(el('div', { id: 'turns' }));
+    var form = main.appendChild(el('form', { id: 'ask', className: 'ask' }));
+    form.appendChild(el('label', { for: 'q', className: 'visually-hidden' }, t('askLabel')));
+    var input = form.appendChild(el('textarea', { id: 'q', name: 'q', rows: '2', placeholder: t('askPlaceholder'), required: true }));
+    form.appendChild(el('button', { id: 'ask-btn', type: 'submit' }, t('askButton')));
+    form.appendChild(el('button', { type: 'button', className: 'secondary', id: 'new-conv', onclick: function () { conversation = null; announce(t('newConversation')); input.focus(); } }, t('newConversation')));
+    input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); } });
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var question = input.value.trim();
+      if (!question) return;
+      var pending = { question: question, status: 'queued', conversation: conversation || 'pending' };
+      var turn = addTurn(pending);
+      input.value = '';
+      api('/api/ask', { method: 'POST', body: JSON.stringify({ question: question, conversation: conversation }) })
+        .then(function (q) {
+          if (!conversation) {
+            // The pending turn's section takes the new conversation's id.
+            turn.parentNode.setAttribute('data-conversation', q.conversation);
+          }
+          conversation = q.conversation;
+          renderTurn(turn, q);
+          if (q.status === 'escalated') poll(turn, q.id);
+          turn.scrollIntoView({ block: 'nearest' });
+        })
+        .catch(function (err) { turn.appendChild(el('p', { role: 'alert', className: 'error' }, t('failed', { message: err.message }))); });
+    });
+    api('/api/history').then(function (list) {
+      if (!list.length) $('#turns').appendChild(el('p', { className: 'muted empty' }, t('emptyHistory')));
+      list.forEach(addTurn);
+      // A conversation under half an hour old goes on; an older one is history, and a new question starts afresh.
+      var lastQ = list[list.length - 1];
+      if (lastQ && Date.now() - Date.parse(lastQ.askedAt) < 30 * 60000) conversation = lastQ.conversation;
+      var last = document.querySelector('.turn:last-of-type');
+      if (last) last.scrollIntoView({ block: 'nearest' });
+    }).catch(function (e) { $('#turns').appendChild(el('p', { role: 'alert' }, t('failed', { message: e.message }))); });
+  }
+
+  // ---- Escalations ----
+  var escFilter = { status: 'open', platform: '' };
+  var selected = null;
+  function showEscalations() {
+    var main = $('#main');
+    main.textContent = '';
+    main.appendChild(el('h1', null, t('escHeading')));
+    main.appendChild(el('p', { className: 'muted' }, t('escIntro')));
+    var filters = main.appendChild(el('div', { className: 'filters' }));
+    var st = el('select', { id: 'esc-status' });
+    ['open', 'decided'].forEach(function (s) { var o = st.appendChild(el('option', { value: s }, t('status_' + s))); if (s === escFilter.status) o.selected = true; });
+    var pf = el('select', { id: 'esc-platform' });
+    [['', t('allPlatforms')], ['slack', 'Slack'], ['teams', 'Teams'], ['dingtalk', 'DingTalk'], ['web', 'Web']].forEach(function (p) {
+      var o = pf.appendChild(el('option', { value: p[0] }, p[1])); if (p[0] === escFilter.platform) o.selected = true;
+    });
+    filters.appendChild(el('label', { for: 'esc-status' }, t('filterStatus'))); filters.appendChild(st);
+    filters.appendChild(el('label', { for: 'esc-platform' }, t('filterPlatform'))); filters.appendChild(pf);
+    st.onchange = function () { escFilter.status = st.value; selected = null; loadQueue(); };
+    pf.onchange = function () { escFilter.platform = pf.value; selected = null; loadQueue(); };
+    var split = main.appendChild(el('div', { className: 'split' }));
+    split.appendChild(el('ul', { id: 'queue', className: 'queue', 'aria-label': t('escHeading') }));
+    split.appendChild(el('section', { id: 'detail', className: 'detail', 'aria-live': 'polite' }));
+    loadQueue();
+  }
+  function markCurrent() {
+    Array.prototype.forEach.call(document.querySelectorAll('.queue-item'), function (b) { b.setAttribute('aria-current', Number(b.getAttribute('data-id')) === selected ? 'true' : 'false'); });
+  }
+  /** True while the admin works on the open card: a refresh would throw their edits away. */
+  function busy() { var a = document.activeElement; return !!(a && a.closest && a.closest('#detail')) || dirty; }
+  var dirty = false;
+  function loadQueue(focusFirst) {
+    var focused = document.activeElement;
+    var hadFocus = focused && focused.classList && focused.classList.contains('queue-item') ? focused.getAttribute('data-id') : null;
+    var q = '?status=' + escFilter.status + (escFilter.platform ? '&platform=' + escFilter.platform : '');
+    api('/api/escalations' + q).then(function (list) {
+      var ul = $('#queue');
+      if (!ul) return;
+      ul.textContent = '';
+      if (!list.length) { ul.appendChild(el('li', { className: 'muted' }, t('noEscalations'))); $('#detail').textContent = ''; if (focusFirst) $('#main').focus(); return; }
+      list.forEach(function (e) {
+        var li = ul.appendChild(el('li'));
+        var b = li.appendChild(el('button', {
+          type: 'button', className: 'queue-item', 'data-id': e.id, 'aria-current': selected === e.id ? 'true' : 'false',
+          onclick: function () { selected = e.id; markCurrent(); renderDetail(e); var h = $('#detail .esc-q'); if (h) h.focus(); },
+        }));
+        b.appendChild(el('span', { className: 'queue-q' }, e.question));
+        b.appendChild(el('span', { className: 'muted' }, e.platform + ' · ' + ago(e.createdAt)));
+      });
+      var current = list.filter(function (e) { return e.id === selected; })[0] || list[0];
+      selected = current.id;
+      markCurrent();
+      renderDetail(current);
+      // A refresh keeps the keyboard where it was in the queue.
+      if (hadFocus) { var again = ul.querySelector('.queue-item[data-id="' + hadFocus + '"]'); if (again) again.focus(); }
+      if (focusFirst) ul.querySelector('.queue-item').focus();
+    }).catch(function (e) { $('#detail').textContent = t('failed', { message: e.message }); });
+  }
+  function renderDetail(e) {
+    var d = $('#detail');
+    d.textContent = '';
+    var card = d.appendChild(el('article', { className: 'esc', 'data-id': e.id }));
+    dirty = false;
+    card.appendChild(el('h2', { className: 'esc-q', tabindex: '-1' }, e.question));
+    card.appendChild(el('p', { className: 'muted' }, t('askedBy', { asker: e.asker, platform: e.platform, age: ago(e.createdAt) })));
+    card.appendChild(el('p', { className: 'reason' }, t('why') + ': ' + t('reason_' + e.reason)));
+    if (e.earlier && e.earlier.length) {
+      var det = card.appendChild(el('details', { className: 'earlier' }));
+      det.appendChild(el('summary', null, t('earlier')));
+      e.earlier.forEach(function (turn) {
+        det.appendChild(el('p', { className: 'q' }, turn.question));
+        if (turn.answer) det.appendChild(markdown(turn.answer));
+      });
+    }
+    if (e.status !== 'open') {
+      card.appendChild(el('p', { className: 'decided' }, t('decided_' + e.status, { by: e.decidedBy })));
+      if (e.finalAnswer) card.appendChild(markdown(e.finalAnswer));
+      if (e.rejectReason) card.appendChild(el('p', null, e.rejectReason));
+      return;
+    }
+    var form = card.appendChild(el('form', { className: 'decide' }));
+    var fid = 'draft-' + e.id;
+    form.appendChild(el('label', { for: fid }, t('answerLabel')));
+    var ta = form.appendChild(el('textarea', { id: fid, className: 'draft', rows: '12' }));
+    ta.value = e.draft || '';
+    form.appendChild(el('h3', null, t('preview')));
+    var preview = form.appendChild(el('div', { className: 'preview', 'aria-live': 'off' }));
+    var fs = form.appendChild(el('fieldset', { className: 'pick-sources' }));
+    fs.appendChild(el('legend', null, t('citedSources')));
+    if (!e.citations.length) fs.appendChild(el('p', { className: 'muted' }, t('noSources')));
+    e.citations.forEach(function (c) {
+      var id = 'src-' + e.id + '-' + c.n;
+      var row = fs.appendChild(el('div', { className: 'pick' }));
+      var cb = row.appendChild(el('input', { type: 'checkbox', id: id, value: String(c.n), checked: true }));
+      cb.addEventListener('change', update);
+      var label = row.appendChild(el('label', { for: id }, '[' + c.n + '] ' + sourceLabel(c)));
+      var href = safeHref(c.url);
+      if (href) { label.appendChild(document.createTextNode(' ')); label.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer' }, '↗')); }
+    });
+    function chosen() { return Array.prototype.filter.call(fs.querySelectorAll('input[type=checkbox]'), function (x) { return x.checked; }).map(function (x) { return Number(x.value); }); }
+    function update() {
+      preview.textContent = '';
+      var keep = chosen();
+      var cites = e.citations.filter(function (c) { return keep.indexOf(c.n) >= 0; });
+      preview.appendChild(markdown(ta.value, citeLinks(cites, 'src-' + e.id + '-')));
+      approve.textContent = ta.value.trim() !== (e.draft || '').trim() ? t('approveEdited') : t('approve');
+    }
+    var buttons = form.appendChild(el('div', { className: 'actions' }));
+    var approve = buttons.appendChild(el('button', { type: 'submit', className: 'approve' }, t('approve')));
+    var reject = buttons.appendChild(el('button', { type: 'button', className: 'reject secondary' }, t('reject')));
+    var rj = form.appendChild(el('div', { className: 'reject-box', hidden: true }));
+    var rid = 'reason-' + e.id;
+    rj.appendChild(el('label', { for: rid }, t('rejectReason')));
+    var reason = rj.appendChild(el('input', { id: rid, className: 'reject-reason', type: 'text', maxlength: '1000' }));
+    var confirmReject = rj.appendChild(el('button', { type: 'button', className: 'reject-confirm danger' }, t('rejectConfirm')));
+    var status = form.appendChild(el('p', { role: 'status', className: 'form-status' }));
+    ta.addEventListener('input', function () { dirty = true; update(); });
+    update();
+    reject.onclick = function () { rj.hidden = false; reason.focus(); };
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var answer = ta.value.trim();
+      if (!answer) { status.textContent = t('needsAnswer'); ta.focus(); return; }
+      var body = { sources: chosen() };
+      if (answer !== (e.draft || '').trim()) body.answer = answer;
+      decide(e, 'approve', body, status);
+    });
+    confirmReject.onclick = function () { decide(e, 'reject', { reason: reason.value.trim() }, status); };
+  }
+  function decide(e, action, body, status) {
+    api('/api/escalations/' + e.id + '/' + action, { method: 'POST', body: JSON.stringify(body) })
+      .then(function (r) { announce(t('decided_' + r.status, { by: session.user })); selected = null; dirty = false; loadQueue(true); refreshCount(); })
+      .catch(function (err) { status.textContent = t('failed', { message: err.message }); });
+  }
+  function refreshCount() {
+    if (!session || session.role !== 'admin') return;
+    api('/api/escalations?status=open').then(function (list) {
+      var badge = $('#esc-count');
+      if (badge) badge.textContent = list.length ? String(list.length) : '';
+    }).catch(function () {});
+  }
+
+  // ---- Shell ----
+  function route() {
+    var view = location.hash.replace(/^#\/?/, '') || 'ask';
+    Array.prototype.forEach.call(document.querySelectorAll('nav a'), function (a) {
+      a.setAttribute('aria-current', a.getAttribute('href') === '#/' + view ? 'page' : 'false');
+    });
+    if (view === 'escalations' && session.role === 'admin') showEscalations();
+    else showAsk();
+    $('#main').focus({ preventScroll: true });
+  }
+  function shell() {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    document.title = t('title');
+    $('#tagline').textContent = t('tagline');
+    var nav = $('#nav');
+    nav.textContent = '';
+    nav.setAttribute('aria-label', t('title'));
+    var ul = nav.appendChild(el('ul'));
+    ul.appendChild(el('li')).appendChild(el('a', { href: '#/ask' }, t('navAsk')));
+    if (session.role === 'admin') {
+      var a = ul.appendChild(el('li')).appendChild(el('a', { href: '#/escalations' }, t('navEscalations') + ' '));
+      a.appendChild(el('span', { id: 'esc-count', className: 'badge' }));
+    }
+    $('#who').textContent = t('signedIn', { user: session.user, role: t('role_' + session.role) });
+    var sel = $('#lang');
+    sel.value = lang;
+    $('#lang-label').textContent = t('language');
+    $('#confirm-title').textContent = t('askHumanTitle');
+    $('#confirm-body').textContent = t('askHumanBody');
+    $('#confirm-send').textContent = t('askHumanSend');
+    $('#confirm-cancel').textContent = t('cancel');
+    $('#stored-close').textContent = t('close');
+  }
+  $('#lang').addEventListener('change', function () {
+    lang = $('#lang').value;
+    try { localStorage.setItem('policybot.lang', lang); } catch (e) {}
+    shell(); route();
+  });
+  $('#confirm-cancel').addEventListener('click', function () { $('#confirm').close(); });
+  $('#stored-close').addEventListener('click', function () { $('#stored').close(); });
+  window.addEventListener('hashchange', route);
+  fetch('/api/session', { credentials: 'same-origin' }).then(function (r) {
+    return r.json().catch(function () { return {}; }).then(function (body) {
+      if (!r.ok) {
+        $('#main').textContent = '';
+        $('#main').appendChild(el('p', { className: 'signin', role: 'alert' }, (body.error && body.error.message) || 'Not signed in.'));
+        return;
+      }
+      session = body;
+      shell();
+      route();
+      refreshCount();
+      setInterval(function () { refreshCount(); if (location.hash === '#/escalations' && escFilter.status === 'open' && !busy()) loadQueue(); }, 5000);
+    });
+  });
+})();
+`
