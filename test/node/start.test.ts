@@ -233,6 +233,17 @@ describe('policybot start (npm start)', () => {
     expect(hook?.body.response_type).toBe('ephemeral')
   })
 
+  /** axe-core's serious and critical violations on the page as it is (the page needs bypassCSP). */
+  const axeViolations = async (page: import('playwright-core').Page) => {
+    await page.addScriptTag({ path: AXE })
+    const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
+      violations: { id: string; impact: string; nodes: { target: string[] }[] }[]
+    }
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  }
+
   it('works in a browser: ask, see cited answer, ask a human, edit the answer and its sources, approve', async () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
     try {
@@ -297,15 +308,6 @@ describe('policybot start (npm start)', () => {
     ).json()) as { id: number }
     await api(`api/questions/${asked.id}/escalate`, { method: 'POST' })
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
-    const axe = async (page: import('playwright-core').Page) => {
-      await page.addScriptTag({ path: AXE })
-      const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-        violations: { id: string; impact: string; nodes: { target: string[] }[] }[]
-      }
-      return result.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-    }
     try {
       for (const viewport of [
         { width: 1280, height: 900 },
@@ -315,10 +317,10 @@ describe('policybot start (npm start)', () => {
         const page = await browser.newPage({ locale: 'en-US', viewport, bypassCSP: true })
         await page.goto(local?.signIn as string)
         await page.locator('.turn').first().waitFor()
-        expect(await axe(page)).toEqual([])
+        expect(await axeViolations(page)).toEqual([])
         await page.goto(`${url}#/escalations`)
         await page.locator('.esc', { hasText: 'Is there a gym subsidy?' }).waitFor()
-        expect(await axe(page)).toEqual([])
+        expect(await axeViolations(page)).toEqual([])
         await page.close()
       }
       // Keyboard only: reach the queue, pick the escalation, reject it with a reason.
@@ -354,6 +356,62 @@ describe('policybot start (npm start)', () => {
       await zh.locator('nav a', { hasText: '待处理问题' }).waitFor()
       expect(await zh.locator('#ask-btn').textContent()).toBe('提问')
       expect(await zh.evaluate('document.documentElement.lang')).toBe('zh-CN')
+    } finally {
+      await browser.close()
+    }
+  })
+
+  it('uploads handbooks in the browser (one good, one corrupt) and answers from the new one; manages approved answers', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    try {
+      const page = await browser.newPage({ locale: 'en-US', bypassCSP: true })
+      page.on('dialog', (d) => d.accept())
+      await page.goto(local?.signIn as string)
+      await page.click('nav a[href="#/documents"]')
+      await page.locator('#sources', { hasText: 'No wiki sources yet' }).waitFor()
+      await page.setInputFiles('#files', [
+        {
+          name: 'parental-leave.md',
+          mimeType: 'text/markdown',
+          buffer: Buffer.from(
+            '# Parental leave\n\nNew parents get 18 weeks of paid parental leave at full salary.\n',
+          ),
+        },
+        {
+          name: 'broken.pdf',
+          mimeType: 'application/pdf',
+          buffer: Buffer.from('%PDF-1.7 this is not a PDF'),
+        },
+      ])
+      await page.locator('.upload-results li.ok', { hasText: 'added: Parental leave' }).waitFor()
+      await page.locator('.upload-results li.error', { hasText: 'broken.pdf' }).waitFor()
+      const row = page.locator('#documents tr', { hasText: 'upload: parental-leave.md' })
+      await row.waitFor()
+      expect(await row.locator('td').nth(4).textContent()).toBe('everyone')
+      expect(await axeViolations(page)).toEqual([])
+
+      await page.click('nav a[href="#/ask"]')
+      await page.click('#new-conv')
+      await page.fill('#q', 'How many weeks of parental leave do new parents get?')
+      await page.click('#ask-btn')
+      await page.locator('.turn').last().locator('.answer', { hasText: '18 weeks' }).waitFor()
+
+      // Approved answers: the Berlin answer approved earlier, reused once since; withdraw it.
+      await page.click('nav a[href="#/approved"]')
+      const card = page.locator('.approved', { hasText: 'Berlin employees get 28 days' })
+      await card.locator('.reuse', { hasText: 'Reused 1 times' }).waitFor()
+      expect(await axeViolations(page)).toEqual([])
+      await card.locator('button.withdraw').click()
+      await card.locator('input[type=text]').fill('Berlin moved to the company-wide policy.')
+      await card.locator('button.withdraw-confirm').click()
+      await card.waitFor({ state: 'detached' })
+      const again = await ask('how many days of annual leave do berlin employees get')
+      expect(again.mode).not.toBe('approved')
+
+      // Deleting the upload takes it out of answers.
+      await page.click('nav a[href="#/documents"]')
+      await row.locator('button.delete-doc').click()
+      await row.waitFor({ state: 'detached' })
     } finally {
       await browser.close()
     }

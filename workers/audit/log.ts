@@ -17,6 +17,8 @@ export type AuditAction =
   | 'decide'
   /** An approved answer stopped being reused (`approved:<id>`). */
   | 'withdraw'
+  /** An approved answer's text or expiry was changed in the console (`approved:<id>`). */
+  | 'revise'
   /** A new document (`document:<kind>:<path>`). */
   | 'upload'
   /** A new version of a document. */
@@ -33,6 +35,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'escalate',
   'decide',
   'withdraw',
+  'revise',
   'upload',
   'replace',
   'delete',

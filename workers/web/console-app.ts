@@ -427,13 +427,233 @@ export const CONSOLE_JS = String.raw`
     }).catch(function () {});
   }
 
+
+  // ---- Documents and sources ----
+  var RANKS = { viewer: 0, uploader: 1, admin: 2 };
+  function can(role) { return session && RANKS[session.role] >= RANKS[role]; }
+  function span(seconds) {
+    if (seconds === null || seconds === undefined) return '—';
+    if (seconds < 120) return Math.round(seconds) + ' s';
+    if (seconds < 7200) return Math.round(seconds / 60) + ' min';
+    return Math.round(seconds / 3600) + ' h';
+  }
+  function table(headers) {
+    var wrap = el('div', { className: 'table-wrap' });
+    var tb = wrap.appendChild(el('table', { className: 'list' }));
+    var tr = tb.appendChild(el('thead')).appendChild(el('tr'));
+    headers.forEach(function (h) { tr.appendChild(el('th', { scope: 'col' }, h)); });
+    return { wrap: wrap, body: tb.appendChild(el('tbody')) };
+  }
+  function uploadFile(file, row) {
+    var bar = row.appendChild(el('progress', { max: '100', value: '0', 'aria-label': file.name }));
+    var out = row.appendChild(el('span', { className: 'upload-result' }, ' ' + t('uploading')));
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      xhr.open('POST', '/api/documents?name=' + encodeURIComponent(file.name));
+      xhr.setRequestHeader('x-csrf-token', session.csrf);
+      xhr.setRequestHeader('content-type', 'application/octet-stream');
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total); };
+      xhr.onload = function () {
+        bar.value = 100;
+        var body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (e) {}
+        if (xhr.status >= 200 && xhr.status < 300) {
+          row.classList.add('ok');
+          out.textContent = ' ✓ ' + t('upload_' + body.status, { title: body.title, chunks: body.chunks, version: body.version });
+        } else {
+          row.classList.add('error');
+          out.textContent = ' ✗ ' + ((body.error && body.error.message) || ('HTTP ' + xhr.status));
+        }
+        resolve();
+      };
+      xhr.onerror = function () { row.classList.add('error'); out.textContent = ' ✗ ' + t('failed', { message: 'network' }); resolve(); };
+      xhr.send(file);
+    });
+  }
+  function uploadAll(files) {
+    var list = $('#upload-results');
+    var chain = Promise.resolve();
+    Array.prototype.forEach.call(files, function (f) {
+      var row = list.appendChild(el('li', null, f.name));
+      chain = chain.then(function () { return uploadFile(f, row); });
+    });
+    chain.then(function () { loadDocuments(); announce(t('docsCount', { n: '…' })); });
+  }
+  function showDocuments() {
+    var main = $('#main');
+    main.textContent = '';
+    main.appendChild(el('h1', null, t('docsHeading')));
+    var drop = main.appendChild(el('div', { className: 'drop', id: 'drop' }));
+    drop.appendChild(el('label', { for: 'files' }, t('uploadLabel', { mb: Math.round(session.maxUploadBytes / 1048576) })));
+    var input = drop.appendChild(el('input', { type: 'file', id: 'files', multiple: true, accept: '.md,.markdown,.html,.htm,.pdf,.docx,.txt' }));
+    input.addEventListener('change', function () { if (input.files.length) uploadAll(input.files); input.value = ''; });
+    ['dragenter', 'dragover'].forEach(function (ev) { drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.add('over'); }); });
+    ['dragleave', 'drop'].forEach(function (ev) { drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.remove('over'); }); });
+    drop.addEventListener('drop', function (e) { if (e.dataTransfer && e.dataTransfer.files.length) uploadAll(e.dataTransfer.files); });
+    main.appendChild(el('ul', { id: 'upload-results', className: 'upload-results', 'aria-live': 'polite' }));
+    main.appendChild(el('h2', null, t('sourcesHeading')));
+    main.appendChild(el('div', { id: 'sources' }));
+    main.appendChild(el('h2', { id: 'docs-count' }));
+    main.appendChild(el('div', { id: 'documents' }));
+    loadDocuments();
+    loadSources();
+  }
+  function loadDocuments() {
+    api('/api/documents').then(function (list) {
+      var box = $('#documents');
+      if (!box) return;
+      box.textContent = '';
+      $('#docs-count').textContent = t('docsCount', { n: list.length });
+      var tb = table([t('colTitle'), t('colSource'), t('colVersion'), t('colLanguage'), t('colAudience'), t('colPassages'), t('colChanged'), '']);
+      list.forEach(function (d) {
+        var tr = tb.body.appendChild(el('tr', { 'data-id': d.id }));
+        var title = tr.appendChild(el('td'));
+        var href = safeHref(d.url);
+        if (href) title.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer' }, d.title)); else title.textContent = d.title;
+        tr.appendChild(el('td', null, d.sourceKind + ': ' + d.sourcePath));
+        tr.appendChild(el('td', null, d.version));
+        tr.appendChild(el('td', null, d.language));
+        tr.appendChild(el('td', null, d.audience.length ? d.audience.join(', ') : t('everyone')));
+        tr.appendChild(el('td', null, d.chunks));
+        tr.appendChild(el('td', null, d.updatedAt.slice(0, 10)));
+        var act = tr.appendChild(el('td'));
+        if (d.removable) act.appendChild(el('button', {
+          type: 'button', className: 'secondary delete-doc', 'aria-label': t('deleteDoc') + ': ' + d.title,
+          onclick: function () {
+            if (!window.confirm(t('deleteConfirm', { title: d.title }))) return;
+            api('/api/documents/' + d.id, { method: 'DELETE' }).then(function () { announce(t('deleted')); loadDocuments(); })
+              .catch(function (e) { announce(t('failed', { message: e.message })); });
+          },
+        }, t('deleteDoc')));
+      });
+      box.appendChild(tb.wrap);
+    }).catch(function (e) { $('#documents').textContent = t('failed', { message: e.message }); });
+  }
+  function loadSources() {
+    api('/api/sources').then(function (list) {
+      var box = $('#sources');
+      if (!box) return;
+      box.textContent = '';
+      if (!list.length) { box.appendChild(el('p', { className: 'muted' }, t('noWikiSources'))); return; }
+      var tb = table([t('colSource'), t('colPages'), t('colLastSuccess'), t('colFreshness'), t('colFailing'), t('colLastRun'), '']);
+      list.forEach(function (s) {
+        var tr = tb.body.appendChild(el('tr', { 'data-source': s.name }));
+        tr.appendChild(el('td', null, s.name + ' (' + s.kind + ')'));
+        tr.appendChild(el('td', null, s.pages));
+        tr.appendChild(el('td', null, s.lastSuccessAt ? ago(s.lastSuccessAt) : t('never')));
+        var f = s.freshness;
+        tr.appendChild(el('td', null, f ? t('freshnessValue', { median: span(f.medianSeconds), max: span(f.maxSeconds), n: f.pages }) : '—'));
+        var failing = tr.appendChild(el('td', null, s.failing));
+        if (s.lastRun && s.lastRun.failures.length) {
+          var det = failing.appendChild(el('details'));
+          det.appendChild(el('summary', null, s.lastRun.failures.length));
+          s.lastRun.failures.forEach(function (x) { det.appendChild(el('p', { className: 'muted' }, (x.title || x.id) + ': ' + x.error)); });
+        }
+        tr.appendChild(el('td', null, s.lastRun ? s.lastRun.status + (s.lastError ? ': ' + s.lastError : '') : '—'));
+        var act = tr.appendChild(el('td'));
+        if (!s.syncsHere) act.appendChild(el('span', { className: 'muted' }, t('syncsFromNode', { name: s.name })));
+        else if (can('admin')) act.appendChild(el('button', {
+          type: 'button', className: 'secondary sync-now',
+          onclick: function () {
+            api('/api/sources/' + encodeURIComponent(s.name) + '/sync', { method: 'POST' })
+              .then(function () { announce(t('syncQueued', { name: s.name })); })
+              .catch(function (e) { announce(t('failed', { message: e.message })); });
+          },
+        }, t('syncNow')));
+      });
+      box.appendChild(tb.wrap);
+    }).catch(function (e) { $('#sources').textContent = t('failed', { message: e.message }); });
+  }
+
+  // ---- Approved answers ----
+  var approvedQuery = { q: '', all: false };
+  function showApproved() {
+    var main = $('#main');
+    main.textContent = '';
+    main.appendChild(el('h1', null, t('approvedHeading')));
+    main.appendChild(el('p', { className: 'muted' }, t('approvedIntro')));
+    var bar = main.appendChild(el('div', { className: 'filters' }));
+    bar.appendChild(el('label', { for: 'approved-q' }, t('search')));
+    var q = bar.appendChild(el('input', { type: 'search', id: 'approved-q', value: approvedQuery.q }));
+    var allBox = bar.appendChild(el('input', { type: 'checkbox', id: 'approved-all', checked: approvedQuery.all }));
+    bar.appendChild(el('label', { for: 'approved-all' }, t('showAll')));
+    var timer = null;
+    q.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(function () { approvedQuery.q = q.value; loadApproved(); }, 250); });
+    allBox.addEventListener('change', function () { approvedQuery.all = allBox.checked; loadApproved(); });
+    main.appendChild(el('p')).appendChild(el('a', { href: '/api/approved/export.jsonl', download: 'approved-answers.jsonl' }, t('exportLora')));
+    main.appendChild(el('div', { id: 'approved' }));
+    loadApproved();
+  }
+  function loadApproved() {
+    var qs = '?state=' + (approvedQuery.all ? 'all' : 'live') + (approvedQuery.q ? '&q=' + encodeURIComponent(approvedQuery.q) : '');
+    api('/api/approved' + qs).then(function (list) {
+      var box = $('#approved');
+      if (!box) return;
+      box.textContent = '';
+      if (!list.length) { box.appendChild(el('p', { className: 'muted' }, t('noApproved'))); return; }
+      list.forEach(function (a) { box.appendChild(approvedCard(a)); });
+    }).catch(function (e) { $('#approved').textContent = t('failed', { message: e.message }); });
+  }
+  function approvedCard(a) {
+    var card = el('article', { className: 'approved', 'data-id': a.id });
+    card.appendChild(el('h2', { className: 'esc-q' }, a.question));
+    var prefix = 'ap' + a.id + '-s';
+    var body = card.appendChild(el('div'));
+    body.appendChild(markdown(a.answer, citeLinks(a.citations, prefix)));
+    if (a.citations.length) card.appendChild(sourceList('approved/' + a.id, a.citations, prefix));
+    card.appendChild(el('p', { className: 'muted' }, t('approvedMeta', { by: a.approvedBy, date: a.approvedAt.slice(0, 10), expires: a.expiresAt.slice(0, 10) })));
+    card.appendChild(el('p', { className: 'muted reuse' }, a.reuses ? t('reused', { n: a.reuses, last: ago(a.lastReusedAt), platforms: a.reusedOn.join(', ') }) : t('notReused')));
+    if (a.withdrawnAt) { card.appendChild(el('p', { className: 'withdrawn' }, t('withdrawnOn', { date: a.withdrawnAt.slice(0, 10), reason: a.withdrawnReason || '' }))); return card; }
+    var actions = card.appendChild(el('div', { className: 'actions' }));
+    var editBtn = actions.appendChild(el('button', { type: 'button', className: 'secondary edit-approved' }, t('edit')));
+    var wdBtn = actions.appendChild(el('button', { type: 'button', className: 'secondary withdraw' }, t('withdraw')));
+    var status = card.appendChild(el('p', { role: 'status', className: 'form-status' }));
+    editBtn.onclick = function () {
+      var form = card.appendChild(el('form', { className: 'edit-form' }));
+      var tid = 'ap-text-' + a.id, did = 'ap-exp-' + a.id;
+      form.appendChild(el('label', { for: tid }, t('answerLabel')));
+      var ta = form.appendChild(el('textarea', { id: tid, className: 'draft', rows: '8' })); ta.value = a.answer;
+      form.appendChild(el('label', { for: did }, t('expires')));
+      var exp = form.appendChild(el('input', { type: 'date', id: did, value: a.expiresAt.slice(0, 10) }));
+      form.appendChild(el('button', { type: 'submit' }, t('save')));
+      editBtn.disabled = true;
+      ta.focus();
+      form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        var patch = {};
+        if (ta.value.trim() !== a.answer) patch.answer = ta.value.trim();
+        if (exp.value && exp.value !== a.expiresAt.slice(0, 10)) patch.expiresAt = new Date(exp.value + 'T23:59:59Z').toISOString();
+        if (!Object.keys(patch).length) { form.remove(); editBtn.disabled = false; return; }
+        api('/api/approved/' + a.id, { method: 'PATCH', body: JSON.stringify(patch) })
+          .then(function () { announce(t('saved')); loadApproved(); })
+          .catch(function (e) { status.textContent = t('failed', { message: e.message }); });
+      });
+    };
+    wdBtn.onclick = function () {
+      var box = card.appendChild(el('div', { className: 'reject-box' }));
+      var rid = 'ap-why-' + a.id;
+      box.appendChild(el('label', { for: rid }, t('withdrawReason')));
+      var why = box.appendChild(el('input', { type: 'text', id: rid, maxlength: '500' }));
+      box.appendChild(el('button', { type: 'button', className: 'danger withdraw-confirm', onclick: function () {
+        api('/api/approved/' + a.id + '/withdraw', { method: 'POST', body: JSON.stringify({ reason: why.value.trim() }) })
+          .then(function () { announce(t('saved')); loadApproved(); })
+          .catch(function (e) { status.textContent = t('failed', { message: e.message }); });
+      } }, t('withdrawConfirm')));
+      wdBtn.disabled = true;
+      why.focus();
+    };
+    return card;
+  }
+
   // ---- Shell ----
   function route() {
     var view = location.hash.replace(/^#\/?/, '') || 'ask';
     Array.prototype.forEach.call(document.querySelectorAll('nav a'), function (a) {
       a.setAttribute('aria-current', a.getAttribute('href') === '#/' + view ? 'page' : 'false');
     });
-    if (view === 'escalations' && session.role === 'admin') showEscalations();
+    if (view === 'escalations' && can('admin')) showEscalations();
+    else if (view === 'approved' && can('admin')) showApproved();
+    else if (view === 'documents' && can('uploader')) showDocuments();
     else showAsk();
     $('#main').focus({ preventScroll: true });
   }
@@ -446,10 +666,12 @@ export const CONSOLE_JS = String.raw`
     nav.setAttribute('aria-label', t('title'));
     var ul = nav.appendChild(el('ul'));
     ul.appendChild(el('li')).appendChild(el('a', { href: '#/ask' }, t('navAsk')));
-    if (session.role === 'admin') {
+    if (can('admin')) {
       var a = ul.appendChild(el('li')).appendChild(el('a', { href: '#/escalations' }, t('navEscalations') + ' '));
       a.appendChild(el('span', { id: 'esc-count', className: 'badge' }));
+      ul.appendChild(el('li')).appendChild(el('a', { href: '#/approved' }, t('navApproved')));
     }
+    if (can('uploader')) ul.appendChild(el('li')).appendChild(el('a', { href: '#/documents' }, t('navDocuments')));
     $('#who').textContent = t('signedIn', { user: session.user, role: t('role_' + session.role) });
     var sel = $('#lang');
     sel.value = lang;

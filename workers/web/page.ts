@@ -61,6 +61,13 @@ fieldset{border:1px solid var(--line);border-radius:.4rem;margin:.8rem 0}
 .reject-box{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .reject-box input{flex:1;min-width:12rem}
 .error{color:var(--danger)}
+.drop{border:2px dashed var(--line);border-radius:.6rem;padding:1rem;display:flex;flex-direction:column;gap:.5rem}
+.drop.over{border-color:var(--accent);background:#e8f0fe}
+.upload-results{list-style:none;padding:0}.upload-results li{margin:.3rem 0}.upload-results li.ok{color:#1a7f37}.upload-results li.error{color:var(--danger)}
+table.list{width:100%;font-size:.92rem}
+.approved{border-bottom:1px solid var(--line);padding:.6rem 0 1rem}
+.withdrawn{color:var(--danger)}
+.edit-form{display:flex;flex-direction:column;gap:.4rem;max-width:40rem}
 dialog{max-width:40rem;border:1px solid var(--line);border-radius:.6rem}
 dialog::backdrop{background:rgba(0,0,0,.35)}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}

@@ -6,6 +6,7 @@ import type { Citation } from '../answering/types'
 import { approvedById } from '../approved/store'
 import { auditJson, listAudit, parseAuditFilter } from '../audit/list'
 import { actorOf } from '../audit/log'
+import { workerConfig } from '../config'
 import { questionById, recordQuestion } from '../conversations/questions'
 import { escalations, feedback, questions } from '../db/schema'
 import { passageText } from '../escalation/edit-citations'
@@ -15,8 +16,10 @@ import { answerQuestion } from '../pipeline/answer-question'
 import { deliverDecision } from '../pipeline/deliver'
 import { escalateQuestion } from '../pipeline/escalate'
 import { type Services, withServices } from '../services'
+import { approvedRoutes } from './approved-routes'
 import { type ConsoleEnv, type ConsoleUser, consoleGate, csrfToken, localLogin, requireRole } from './auth'
 import { CONSOLE_JS } from './console-app'
+import { libraryRoutes } from './library-routes'
 import { WEB_PAGE } from './page'
 
 /**
@@ -31,6 +34,8 @@ const bad = (message: string) => problem(message, 'BAD_REQUEST')
 const notFound = (message: string) => problem(message, 'NOT_FOUND', 'not_found')
 
 webRoutes.use('*', consoleGate())
+webRoutes.route('/api', libraryRoutes)
+webRoutes.route('/api', approvedRoutes)
 
 const AskBody = z.object({
   question: z.string().trim().min(1, 'question must not be empty').max(4000),
@@ -83,7 +88,12 @@ webRoutes.get('/login', localLogin)
 webRoutes.get('/api/session', async (c) => {
   const user = c.get('user')
   c.header('cache-control', 'no-store')
-  return c.json({ user: user.id, role: user.role, csrf: await csrfToken(c.get('console'), user) })
+  return c.json({
+    user: user.id,
+    role: user.role,
+    csrf: await csrfToken(c.get('console'), user),
+    maxUploadBytes: workerConfig(c.env).maxUploadBytes,
+  })
 })
 
 webRoutes.post('/api/ask', async (c) => {

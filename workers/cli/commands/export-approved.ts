@@ -1,35 +1,7 @@
 import { writeFileSync } from 'node:fs'
-import type { Citation } from '../../answering/types'
-import { liveApproved } from '../../approved/store'
+import { approvedExamples } from '../../approved/export'
 import type { Db } from '../../db/client'
 import type { Output } from '../output'
-
-/** One instruction-tuning example: the question, the sources it was answered from, the answer. */
-export interface InstructionExample {
-  instruction: string
-  input: string
-  output: string
-}
-
-/**
- * The live approved answers (not withdrawn, not expired) as instruction-tuning examples, oldest
- * first: what a department's LoRA adapter is trained on. `input` lists the numbered sources the
- * answer's `[n]` markers refer to, so the model learns to cite.
- */
-export async function approvedExamples(
-  db: Db,
-  now = new Date(),
-  audiences?: readonly string[],
-): Promise<InstructionExample[]> {
-  const rows = await liveApproved(db, now, audiences)
-  return rows.map((r) => ({
-    instruction: r.question,
-    input: (r.citations as Citation[])
-      .map((c) => `[${c.n}] ${[c.title, ...c.headingPath].join(' › ')} (updated ${c.updated})`)
-      .join('\n'),
-    output: r.answer,
-  }))
-}
 
 /**
  * `policybot export-approved [--out FILE] [--audience A,B | --all-audiences]`: JSONL to the
@@ -52,3 +24,5 @@ export async function exportApprovedCommand(
   } else if (jsonl) out.result(jsonl)
   return examples.length
 }
+
+export { approvedExamples, type InstructionExample } from '../../approved/export'
