@@ -111,7 +111,10 @@ describe('policybot start (npm start)', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
     const text = logs.join('\n')
     expect(text).toMatch(/Ingested 35 sample documents/)
-    expect(text).toContain(`policybot is running at ${url}`)
+    // One address to open: the sign-in link, on a line of its own; the rest is on that page.
+    expect(text).toContain(`policybot is running. Open this link`)
+    expect(text).toContain(`\n    ${local?.signIn}\n`)
+    expect(text).toContain('add documents (Documents) from that page')
     expect(text).toContain('npx policybot ingest')
     expect(text).toContain('Slack: connected over Socket Mode')
     expect(local?.signIn).toMatch(/\/login\?token=[\w-]{32}$/)
@@ -407,6 +410,14 @@ describe('policybot start (npm start)', () => {
       await card.waitFor({ state: 'detached' })
       const again = await ask('how many days of annual leave do berlin employees get')
       expect(again.mode).not.toBe('approved')
+
+      // Analytics: the figures, the charts with their data, the content gaps and the definitions.
+      await page.click('nav a[href="#/analytics"]')
+      await page.locator('.kpi', { hasText: 'Questions' }).waitFor()
+      await page.locator('figure svg.chart').first().waitFor()
+      await page.locator('table.gaps td', { hasText: 'Is there a gym subsidy?' }).waitFor()
+      await page.locator('.definitions li', { hasText: 'Content gaps:' }).waitFor()
+      expect(await axeViolations(page)).toEqual([])
 
       // Deleting the upload takes it out of answers.
       await page.click('nav a[href="#/documents"]')

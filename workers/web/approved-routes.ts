@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { describeIssues } from '../../bots/payload'
+import { analyticsReport } from '../analytics/report'
 import type { Citation } from '../answering/types'
 import { approvedExamples } from '../approved/export'
 import { approvedById } from '../approved/store'
@@ -191,5 +192,17 @@ approvedRoutes.get('/approved/:id/sources/:n', requireRole('admin'), async (c) =
     if (!cited)
       return c.json(problem(`No source ${n} for approved answer ${id}`, 'NOT_FOUND', 'not_found'), 404)
     return c.json({ ...cited, text: await passageText(svc.db, cited) })
+  })
+})
+
+const AnalyticsQuery = z.object({ days: z.coerce.number().int().min(1).max(365).default(30) })
+
+/** The Analytics page's figures (workers/analytics/report.ts states what each one counts). */
+approvedRoutes.get('/analytics', requireRole('admin'), async (c) => {
+  const query = AnalyticsQuery.safeParse(c.req.query())
+  if (!query.success) return c.json(bad(describeIssues(query.error)), 400)
+  return withServices(c.env, c.executionCtx, async (svc) => {
+    c.header('cache-control', 'no-store')
+    return c.json(await analyticsReport(svc.db, query.data.days))
   })
 })

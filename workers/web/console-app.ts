@@ -645,6 +645,145 @@ export const CONSOLE_JS = String.raw`
     return card;
   }
 
+
+  // ---- Analytics (charts drawn as SVG: no third-party script, the CSP stays 'self') ----
+  var PLATFORM_COLORS = { slack: '#4a154b', teams: '#4b53bc', dingtalk: '#0089ff', web: '#1a7f37' };
+  var analyticsDays = 30;
+  function svg(tag, attrs) {
+    var e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+  function pct(n, d) { return d ? Math.round((100 * n) / d) + ' %' : '—'; }
+  function perDayChart(report) {
+    var days = [];
+    for (var d = new Date(report.from); d <= new Date(report.to); d = new Date(d.getTime() + 86400000)) days.push(d.toISOString().slice(0, 10));
+    var platforms = [];
+    var by = {};
+    report.perDay.forEach(function (r) {
+      if (platforms.indexOf(r.platform) < 0) platforms.push(r.platform);
+      by[r.day] = by[r.day] || {};
+      by[r.day][r.platform] = r.questions;
+    });
+    var max = 1;
+    days.forEach(function (day) { var sum = 0; platforms.forEach(function (p) { sum += (by[day] && by[day][p]) || 0; }); max = Math.max(max, sum); });
+    var W = 720, H = 220, pad = 28, bw = (W - pad) / days.length;
+    var total = report.perDay.reduce(function (a, r) { return a + r.questions; }, 0);
+    var chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + (H + 24), role: 'img', class: 'chart', 'aria-label': t('perDayTitle') + ': ' + total });
+    chart.appendChild(svg('line', { x1: pad, y1: H, x2: W, y2: H, stroke: '#d0d7de' }));
+    var top = svg('text', { x: 0, y: 12, 'font-size': 11, fill: '#57606a' }); top.textContent = String(max); chart.appendChild(top);
+    days.forEach(function (day, i) {
+      var y = H;
+      platforms.forEach(function (p) {
+        var n = (by[day] && by[day][p]) || 0;
+        if (!n) return;
+        var h = (n / max) * (H - 16);
+        y -= h;
+        var r = svg('rect', { x: pad + i * bw + 1, y: y, width: Math.max(1, bw - 2), height: h, fill: PLATFORM_COLORS[p] || '#888' });
+        var tip = svg('title', {}); tip.textContent = day + ' · ' + p + ': ' + n; r.appendChild(tip);
+        chart.appendChild(r);
+      });
+      if (i % Math.ceil(days.length / 8) === 0) { var lab = svg('text', { x: pad + i * bw, y: H + 16, 'font-size': 11, fill: '#57606a' }); lab.textContent = day.slice(5); chart.appendChild(lab); }
+    });
+    var fig = el('figure', { className: 'figure' });
+    fig.appendChild(el('figcaption', null, t('perDayTitle')));
+    fig.appendChild(chart);
+    var legend = fig.appendChild(el('p', { className: 'legend' }));
+    platforms.forEach(function (p) { var sw = legend.appendChild(el('span', { className: 'swatch' })); sw.style.background = PLATFORM_COLORS[p] || '#888'; legend.appendChild(document.createTextNode(' ' + p + '  ')); });
+    var det = fig.appendChild(el('details'));
+    det.appendChild(el('summary', null, t('showData')));
+    var tb = table([t('day'), t('platform'), t('kpiQuestions')]);
+    report.perDay.forEach(function (r) { var tr = tb.body.appendChild(el('tr')); tr.appendChild(el('td', null, r.day)); tr.appendChild(el('td', null, r.platform)); tr.appendChild(el('td', null, r.questions)); });
+    det.appendChild(tb.wrap);
+    return fig;
+  }
+  function outcomesChart(report) {
+    var tt = report.totals;
+    var parts = [
+      [t('kpiByBot'), tt.answeredByBot, '#1a7f37'],
+      [t('kpiApproved'), tt.approved, '#0b57d0'],
+      [t('kpiRejected'), tt.rejected, '#b42318'],
+      [t('kpiOpen'), tt.open, '#f59e0b'],
+    ];
+    var other = Math.max(0, tt.questions - tt.answeredByBot - tt.escalated);
+    if (other) parts.push(['…', other, '#d0d7de']);
+    var fig = el('figure', { className: 'figure' });
+    fig.appendChild(el('figcaption', null, t('outcomesTitle')));
+    var W = 720, x = 0;
+    var chart = fig.appendChild(svg('svg', { viewBox: '0 0 ' + W + ' 36', role: 'img', class: 'chart',
+      'aria-label': parts.map(function (p) { return p[0] + ' ' + p[1]; }).join(', ') }));
+    parts.forEach(function (p) {
+      if (!p[1] || !tt.questions) return;
+      var w = (p[1] / tt.questions) * W;
+      var r = svg('rect', { x: x, y: 0, width: w, height: 36, fill: p[2] });
+      var tip = svg('title', {}); tip.textContent = p[0] + ': ' + p[1] + ' (' + pct(p[1], tt.questions) + ')'; r.appendChild(tip);
+      chart.appendChild(r); x += w;
+    });
+    var legend = fig.appendChild(el('p', { className: 'legend' }));
+    parts.forEach(function (p) { var sw = legend.appendChild(el('span', { className: 'swatch' })); sw.style.background = p[2]; legend.appendChild(document.createTextNode(' ' + p[0] + ': ' + p[1] + ' (' + pct(p[1], tt.questions) + ')  ')); });
+    return fig;
+  }
+  function showAnalytics() {
+    var main = $('#main');
+    main.textContent = '';
+    main.appendChild(el('h1', null, t('analyticsHeading')));
+    var bar = main.appendChild(el('div', { className: 'filters' }));
+    bar.appendChild(el('label', { for: 'days' }, t('period')));
+    var sel = bar.appendChild(el('select', { id: 'days' }));
+    [7, 30, 90].forEach(function (n) { var o = sel.appendChild(el('option', { value: String(n) }, t('lastDays', { n: n }))); if (n === analyticsDays) o.selected = true; });
+    sel.onchange = function () { analyticsDays = Number(sel.value); loadAnalytics(); };
+    main.appendChild(el('div', { id: 'analytics' }));
+    loadAnalytics();
+  }
+  function loadAnalytics() {
+    api('/api/analytics?days=' + analyticsDays).then(function (r) {
+      var box = $('#analytics');
+      if (!box) return;
+      box.textContent = '';
+      var tt = r.totals;
+      var kpis = box.appendChild(el('dl', { className: 'kpis' }));
+      var decision = r.medianDecisionMinutes === null ? '—' : r.medianDecisionMinutes < 120 ? t('minutes', { n: Math.round(r.medianDecisionMinutes) }) : t('hoursShort', { n: Math.round(r.medianDecisionMinutes / 60) });
+      [
+        [t('kpiQuestions'), String(tt.questions)],
+        [t('kpiByBot'), pct(tt.answeredByBot, tt.questions)],
+        [t('kpiEscalated'), pct(tt.escalated, tt.questions)],
+        [t('kpiApproved'), String(tt.approved)],
+        [t('kpiRejected'), String(tt.rejected)],
+        [t('kpiDecision'), decision],
+        [t('kpiFeedback'), pct(r.feedback.helpful, r.feedback.helpful + r.feedback.unhelpful) + ' (' + r.feedback.helpful + '/' + (r.feedback.helpful + r.feedback.unhelpful) + ')'],
+      ].forEach(function (k) { var d = kpis.appendChild(el('div', { className: 'kpi' })); d.appendChild(el('dt', null, k[0])); d.appendChild(el('dd', null, k[1])); });
+      box.appendChild(perDayChart(r));
+      box.appendChild(outcomesChart(r));
+      box.appendChild(el('h2', null, t('gapsTitle')));
+      box.appendChild(el('p', { className: 'muted' }, t('gapsIntro')));
+      if (!r.gaps.length) box.appendChild(el('p', { className: 'muted' }, t('noGaps')));
+      else {
+        var tb = table([t('colQuestion'), t('colCount'), t('colEscalated'), t('colUnhelpful'), t('colLastAsked')]);
+        tb.body.parentNode.classList.add('gaps');
+        r.gaps.forEach(function (g) {
+          var tr = tb.body.appendChild(el('tr'));
+          var cell = tr.appendChild(el('td'));
+          cell.appendChild(el('span', null, g.label));
+          if (g.examples.length > 1) {
+            var det = cell.appendChild(el('details'));
+            det.appendChild(el('summary', null, t('examples')));
+            var ul = det.appendChild(el('ul'));
+            g.examples.forEach(function (x) { ul.appendChild(el('li', null, x)); });
+          }
+          tr.appendChild(el('td', null, g.count));
+          tr.appendChild(el('td', null, g.escalated));
+          tr.appendChild(el('td', null, g.unhelpful));
+          tr.appendChild(el('td', null, g.lastAsked.slice(0, 10)));
+        });
+        box.appendChild(tb.wrap);
+      }
+      var defs = box.appendChild(el('section', { className: 'definitions' }));
+      defs.appendChild(el('h2', null, t('definitions')));
+      var ul2 = defs.appendChild(el('ul'));
+      ['questions', 'byBot', 'escalated', 'decisions', 'decision', 'feedback', 'gaps'].forEach(function (k) { ul2.appendChild(el('li', null, t('def_' + k))); });
+    }).catch(function (e) { $('#analytics').textContent = t('failed', { message: e.message }); });
+  }
+
   // ---- Shell ----
   function route() {
     var view = location.hash.replace(/^#\/?/, '') || 'ask';
@@ -653,6 +792,7 @@ export const CONSOLE_JS = String.raw`
     });
     if (view === 'escalations' && can('admin')) showEscalations();
     else if (view === 'approved' && can('admin')) showApproved();
+    else if (view === 'analytics' && can('admin')) showAnalytics();
     else if (view === 'documents' && can('uploader')) showDocuments();
     else showAsk();
     $('#main').focus({ preventScroll: true });
@@ -670,6 +810,7 @@ export const CONSOLE_JS = String.raw`
       var a = ul.appendChild(el('li')).appendChild(el('a', { href: '#/escalations' }, t('navEscalations') + ' '));
       a.appendChild(el('span', { id: 'esc-count', className: 'badge' }));
       ul.appendChild(el('li')).appendChild(el('a', { href: '#/approved' }, t('navApproved')));
+      ul.appendChild(el('li')).appendChild(el('a', { href: '#/analytics' }, t('navAnalytics')));
     }
     if (can('uploader')) ul.appendChild(el('li')).appendChild(el('a', { href: '#/documents' }, t('navDocuments')));
     $('#who').textContent = t('signedIn', { user: session.user, role: t('role_' + session.role) });

@@ -67,6 +67,11 @@ fieldset{border:1px solid var(--line);border-radius:.4rem;margin:.8rem 0}
 table.list{width:100%;font-size:.92rem}
 .approved{border-bottom:1px solid var(--line);padding:.6rem 0 1rem}
 .withdrawn{color:var(--danger)}
+.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.6rem;margin:1rem 0}
+.kpi{border:1px solid var(--line);border-radius:.5rem;padding:.5rem .7rem}.kpi dt{color:var(--muted);font-size:.85rem}.kpi dd{margin:0;font-size:1.35rem;font-weight:600}
+.figure{margin:1rem 0}.figure figcaption{font-weight:600;margin-bottom:.3rem}.chart{width:100%;height:auto;max-height:16rem}
+.legend{font-size:.85rem;color:var(--muted)}.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:.15rem;vertical-align:middle}
+.definitions{margin-top:2rem;font-size:.92rem}
 .edit-form{display:flex;flex-direction:column;gap:.4rem;max-width:40rem}
 dialog{max-width:40rem;border:1px solid var(--line);border-radius:.6rem}
 dialog::backdrop{background:rgba(0,0,0,.35)}

@@ -179,19 +179,25 @@ function nextSteps(
     : env.SLACK_SIGNING_SECRET
       ? `Slack: POST ${url}slack/events is live (HTTP events; expose it with a tunnel, see README).`
       : 'Slack: not configured. Put SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) in .dev.vars (README "Slack").'
+  if (!local)
+    return [
+      `policybot is running at ${url} (the web console is off: WEB_CONSOLE=off)`,
+      `  data: ${ctx.config.database ? 'DATABASE_URL' : ctx.config.dataDir} (${documents} documents)`,
+      `  Add documents while it runs: ${ingest}`,
+      `  ${slack}`,
+      'Ctrl-C stops it.',
+    ].join('\n')
+  // One address to open: the sign-in link. Everything else (asking, escalations, approved answers,
+  // adding documents) is on the page; scripts and the CLI come second.
   return [
-    `policybot is running at ${url}`,
+    'policybot is running. Open this link (it signs you in as the local admin; it changes at every start):',
+    '',
+    `    ${local.signIn}`,
+    '',
+    `  Ask, decide escalations, manage approved answers, and add documents (Documents) from that page.`,
     `  data: ${ctx.config.database ? 'DATABASE_URL' : ctx.config.dataDir} (${documents} documents)`,
-    ...(local
-      ? [
-          `  Sign in to the page (you are its one local admin; the link changes at every start):`,
-          `    ${local.signIn}`,
-          `  or ask from a script:`,
-          `    curl -s ${url}api/ask -H 'authorization: Bearer ${local.token}' -H 'content-type: application/json' -d '{"question":"How many vacation days do I get?"}'`,
-        ]
-      : ['  The web console is off (WEB_CONSOLE=off).']),
-    `  Add documents while it runs: ${ingest}`,
     `  ${slack}`,
+    `  For scripts: send 'Authorization: Bearer ${local.token}' to ${url}api/…; from a shell while it runs: ${ingest}`,
     'Ctrl-C stops it.',
   ].join('\n')
 }
