@@ -419,6 +419,10 @@ describe('policybot start (npm start)', () => {
       await page.locator('.definitions li', { hasText: 'Content gaps:' }).waitFor()
       expect(await axeViolations(page)).toEqual([])
 
+      // Adapters: without a runner (the local stack has none), the page says so.
+      await page.click('nav a[href="#/adapters"]')
+      await page.locator('#adapters', { hasText: 'No GPU runner is configured' }).waitFor()
+
       // Deleting the upload takes it out of answers.
       await page.click('nav a[href="#/documents"]')
       await row.locator('button.delete-doc').click()

@@ -784,6 +784,84 @@ export const CONSOLE_JS = String.raw`
     }).catch(function (e) { $('#analytics').textContent = t('failed', { message: e.message }); });
   }
 
+
+  // ---- Adapters ----
+  function showAdapters() {
+    var main = $('#main');
+    main.textContent = '';
+    main.appendChild(el('h1', null, t('adaptersHeading')));
+    main.appendChild(el('p', { className: 'muted' }, t('adaptersIntro')));
+    main.appendChild(el('div', { id: 'adapters' }));
+    loadAdapters();
+  }
+  function loadAdapters() {
+    api('/api/adapters').then(function (r) {
+      var box = $('#adapters');
+      if (!box) return;
+      box.textContent = '';
+      if (!r.configured) { box.appendChild(el('p', { className: 'muted' }, t('noRunner'))); return; }
+      r.models.forEach(function (base) {
+        box.appendChild(el('h2', null, t('baseModel') + ': ' + base));
+        var mine = r.adapters.filter(function (a) { return a.base === base; });
+        if (!mine.length) { box.appendChild(el('p', { className: 'muted' }, t('noAdapters'))); return; }
+        var tb = table([t('adapterName'), t('department'), t('colScale'), t('colStatus'), '']);
+        mine.forEach(function (a) {
+          var tr = tb.body.appendChild(el('tr', { 'data-adapter': a.id }));
+          tr.appendChild(el('td', null, a.name));
+          tr.appendChild(el('td', null, a.department || t('none')));
+          tr.appendChild(el('td', null, a.scale));
+          tr.appendChild(el('td', null, a.status));
+          tr.appendChild(el('td')).appendChild(el('button', {
+            type: 'button', className: 'secondary remove-adapter', 'aria-label': t('removeAdapter') + ': ' + a.id,
+            onclick: function () {
+              if (!window.confirm(t('removeAdapterConfirm', { id: a.id }))) return;
+              api('/api/adapters/' + encodeURIComponent(a.id), { method: 'DELETE' }).then(loadAdapters)
+                .catch(function (e) { announce(t('failed', { message: e.message })); });
+            },
+          }, t('removeAdapter')));
+        });
+        box.appendChild(tb.wrap);
+      });
+      var form = box.appendChild(el('form', { className: 'adapter-form edit-form' }));
+      form.appendChild(el('h2', null, t('uploadAdapter')));
+      form.appendChild(el('label', { for: 'ad-base' }, t('baseModel')));
+      var base = form.appendChild(el('select', { id: 'ad-base' }));
+      r.models.forEach(function (m) { base.appendChild(el('option', { value: m }, m)); });
+      form.appendChild(el('label', { for: 'ad-name' }, t('adapterName')));
+      var name = form.appendChild(el('input', { type: 'text', id: 'ad-name', required: true, pattern: '[A-Za-z0-9][A-Za-z0-9._-]{0,63}' }));
+      form.appendChild(el('label', { for: 'ad-dept' }, t('department')));
+      var dept = form.appendChild(el('input', { type: 'text', id: 'ad-dept', maxlength: '64' }));
+      form.appendChild(el('label', { for: 'ad-file' }, t('adapterFile')));
+      var file = form.appendChild(el('input', { type: 'file', id: 'ad-file', accept: '.gguf', required: true }));
+      var rrow = form.appendChild(el('div'));
+      var replace = rrow.appendChild(el('input', { type: 'checkbox', id: 'ad-replace' }));
+      rrow.appendChild(el('label', { for: 'ad-replace' }, ' ' + t('replaceAdapter')));
+      var bar = form.appendChild(el('progress', { max: '100', value: '0', 'aria-label': t('uploadAdapter') }));
+      form.appendChild(el('button', { type: 'submit' }, t('uploadAdapter')));
+      var status = form.appendChild(el('p', { role: 'status', className: 'form-status' }));
+      form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        if (!file.files.length) return;
+        var q = 'base=' + encodeURIComponent(base.value) + '&name=' + encodeURIComponent(name.value.trim()) +
+          (dept.value.trim() ? '&department=' + encodeURIComponent(dept.value.trim()) : '') + (replace.checked ? '&replace=true' : '');
+        var xhr = new XMLHttpRequest();
+        xhr.open('POST', '/api/adapters?' + q);
+        xhr.setRequestHeader('x-csrf-token', session.csrf);
+        xhr.setRequestHeader('content-type', 'application/octet-stream');
+        xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total); };
+        xhr.onload = function () {
+          var body = {};
+          try { body = JSON.parse(xhr.responseText); } catch (e) {}
+          if (xhr.status >= 200 && xhr.status < 300) { announce(t('adapterAdded', { id: body.id })); loadAdapters(); }
+          else status.textContent = t('failed', { message: (body.error && body.error.message) || ('HTTP ' + xhr.status) });
+        };
+        xhr.onerror = function () { status.textContent = t('failed', { message: 'network' }); };
+        status.textContent = t('uploading');
+        xhr.send(file.files[0]);
+      });
+    }).catch(function (e) { $('#adapters').textContent = t('failed', { message: e.message }); });
+  }
+
   // ---- Shell ----
   function route() {
     var view = location.hash.replace(/^#\/?/, '') || 'ask';
@@ -793,6 +871,7 @@ export const CONSOLE_JS = String.raw`
     if (view === 'escalations' && can('admin')) showEscalations();
     else if (view === 'approved' && can('admin')) showApproved();
     else if (view === 'analytics' && can('admin')) showAnalytics();
+    else if (view === 'adapters' && can('admin')) showAdapters();
     else if (view === 'documents' && can('uploader')) showDocuments();
     else showAsk();
     $('#main').focus({ preventScroll: true });
@@ -811,6 +890,7 @@ export const CONSOLE_JS = String.raw`
       a.appendChild(el('span', { id: 'esc-count', className: 'badge' }));
       ul.appendChild(el('li')).appendChild(el('a', { href: '#/approved' }, t('navApproved')));
       ul.appendChild(el('li')).appendChild(el('a', { href: '#/analytics' }, t('navAnalytics')));
+      ul.appendChild(el('li')).appendChild(el('a', { href: '#/adapters' }, t('navAdapters')));
     }
     if (can('uploader')) ul.appendChild(el('li')).appendChild(el('a', { href: '#/documents' }, t('navDocuments')));
     $('#who').textContent = t('signedIn', { user: session.user, role: t('role_' + session.role) });

@@ -16,6 +16,7 @@ import { answerQuestion } from '../pipeline/answer-question'
 import { deliverDecision } from '../pipeline/deliver'
 import { escalateQuestion } from '../pipeline/escalate'
 import { type Services, withServices } from '../services'
+import { adapterRoutes } from './adapter-routes'
 import { approvedRoutes } from './approved-routes'
 import { type ConsoleEnv, type ConsoleUser, consoleGate, csrfToken, localLogin, requireRole } from './auth'
 import { CONSOLE_JS } from './console-app'
@@ -36,6 +37,7 @@ const notFound = (message: string) => problem(message, 'NOT_FOUND', 'not_found')
 webRoutes.use('*', consoleGate())
 webRoutes.route('/api', libraryRoutes)
 webRoutes.route('/api', approvedRoutes)
+webRoutes.route('/api', adapterRoutes)
 
 const AskBody = z.object({
   question: z.string().trim().min(1, 'question must not be empty').max(4000),
