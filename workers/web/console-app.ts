@@ -51,6 +51,10 @@ export const CONSOLE_JS = String.raw`
       });
     });
   }
+  // Each view change bumps this; a reply that arrives for a view left since is dropped, so a
+  // slow list never lands in the view that replaced it.
+  var viewSeq = 0;
+  function current(fn) { var seq = viewSeq; return function (x) { if (seq === viewSeq) return fn(x); }; }
   function announce(text) { var live = $('#live'); live.textContent = ''; setTimeout(function () { live.textContent = text; }, 30); }
   function ago(iso) {
     var m = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60000));
@@ -207,7 +211,7 @@ export const CONSOLE_JS = String.raw`
               .then(function () { q.feedback = vote; renderTurn(turn, q); announce(t('feedbackThanks')); })
               .catch(function (e) { announce(t('failed', { message: e.message })); });
           },
-        }, vote === 'up' ? '👍 ' + t('helpful') : '👎 ' + t('notHelpful')));
+        }, vote === 'up' ? t('helpful') : t('notHelpful')));
       });
     }
   }
@@ -275,7 +279,7 @@ export const CONSOLE_JS = String.raw`
         })
         .catch(function (err) { turn.appendChild(el('p', { role: 'alert', className: 'error' }, t('failed', { message: err.message }))); });
     });
-    api('/api/history').then(function (list) {
+    api('/api/history').then(current(function (list) {
       if (!list.length) $('#turns').appendChild(el('p', { className: 'muted empty' }, t('emptyHistory')));
       list.forEach(addTurn);
       // A conversation under half an hour old goes on; an older one is history, and a new question starts afresh.
@@ -283,7 +287,7 @@ export const CONSOLE_JS = String.raw`
       if (lastQ && Date.now() - Date.parse(lastQ.askedAt) < 30 * 60000) conversation = lastQ.conversation;
       var last = document.querySelector('.turn:last-of-type');
       if (last) last.scrollIntoView({ block: 'nearest' });
-    }).catch(function (e) { $('#turns').appendChild(el('p', { role: 'alert' }, t('failed', { message: e.message }))); });
+    })).catch(function (e) { $('#turns').appendChild(el('p', { role: 'alert' }, t('failed', { message: e.message }))); });
   }
 
   // ---- Escalations ----
@@ -320,7 +324,7 @@ export const CONSOLE_JS = String.raw`
     var focused = document.activeElement;
     var hadFocus = focused && focused.classList && focused.classList.contains('queue-item') ? focused.getAttribute('data-id') : null;
     var q = '?status=' + escFilter.status + (escFilter.platform ? '&platform=' + escFilter.platform : '');
-    api('/api/escalations' + q).then(function (list) {
+    api('/api/escalations' + q).then(current(function (list) {
       var ul = $('#queue');
       if (!ul) return;
       ul.textContent = '';
@@ -341,7 +345,7 @@ export const CONSOLE_JS = String.raw`
       // A refresh keeps the keyboard where it was in the queue.
       if (hadFocus) { var again = ul.querySelector('.queue-item[data-id="' + hadFocus + '"]'); if (again) again.focus(); }
       if (focusFirst) ul.querySelector('.queue-item').focus();
-    }).catch(function (e) { $('#detail').textContent = t('failed', { message: e.message }); });
+    })).catch(function (e) { $('#detail').textContent = t('failed', { message: e.message }); });
   }
   function renderDetail(e) {
     var d = $('#detail');
@@ -499,7 +503,7 @@ export const CONSOLE_JS = String.raw`
     loadSources();
   }
   function loadDocuments() {
-    api('/api/documents').then(function (list) {
+    api('/api/documents').then(current(function (list) {
       var box = $('#documents');
       if (!box) return;
       box.textContent = '';
@@ -527,10 +531,10 @@ export const CONSOLE_JS = String.raw`
         }, t('deleteDoc')));
       });
       box.appendChild(tb.wrap);
-    }).catch(function (e) { $('#documents').textContent = t('failed', { message: e.message }); });
+    })).catch(function (e) { $('#documents').textContent = t('failed', { message: e.message }); });
   }
   function loadSources() {
-    api('/api/sources').then(function (list) {
+    api('/api/sources').then(current(function (list) {
       var box = $('#sources');
       if (!box) return;
       box.textContent = '';
@@ -562,7 +566,7 @@ export const CONSOLE_JS = String.raw`
         }, t('syncNow')));
       });
       box.appendChild(tb.wrap);
-    }).catch(function (e) { $('#sources').textContent = t('failed', { message: e.message }); });
+    })).catch(function (e) { $('#sources').textContent = t('failed', { message: e.message }); });
   }
 
   // ---- Approved answers ----
@@ -586,13 +590,13 @@ export const CONSOLE_JS = String.raw`
   }
   function loadApproved() {
     var qs = '?state=' + (approvedQuery.all ? 'all' : 'live') + (approvedQuery.q ? '&q=' + encodeURIComponent(approvedQuery.q) : '');
-    api('/api/approved' + qs).then(function (list) {
+    api('/api/approved' + qs).then(current(function (list) {
       var box = $('#approved');
       if (!box) return;
       box.textContent = '';
       if (!list.length) { box.appendChild(el('p', { className: 'muted' }, t('noApproved'))); return; }
       list.forEach(function (a) { box.appendChild(approvedCard(a)); });
-    }).catch(function (e) { $('#approved').textContent = t('failed', { message: e.message }); });
+    })).catch(function (e) { $('#approved').textContent = t('failed', { message: e.message }); });
   }
   function approvedCard(a) {
     var card = el('article', { className: 'approved', 'data-id': a.id });
@@ -736,7 +740,7 @@ export const CONSOLE_JS = String.raw`
     loadAnalytics();
   }
   function loadAnalytics() {
-    api('/api/analytics?days=' + analyticsDays).then(function (r) {
+    api('/api/analytics?days=' + analyticsDays).then(current(function (r) {
       var box = $('#analytics');
       if (!box) return;
       box.textContent = '';
@@ -781,7 +785,7 @@ export const CONSOLE_JS = String.raw`
       defs.appendChild(el('h2', null, t('definitions')));
       var ul2 = defs.appendChild(el('ul'));
       ['questions', 'byBot', 'escalated', 'decisions', 'decision', 'feedback', 'gaps'].forEach(function (k) { ul2.appendChild(el('li', null, t('def_' + k))); });
-    }).catch(function (e) { $('#analytics').textContent = t('failed', { message: e.message }); });
+    })).catch(function (e) { $('#analytics').textContent = t('failed', { message: e.message }); });
   }
 
 
@@ -795,7 +799,7 @@ export const CONSOLE_JS = String.raw`
     loadAdapters();
   }
   function loadAdapters() {
-    api('/api/adapters').then(function (r) {
+    api('/api/adapters').then(current(function (r) {
       var box = $('#adapters');
       if (!box) return;
       box.textContent = '';
@@ -859,11 +863,12 @@ export const CONSOLE_JS = String.raw`
         status.textContent = t('uploading');
         xhr.send(file.files[0]);
       });
-    }).catch(function (e) { $('#adapters').textContent = t('failed', { message: e.message }); });
+    })).catch(function (e) { $('#adapters').textContent = t('failed', { message: e.message }); });
   }
 
   // ---- Shell ----
   function route() {
+    viewSeq++;
     var view = location.hash.replace(/^#\/?/, '') || 'ask';
     Array.prototype.forEach.call(document.querySelectorAll('nav a'), function (a) {
       a.setAttribute('aria-current', a.getAttribute('href') === '#/' + view ? 'page' : 'false');

@@ -16,8 +16,8 @@ const STYLE = `
 body{font:16px/1.55 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:0;color:var(--fg);background:var(--bg)}
 header{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem;padding:.7rem 1.2rem;border-bottom:1px solid var(--line)}
 header .brand{font-weight:700;font-size:1.15rem;margin:0}
-nav ul{display:flex;gap:1rem;list-style:none;margin:0;padding:0}
-nav a{color:var(--accent);text-decoration:none;padding:.3rem .1rem;border-bottom:2px solid transparent}
+nav ul{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;margin:0;padding:0}
+nav a{white-space:nowrap;color:var(--accent);text-decoration:none;padding:.3rem .1rem;border-bottom:2px solid transparent}
 nav a[aria-current=page]{border-bottom-color:var(--accent);font-weight:600}
 .badge:not(:empty){background:var(--danger);color:#fff;border-radius:1rem;padding:0 .45rem;font-size:.8rem}
 .who{margin-left:auto;color:var(--muted);font-size:.9rem}
