@@ -199,6 +199,11 @@ export const questions = pgTable(
     /** For `approved` answers: the approved answer given (reused or just approved). */
     approvedAnswerId: integer('approved_answer_id'),
     /**
+     * The open escalation this question joined instead of opening its own (the same question
+     * asked again while the team has it): its decision reaches this asker too.
+     */
+    joinedEscalationId: integer('joined_escalation_id'),
+    /**
      * Where the answer was posted (its ts, activity id), for updates. Recorded at the first visible
      * message, before the answer is complete: a retried job then finishes or replaces that message
      * instead of posting a second answer.

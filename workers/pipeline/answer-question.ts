@@ -16,6 +16,7 @@ import {
 } from '../conversations/questions'
 import { messageOf, retryAdvice } from '../errors'
 import { type EscalationReason, openEscalation, openEscalationOf } from '../escalation/escalations'
+import { joinOpenEscalation } from '../escalation/join'
 import { isFollowUp } from '../knowledge/search/follow-up'
 import { cutOffText, holdingText, type Refusal, refusalText } from '../messages'
 import { plainMarkup, type ReplyVia } from '../platform'
@@ -141,21 +142,25 @@ export async function answerQuestion(
     // Admins get a draft to approve whenever retrieval found anything: the ungrounded generation,
     // or the core's quotation of the best passages.
     const draft = a.mode === 'abstain' ? a.draft : { text: a.text, citations: a.citations }
-    const { row, created } = await openEscalation(svc.db, {
-      questionId,
-      reason,
-      draft: draft?.text ?? null,
-      citations: draft?.citations ?? [],
-      confidence: a.confidence,
-      actor: SYSTEM_ACTOR,
-    })
+    // The same question already with the team: this asker waits on that decision too.
+    const joined = await joinOpenEscalation(svc.db, q, SYSTEM_ACTOR)
+    const { row, created } = joined
+      ? { row: joined, created: false }
+      : await openEscalation(svc.db, {
+          questionId,
+          reason,
+          draft: draft?.text ?? null,
+          citations: draft?.citations ?? [],
+          confidence: a.confidence,
+          actor: SYSTEM_ACTOR,
+        })
     const holding = holdingText(a.language, a.mode === 'abstain' ? a.text : undefined)
     // A streamed draft that failed the checks stays visible, marked, with the holding note.
     let ts: string | undefined
     if (stream?.started) await stream.abandon(markup.italic(holding))
     else ts = await noteWith(holding)
     await markAnswered(svc.db, questionId, { ...a, text: holding, citations: [] }, 'escalated', ts)
-    if (created || !row.adminTs) await notifyAdmins(svc, row.id)
+    if (!joined && (created || !row.adminTs)) await notifyAdmins(svc, row.id)
     return a
   }
   let ts: string | undefined

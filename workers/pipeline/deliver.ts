@@ -1,14 +1,15 @@
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { questionLanguage } from '../answering/answer'
 import type { Answer, Citation } from '../answering/types'
 import { storeApproved } from '../approved/store'
 import { markAnswered, setQuestionStatus } from '../conversations/questions'
-import { escalations } from '../db/schema'
+import { escalations, questions } from '../db/schema'
 import { chosenCitations, citationsForEdit } from '../escalation/edit-citations'
 import { escalationView } from '../escalation/escalations'
+import { joinedWaiting } from '../escalation/join'
 import { rejectionText } from '../messages'
 import type { Services } from '../services'
-import { replyOf } from './answer-question'
+import { answerQuestion, replyOf } from './answer-question'
 import { refreshAdminMessage } from './notify-admins'
 import { outboxFor, placeOf } from './places'
 
@@ -63,5 +64,38 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
     }
     await svc.db.update(escalations).set({ deliveredAt: new Date() }).where(eq(escalations.id, escalationId))
   }
+  await deliverToJoined(svc, view.status, view.rejectReason ?? null, escalationId)
   await refreshAdminMessage(svc, view)
+}
+
+/**
+ * The decision for those who asked the same question while it was open (escalation/join.ts). An
+ * approval is not copied to them: each is answered again, and finds the approved answer only if
+ * every document it cites is one they may read (the reuse filter), exactly as a later asker would.
+ * A rejection tells each of them, with the reason. A retried job finds the ones already done
+ * answered or rejected, and skips them.
+ */
+async function deliverToJoined(
+  svc: Services,
+  status: string,
+  reason: string | null,
+  escalationId: number,
+): Promise<void> {
+  for (const j of await joinedWaiting(svc.db, escalationId)) {
+    if (status === 'approved' || status === 'edited') {
+      // Queued again (only from escalated: a retried job does not re-queue an answered one), and
+      // answered in a new message, not by editing the holding note: an edit notifies no one.
+      await svc.db
+        .update(questions)
+        .set({ status: 'queued', answerTs: null })
+        .where(and(eq(questions.id, j.id), eq(questions.status, 'escalated')))
+      await answerQuestion(svc, j.id)
+    } else if (status === 'rejected') {
+      const place = placeOf(j)
+      const language = questionLanguage(j.text)
+      const markup = svc.platforms.get(place.platform)?.markup
+      await outboxFor(svc, place).text(place, rejectionText(language, reason, markup), { mention: j.asker })
+      await setQuestionStatus(svc.db, j.id, 'rejected', rejectionText(language, reason))
+    }
+  }
 }

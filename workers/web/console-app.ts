@@ -355,6 +355,7 @@ export const CONSOLE_JS = String.raw`
     card.appendChild(el('h2', { className: 'esc-q', tabindex: '-1' }, e.question));
     card.appendChild(el('p', { className: 'muted' }, t('askedBy', { asker: e.asker, platform: e.platform, age: ago(e.createdAt) })));
     card.appendChild(el('p', { className: 'reason' }, t('why') + ': ' + t('reason_' + e.reason)));
+    if (e.alsoAsked) card.appendChild(el('p', { className: 'also-asked' }, t('alsoAsked', { n: e.alsoAsked })));
     if (e.earlier && e.earlier.length) {
       var det = card.appendChild(el('details', { className: 'earlier' }));
       det.appendChild(el('summary', null, t('earlier')));

@@ -77,6 +77,7 @@ const en = {
   decided_rejected: 'Rejected by {by}',
   failed: 'That did not work: {message}',
   confidence: 'confidence {n}',
+  alsoAsked: 'Asked the same way by {n} more people: they get the decision too.',
   navAdapters: 'Adapters',
   adaptersHeading: 'LoRA adapters',
   adaptersIntro:
@@ -264,6 +265,7 @@ const zh: Record<keyof typeof en, string> = {
   decided_rejected: '{by} 已拒绝',
   failed: '操作失败：{message}',
   confidence: '置信度 {n}',
+  alsoAsked: '另有 {n} 人问了同样的问题：他们也会收到这个决定。',
   navAdapters: '适配器',
   adaptersHeading: 'LoRA 适配器',
   adaptersIntro:

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, ne } from 'drizzle-orm'
+import { and, asc, count, desc, eq, lt, ne } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { describeIssues } from '../../bots/payload'
@@ -269,9 +269,14 @@ webRoutes.get('/api/escalations', requireRole('admin'), async (c) => {
         )
         .orderBy(desc(questions.id))
         .limit(3)
+      const [{ n: alsoAsked } = { n: 0 }] = await svc.db
+        .select({ n: count() })
+        .from(questions)
+        .where(eq(questions.joinedEscalationId, e.id))
       list.push({
         id: e.id,
         questionId: q.id,
+        alsoAsked,
         question: q.text,
         asker: q.askerName ?? q.asker,
         platform: q.platform,
