@@ -62,7 +62,8 @@ describe('the same question asked twice while open', () => {
     const question = 'Can I bring my pet tortoise to the office on Fridays?'
     const first = await ask('U0ASKER001', question)
     const second = await ask('U0ASKER002', 'can i bring my pet tortoise to the office on fridays')
-    const posts = await adminPostsAbout('tortoise')
+    // (Another test file asks about a tortoise too: the exact words pick ours.)
+    const posts = await adminPostsAbout('my pet tortoise to the office on')
     expect(posts).toHaveLength(1)
     const escalationId = /"value":"(\d+)"/.exec(blockText(posts[0]?.body ?? {}))?.[1] as string
     // The second asker is told the team has it, like the first.
@@ -89,7 +90,8 @@ describe('the same question asked twice while open', () => {
     const first = await ask('U0ASKER001', question)
     const second = await ask('U0ASKER003', `${question}!!`)
     const other = await ask('U0ASKER004', 'May I keep two beehives on the roof of the office?')
-    expect(await adminPostsAbout('beehive')).toHaveLength(2)
+    expect(await adminPostsAbout('keep a beehive on the office roof')).toHaveLength(1)
+    expect(await adminPostsAbout('keep two beehives on the roof')).toHaveLength(1)
     const escalationId = /"value":"(\d+)"/.exec(
       blockText((await adminPostsAbout('a beehive on the office roof'))[0]?.body ?? {}),
     )?.[1] as string
