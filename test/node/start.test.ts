@@ -423,6 +423,20 @@ describe('policybot start (npm start)', () => {
       await page.click('nav a[href="#/adapters"]')
       await page.locator('#adapters', { hasText: 'No GPU runner is configured' }).waitFor()
 
+      // The admin pages at phone width: no serious accessibility violations either.
+      await page.setViewportSize({ width: 375, height: 812 })
+      for (const [view, ready] of [
+        ['documents', '#documents table'],
+        ['approved', '#approved'],
+        ['analytics', 'figure svg'],
+        ['adapters', '#adapters p'],
+      ] as const) {
+        await page.click(`nav a[href="#/${view}"]`)
+        await page.locator(ready).first().waitFor()
+        expect(await axeViolations(page), view).toEqual([])
+      }
+      await page.setViewportSize({ width: 1280, height: 900 })
+
       // Deleting the upload takes it out of answers.
       await page.click('nav a[href="#/documents"]')
       await row.locator('button.delete-doc').click()

@@ -107,7 +107,7 @@ export const CONSOLE_JS = String.raw`
           continue;
         }
         if (/^\s*\|.*\|\s*(\[\d+\])?\s*$/.test(line)) {
-          var table = container.appendChild(el('div', { className: 'table-wrap' })).appendChild(el('table'));
+          var table = container.appendChild(el('div', { className: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('tableLabel') })).appendChild(el('table'));
           var head = true, body = null;
           while (j < ls.length && /^\s*\|.*\|\s*(\[\d+\])?\s*$/.test(ls[j])) {
             var raw = ls[j++].trim();
@@ -442,8 +442,9 @@ export const CONSOLE_JS = String.raw`
     if (seconds < 7200) return Math.round(seconds / 60) + ' min';
     return Math.round(seconds / 3600) + ' h';
   }
-  function table(headers) {
-    var wrap = el('div', { className: 'table-wrap' });
+  /** A table in a scrolling box that the keyboard can reach (phones scroll wide tables sideways). */
+  function table(headers, label) {
+    var wrap = el('div', { className: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': label });
     var tb = wrap.appendChild(el('table', { className: 'list' }));
     var tr = tb.appendChild(el('thead')).appendChild(el('tr'));
     headers.forEach(function (h) { tr.appendChild(el('th', { scope: 'col' }, h)); });
@@ -509,7 +510,7 @@ export const CONSOLE_JS = String.raw`
       if (!box) return;
       box.textContent = '';
       $('#docs-count').textContent = t('docsCount', { n: list.length });
-      var tb = table([t('colTitle'), t('colSource'), t('colVersion'), t('colLanguage'), t('colAudience'), t('colPassages'), t('colChanged'), '']);
+      var tb = table([t('colTitle'), t('colSource'), t('colVersion'), t('colLanguage'), t('colAudience'), t('colPassages'), t('colChanged'), ''], t('docsHeading'));
       list.forEach(function (d) {
         var tr = tb.body.appendChild(el('tr', { 'data-id': d.id }));
         var title = tr.appendChild(el('td'));
@@ -540,7 +541,7 @@ export const CONSOLE_JS = String.raw`
       if (!box) return;
       box.textContent = '';
       if (!list.length) { box.appendChild(el('p', { className: 'muted' }, t('noWikiSources'))); return; }
-      var tb = table([t('colSource'), t('colPages'), t('colLastSuccess'), t('colFreshness'), t('colFailing'), t('colLastRun'), '']);
+      var tb = table([t('colSource'), t('colPages'), t('colLastSuccess'), t('colFreshness'), t('colFailing'), t('colLastRun'), ''], t('sourcesHeading'));
       list.forEach(function (s) {
         var tr = tb.body.appendChild(el('tr', { 'data-source': s.name }));
         tr.appendChild(el('td', null, s.name + ' (' + s.kind + ')'));
@@ -697,7 +698,7 @@ export const CONSOLE_JS = String.raw`
     platforms.forEach(function (p) { var sw = legend.appendChild(el('span', { className: 'swatch' })); sw.style.background = PLATFORM_COLORS[p] || '#888'; legend.appendChild(document.createTextNode(' ' + p + '  ')); });
     var det = fig.appendChild(el('details'));
     det.appendChild(el('summary', null, t('showData')));
-    var tb = table([t('day'), t('platform'), t('kpiQuestions')]);
+    var tb = table([t('day'), t('platform'), t('kpiQuestions')], t('perDayTitle'));
     report.perDay.forEach(function (r) { var tr = tb.body.appendChild(el('tr')); tr.appendChild(el('td', null, r.day)); tr.appendChild(el('td', null, r.platform)); tr.appendChild(el('td', null, r.questions)); });
     det.appendChild(tb.wrap);
     return fig;
@@ -763,7 +764,7 @@ export const CONSOLE_JS = String.raw`
       box.appendChild(el('p', { className: 'muted' }, t('gapsIntro')));
       if (!r.gaps.length) box.appendChild(el('p', { className: 'muted' }, t('noGaps')));
       else {
-        var tb = table([t('colQuestion'), t('colCount'), t('colEscalated'), t('colUnhelpful'), t('colLastAsked')]);
+        var tb = table([t('colQuestion'), t('colCount'), t('colEscalated'), t('colUnhelpful'), t('colLastAsked')], t('gapsTitle'));
         tb.body.parentNode.classList.add('gaps');
         r.gaps.forEach(function (g) {
           var tr = tb.body.appendChild(el('tr'));
@@ -809,7 +810,7 @@ export const CONSOLE_JS = String.raw`
         box.appendChild(el('h2', null, t('baseModel') + ': ' + base));
         var mine = r.adapters.filter(function (a) { return a.base === base; });
         if (!mine.length) { box.appendChild(el('p', { className: 'muted' }, t('noAdapters'))); return; }
-        var tb = table([t('adapterName'), t('department'), t('colScale'), t('colStatus'), '']);
+        var tb = table([t('adapterName'), t('department'), t('colScale'), t('colStatus'), ''], t('baseModel') + ': ' + base);
         mine.forEach(function (a) {
           var tr = tb.body.appendChild(el('tr', { 'data-adapter': a.id }));
           tr.appendChild(el('td', null, a.name));
