@@ -422,6 +422,7 @@ describe('policybot start (npm start)', () => {
       // Adapters: without a runner (the local stack has none), the page says so.
       await page.click('nav a[href="#/adapters"]')
       await page.locator('#adapters', { hasText: 'No GPU runner is configured' }).waitFor()
+      expect(await axeViolations(page)).toEqual([])
 
       // The admin pages at phone width: no serious accessibility violations either.
       await page.setViewportSize({ width: 375, height: 812 })
