@@ -4,7 +4,7 @@ import type { Generation, ModelPool } from '../pool/model-pool'
 /**
  * `GET /metrics`: the runner's own metrics, token totals over every generation (retired ones are
  * remembered, live ones scraped now), and each live llama-server's metrics relabelled with
- * `model` and `generation` so several instances never collide.
+ * `model` and `generation` so several instances never collide, each family written once.
  */
 const TOKEN_SERIES = {
   'llamacpp:prompt_tokens_total': 'prompt',
@@ -33,21 +33,42 @@ export function tokenTotals(text: string): { prompt: number; predicted: number }
   return out
 }
 
-/** Adds labels to every sample line of a Prometheus text; HELP/TYPE lines are kept once per name. */
-export function relabel(text: string, labels: string, seen: Set<string>): string[] {
-  const out: string[] = []
-  for (const line of text.split('\n')) {
-    if (!line) continue
-    if (line.startsWith('#')) {
-      if (!seen.has(line)) out.push(line)
-      seen.add(line)
-      continue
+/**
+ * Several llama-servers' metrics texts as one: each sample gets its text's labels, and each metric
+ * family is written once, its HELP and TYPE then every instance's samples. (The text format wants
+ * a family's lines together; two generations written one after the other would repeat families.)
+ */
+export function mergeFamilies(texts: ReadonlyArray<{ text: string; labels: string }>): string[] {
+  const families = new Map<string, { meta: string[]; samples: string[] }>()
+  const family = (name: string) => {
+    let f = families.get(name)
+    if (!f) {
+      f = { meta: [], samples: [] }
+      families.set(name, f)
     }
-    const m = /^([^\s{]+)(?:\{([^}]*)\})?\s+(.*)$/.exec(line)
-    if (!m) continue
-    out.push(`${m[1]}{${m[2] ? `${m[2]},` : ''}${labels}} ${m[3]}`)
+    return f
   }
-  return out
+  for (const { text, labels } of texts) {
+    let current: string | undefined
+    for (const line of text.split('\n')) {
+      if (!line) continue
+      const meta = /^# (HELP|TYPE) (\S+)/.exec(line)
+      if (meta) {
+        current = meta[2] as string
+        const f = family(current)
+        if (!f.meta.some((m) => m.startsWith(`# ${meta[1]} `))) f.meta.push(line)
+        continue
+      }
+      if (line.startsWith('#')) continue
+      const m = /^([^\s{]+)(?:\{([^}]*)\})?\s+(.*)$/.exec(line)
+      if (!m) continue
+      const name = m[1] as string
+      // A sample belongs to the family its header named (histograms add _bucket, _sum, _count).
+      const owner = current && (name === current || name.startsWith(`${current}_`)) ? current : name
+      family(owner).samples.push(`${name}{${m[2] ? `${m[2]},` : ''}${labels}} ${m[3]}`)
+    }
+  }
+  return [...families.values()].flatMap((f) => [...f.meta, ...f.samples])
 }
 
 export async function renderMetrics(
@@ -59,8 +80,7 @@ export async function renderMetrics(
     '# HELP policybot_runner_tokens_total Prompt and generated tokens by model.',
     '# TYPE policybot_runner_tokens_total counter',
   ]
-  const upstream: string[] = []
-  const seen = new Set<string>()
+  const scraped: Array<{ text: string; labels: string }> = []
   for (const [name, pool] of pools) {
     const live = { prompt: 0, predicted: 0 }
     const texts = await Promise.all(
@@ -70,12 +90,12 @@ export async function renderMetrics(
       const t = tokenTotals(text)
       live.prompt += t.prompt
       live.predicted += t.predicted
-      upstream.push(...relabel(text, `model="${name}",generation="${gen.id}"`, seen))
+      scraped.push({ text, labels: `model="${name}",generation="${gen.id}"` })
     }
     for (const kind of ['prompt', 'predicted'] as const) {
       const total = metrics.retiredTokens.get({ model: name, kind }) + live[kind]
       tokens.push(`policybot_runner_tokens_total{model="${name}",kind="${kind}"} ${total}`)
     }
   }
-  return `${[...lines, ...tokens, ...upstream].join('\n')}\n`
+  return `${[...lines, ...tokens, ...mergeFamilies(scraped)].join('\n')}\n`
 }

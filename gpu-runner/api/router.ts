@@ -28,13 +28,23 @@ export interface RouterContext {
 }
 
 const INFERENCE = new Set<string>(['/v1/chat/completions', '/v1/completions', '/v1/embeddings'])
+/** The other routes, as the `route` label names them. */
+const ROUTES = new Set<string>(['/healthz', '/readyz', '/metrics', '/v1/models', '/v1/instances'])
 
 export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: ServerResponse) => void {
   const authorize = createAuthCheck(ctx.apiKey)
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://runner')
     const path = url.pathname
-    const route = INFERENCE.has(path) ? path : path.startsWith('/v1/adapters') ? '/v1/adapters' : path
+    // A path no route serves is one label value: raw paths (anyone can send them, unauthenticated)
+    // would grow /metrics without bound.
+    const route = INFERENCE.has(path)
+      ? path
+      : path === '/v1/adapters' || path.startsWith('/v1/adapters/')
+        ? '/v1/adapters'
+        : ROUTES.has(path)
+          ? path
+          : 'other'
     res.once('close', () => {
       ctx.metrics.requests.inc({ route, model: responseModel.get(res) ?? '', status: String(res.statusCode) })
     })

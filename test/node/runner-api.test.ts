@@ -254,6 +254,9 @@ describe('gpu-runner API', () => {
   )
 
   it('exports its own metrics and each llama-server’s, labelled by model and generation', async () => {
+    // Anyone can send paths no route serves, unauthenticated: they are one label value, not one each.
+    const junk = Array.from({ length: 60 }, (_, i) => `/probe-${i}-${'x'.repeat(200)}`)
+    await Promise.all(junk.map((p) => fetch(`${runner.url}${p}`).then((r) => r.arrayBuffer())))
     const text = await (
       await fetch(`${runner.url}/metrics`, { headers: { authorization: `Bearer ${TEST_KEY}` } })
     ).text()
@@ -267,5 +270,11 @@ describe('gpu-runner API', () => {
     expect(text).toMatch(/llamacpp:tokens_predicted_total\{model="tiny",generation="1"\} [1-9]\d*/)
     expect(text).toMatch(/policybot_runner_queue_depth\{model="tiny"\} 0/)
     expect(text).toContain('policybot_runner_time_to_first_byte_seconds_bucket')
+    expect(text).not.toContain('probe-')
+    const other = /policybot_runner_requests_total\{route="other",model="",status="401"\} (\d+)/.exec(text)
+    expect(Number(other?.[1])).toBeGreaterThanOrEqual(60)
+    // Each family once, also for llama-server's own (the text format's grouping rule).
+    const types = text.split('\n').filter((l) => l.startsWith('# TYPE '))
+    expect(new Set(types).size).toBe(types.length)
   })
 })
