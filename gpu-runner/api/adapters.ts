@@ -70,13 +70,21 @@ export async function addAdapter(req: IncomingMessage, res: ServerResponse, ctx:
     })
   }
   const pool = ctx.pools.get(base) as ModelPool
-  const scale = fields.scale === undefined ? 1 : Number(fields.scale)
+  const previous = ctx.registry.get(base, name)
+  // Refused before a byte is written: a config adapter is changed in the config file.
+  if (previous?.source === 'config') {
+    throw new RunnerError(
+      'ADAPTER_IN_CONFIG',
+      `adapter "${base}:${name}" is defined in the config file; change it there`,
+    )
+  }
+  // A replacement keeps what it does not restate (its scale and department).
+  const scale = fields.scale === undefined ? (previous?.scale ?? 1) : Number(fields.scale)
   if (!(Number.isFinite(scale) && scale >= 0 && scale <= 10)) {
     throw new RunnerError('INVALID_REQUEST', '`scale` must be a number from 0 to 10', { param: 'scale' })
   }
-  const department = typeof fields.department === 'string' ? fields.department : undefined
+  const department = typeof fields.department === 'string' ? fields.department : previous?.department
   const replace = fields.replace === true || fields.replace === 'true'
-  const previous = ctx.registry.get(base, name)
   if (previous && !replace) {
     throw new RunnerError(
       'ADAPTER_EXISTS',
@@ -115,7 +123,14 @@ export async function addAdapter(req: IncomingMessage, res: ServerResponse, ctx:
     const message = upload ? (e as Error).message.replaceAll(path, 'the uploaded file') : (e as Error).message
     throw new RunnerError('ADAPTER_INVALID', message, { cause: e })
   }
-  const entry = ctx.registry.put({ name, base, path, scale, ...(department ? { department } : {}) }, replace)
+  let entry: AdapterEntry
+  try {
+    entry = ctx.registry.put({ name, base, path, scale, ...(department ? { department } : {}) }, replace)
+  } catch (e) {
+    // Another upload of the same new name won the race while this file was being received.
+    discard()
+    throw e
+  }
   let swap: { generation: number; ms: number }
   try {
     swap = await pool.swap(adapterSet(ctx.registry, base))

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runner } from '../../gpu-runner/runner'
 import {
@@ -194,5 +195,34 @@ describe('gpu-runner hot swap and supervision', () => {
       ['tiny:it', true],
       ['tiny:lora-a', true],
     ])
+  })
+
+  it('keeps a replaced adapter’s scale and department, and leaves no file behind for a refused upload', async () => {
+    const files = () => readdirSync(join(stateDir, 'adapters', 'tiny')).sort()
+    const upload = (query: string) =>
+      fetch(`${runner.url}/v1/adapters?${query}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/octet-stream' },
+        body: readFileSync(models.loraB),
+      })
+    const described = async (id: string) => {
+      const list = (await (await fetch(`${runner.url}/v1/adapters`, { headers: auth })).json()) as {
+        data: Array<{ id: string; scale: number; department: string | null }>
+      }
+      return list.data.find((a) => a.id === id)
+    }
+    expect((await upload('name=hr&base=tiny&department=HR&scale=0.5')).status).toBe(201)
+    // Replaced with a new file only: the department and scale stay.
+    expect((await upload('name=hr&base=tiny&replace=true')).status).toBe(200)
+    expect(await described('tiny:hr')).toMatchObject({ department: 'HR', scale: 0.5 })
+    const before = files()
+    // A config adapter cannot be replaced through the API: refused before anything is written.
+    const config = await upload('name=lora-a&base=tiny&replace=true')
+    expect(config.status).toBe(409)
+    expect(files()).toEqual(before)
+    // Two uploads of one new name at once: one wins, the other's file is not left behind.
+    const [a, b] = await Promise.all([upload('name=legal&base=tiny'), upload('name=legal&base=tiny')])
+    expect([a.status, b.status].sort()).toEqual([201, 409])
+    expect(files()).toHaveLength(before.length + 1)
   })
 })
