@@ -66,6 +66,11 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
   metrics.gauge('policybot_runner_model_ready', '1 while a generation of the model serves.', () =>
     [...pools.values()].map((p) => [{ model: p.model.name }, p.state === 'ready' ? 1 : 0]),
   )
+  metrics.gauge(
+    'policybot_runner_adapters_dropped',
+    'Registered adapters left out of the serving generation: their file fails its check.',
+    () => [...pools].map(([model, p]) => [{ model }, p.dropped.size]),
+  )
   metrics.gauge('policybot_runner_generations', 'Live llama-server generations (current and draining).', () =>
     [...pools.values()].map((p) => [{ model: p.model.name }, p.generations.length]),
   )

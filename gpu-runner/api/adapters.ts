@@ -27,6 +27,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 export function describeAdapter(a: AdapterEntry, pool: ModelPool | undefined) {
   const serving = pool?.current?.adapters.some((l) => l.name === a.name && l.path === a.path) ?? false
+  const dropped = serving ? undefined : pool?.dropped.get(a.name)
   return {
     id: `${a.base}:${a.name}`,
     object: 'adapter',
@@ -36,7 +37,8 @@ export function describeAdapter(a: AdapterEntry, pool: ModelPool | undefined) {
     scale: a.scale,
     department: a.department ?? null,
     source: a.source,
-    status: serving ? 'serving' : 'loading',
+    status: serving ? 'serving' : dropped !== undefined ? 'dropped' : 'loading',
+    ...(dropped !== undefined ? { error: dropped } : {}),
   }
 }
 

@@ -104,6 +104,8 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
       generation: p.current?.id ?? null,
       pid: p.current?.process.pid ?? null,
       adapters: p.current?.adapters.map((a) => a.name) ?? [],
+      // Registered but left out: their file fails its check (deleted or damaged since).
+      dropped: [...p.dropped].map(([name, error]) => ({ name, error })),
       inflight: p.limiter.active,
       queued: p.limiter.queued,
       draining: p.generations.filter((g) => g.retired).length,

@@ -1,5 +1,6 @@
 import type { ModelConfig } from '../config'
 import { RunnerError } from '../errors'
+import { validateLoraAdapter } from '../gguf/lora'
 import type { Logger } from '../log'
 import type { RunnerMetrics } from '../metrics'
 import { type LoadedAdapter, llamaServerArgs } from '../process/llama-args'
@@ -58,6 +59,10 @@ export class ModelPool {
   #ops: Promise<unknown> = Promise.resolve()
   #failures = 0
   #restartTimer: NodeJS.Timeout | undefined
+  /** Adapters left out of the last generation started, and why (a file gone or unreadable). */
+  readonly #dropped = new Map<string, string>()
+  /** How long the last restart after a crash took to serve again (the 503's Retry-After). */
+  #lastRecoveryMs = 1000
   #state: PoolState = 'stopped'
   readonly #drainWaiters = new Map<Generation, () => void>()
 
@@ -66,6 +71,11 @@ export class ModelPool {
     readonly options: ModelPoolOptions,
   ) {
     this.limiter = new SlotLimiter(model.parallel, model.maxQueue)
+  }
+
+  /** Adapters the current generation left out because their file failed its check, with why. */
+  get dropped(): ReadonlyMap<string, string> {
+    return this.#dropped
   }
 
   get state(): PoolState {
@@ -185,10 +195,16 @@ export class ModelPool {
     const gen = this.#current
     if (gen?.process.state !== 'ready') {
       throw new RunnerError('NOT_READY', `model "${this.model.name}" is not ready (${this.#state})`, {
-        retryAfter: this.#state === 'restarting' ? 5 : 2,
+        retryAfter: this.#state === 'restarting' ? Math.max(1, Math.ceil(this.#lastRecoveryMs / 1000)) : 2,
       })
     }
     if (adapter !== undefined && !gen.adapters.some((a) => a.name === adapter)) {
+      const why = this.#dropped.get(adapter)
+      if (why !== undefined) {
+        throw new RunnerError('ADAPTER_NOT_FOUND', `adapter "${adapter}" is unavailable: ${why}`, {
+          param: 'model',
+        })
+      }
       if (this.#desired.some((a) => a.name === adapter)) {
         throw new RunnerError('NOT_READY', `adapter "${adapter}" is being loaded`, { retryAfter: 1 })
       }
@@ -205,7 +221,40 @@ export class ModelPool {
     return next
   }
 
-  async #startGeneration(adapters: readonly LoadedAdapter[]): Promise<Generation> {
+  /**
+   * The adapters whose files still pass the check they passed when registered (a LoRA GGUF that
+   * fits the base model). One whose file was deleted or damaged since would stop llama-server from
+   * starting at all, taking the base model and every other adapter down with it: it is left out,
+   * and reported (`dropped`: /readyz, /v1/adapters, the metrics) until it is fixed or removed.
+   */
+  async #usable(adapters: readonly LoadedAdapter[]): Promise<LoadedAdapter[]> {
+    const checked = await Promise.all(
+      adapters.map((a) =>
+        validateLoraAdapter(a.path, this.model.path).then(
+          () => undefined,
+          (e: unknown) => (e instanceof Error ? e.message : String(e)),
+        ),
+      ),
+    )
+    this.#dropped.clear()
+    const usable: LoadedAdapter[] = []
+    for (const [i, a] of adapters.entries()) {
+      const why = checked[i]
+      if (why === undefined) usable.push(a)
+      else {
+        this.#dropped.set(a.name, why)
+        this.options.log('error', 'adapter left out: its file fails its check', {
+          model: this.model.name,
+          adapter: a.name,
+          error: why,
+        })
+      }
+    }
+    return usable
+  }
+
+  async #startGeneration(wanted: readonly LoadedAdapter[]): Promise<Generation> {
+    const adapters = await this.#usable(wanted)
     const id = this.#nextId++
     const process = new LlamaServerProcess({
       bin: this.options.bin,
@@ -242,9 +291,11 @@ export class ModelPool {
       void this.#serialize(async () => {
         if (this.#current || this.#state === 'closed') return
         this.options.metrics.restarts.inc({ model: this.model.name })
+        const began = performance.now()
         try {
           this.#current = await this.#startGeneration(this.#desired)
           this.#state = 'ready'
+          this.#lastRecoveryMs = delay + (performance.now() - began)
         } catch (e) {
           this.options.log('error', 'llama-server restart failed', {
             model: this.model.name,

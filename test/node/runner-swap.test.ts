@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runner } from '../../gpu-runner/runner'
@@ -224,5 +224,54 @@ describe('gpu-runner hot swap and supervision', () => {
     const [a, b] = await Promise.all([upload('name=legal&base=tiny'), upload('name=legal&base=tiny')])
     expect([a.status, b.status].sort()).toEqual([201, 409])
     expect(files()).toHaveLength(before.length + 1)
+  })
+
+  it('leaves out an adapter whose file disappeared, instead of failing every change and every restart', async () => {
+    const vanishing = join(models.dir, 'vanishing.gguf')
+    copyFileSync(models.loraB, vanishing)
+    const registered = await fetch(`${runner.url}/v1/adapters`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'vanishing', base: 'tiny', path: vanishing }),
+    })
+    expect(registered.status).toBe(201)
+    rmSync(vanishing)
+    // An unrelated change still goes through; the broken adapter is left out and reported.
+    const other = await fetch(`${runner.url}/v1/adapters?name=finance&base=tiny`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: readFileSync(models.loraA),
+    })
+    expect(other.status).toBe(201)
+    const listed = (await (await fetch(`${runner.url}/v1/adapters`, { headers: auth })).json()) as {
+      data: Array<{ id: string; status: string; error?: string }>
+    }
+    expect(listed.data.find((a) => a.id === 'tiny:vanishing')).toMatchObject({ status: 'dropped' })
+    expect(listed.data.find((a) => a.id === 'tiny:finance')).toMatchObject({ status: 'serving' })
+    const ready = (await (await fetch(`${runner.url}/readyz`)).json()) as {
+      models: Array<{ dropped: Array<{ name: string }> }>
+    }
+    expect(ready.models[0]?.dropped.map((d) => d.name)).toEqual(['vanishing'])
+    const asked = await post(`${runner.url}/v1/chat/completions`, chatBody('tiny:vanishing'))
+    expect(asked.status).toBe(404)
+    expect(((await asked.json()) as { error: { message: string } }).error.message).toMatch(/unavailable/)
+
+    // A crash: the base model and the good adapters come back (before: every restart failed).
+    const pool = runner.pools.get('tiny')
+    const victim = pool?.current
+    process.kill(victim?.process.pid as number, 'SIGKILL')
+    const until = Date.now() + 15_000
+    const back = () => pool?.state === 'ready' && pool.current !== undefined && pool.current !== victim
+    while (!back() && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    expect(back()).toBe(true)
+    expect((await post(`${runner.url}/v1/chat/completions`, chatBody('tiny'))).status).toBe(200)
+    expect((await post(`${runner.url}/v1/chat/completions`, chatBody('tiny:finance'))).status).toBe(200)
+    const metrics = await (await fetch(`${runner.url}/metrics`, { headers: auth })).text()
+    expect(metrics).toContain('policybot_runner_adapters_dropped{model="tiny"} 1')
+    // Removing it clears the report.
+    expect(
+      (await fetch(`${runner.url}/v1/adapters/tiny:vanishing`, { method: 'DELETE', headers: auth })).status,
+    ).toBe(200)
+    expect(pool?.dropped.size).toBe(0)
   })
 })
