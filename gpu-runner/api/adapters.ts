@@ -164,23 +164,57 @@ export async function addAdapter(req: IncomingMessage, res: ServerResponse, ctx:
   })
 }
 
-export async function deleteAdapter(res: ServerResponse, ctx: AdapterContext, id: string) {
+/** `base:name` as the pool and the registry name it; ADAPTER_NOT_FOUND for anything else. */
+function adapterId(ctx: AdapterContext, id: string) {
   const colon = id.indexOf(':')
   const base = colon < 0 ? '' : id.slice(0, colon)
   const name = id.slice(colon + 1)
   const pool = ctx.pools.get(base)
   if (!pool) throw new RunnerError('ADAPTER_NOT_FOUND', `no adapter "${id}" (use base:name)`)
+  return { base, name, pool }
+}
+
+/**
+ * Removes an API adapter without a new llama-server: requests for it get 404 at once, and the
+ * current generation keeps it loaded (at scale 0) until the next one starts without it.
+ */
+export async function deleteAdapter(res: ServerResponse, ctx: AdapterContext, id: string) {
+  const { base, name, pool } = adapterId(ctx, id)
   const removed = ctx.registry.remove(base, name)
-  try {
-    await pool.swap(adapterSet(ctx.registry, base))
-  } catch (e) {
-    ctx.registry.restore(removed, base, name)
-    throw new RunnerError('SWAP_FAILED', `adapter "${id}" could not be removed: ${(e as Error).message}`, {
-      cause: e,
-    })
-  }
+  pool.forget(name)
   if (removed.path.startsWith(ctx.registry.stateDir)) rmSync(removed.path, { force: true })
   sendJson(res, 200, { id, object: 'adapter', deleted: true })
+}
+
+/**
+ * `PATCH /v1/adapters/{base}:{name}` with `{"scale"?, "department"?}`: changes an API adapter's
+ * scale (for requests from now on: each carries its own lora list) or department, without a new
+ * llama-server.
+ */
+export async function patchAdapter(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: AdapterContext,
+  id: string,
+) {
+  const { base, name, pool } = adapterId(ctx, id)
+  const fields = await readJsonObject(req, ctx.maxBodyBytes)
+  const previous = ctx.registry.get(base, name)
+  if (!previous) throw new RunnerError('ADAPTER_NOT_FOUND', `no adapter "${id}"`)
+  const scale = fields.scale === undefined ? previous.scale : Number(fields.scale)
+  if (!(Number.isFinite(scale) && scale >= 0 && scale <= 10)) {
+    throw new RunnerError('INVALID_REQUEST', '`scale` must be a number from 0 to 10', { param: 'scale' })
+  }
+  if (fields.department !== undefined && typeof fields.department !== 'string') {
+    throw new RunnerError('INVALID_REQUEST', '`department` must be a string', { param: 'department' })
+  }
+  const department = fields.department === undefined ? previous.department : (fields.department as string)
+  const entry = ctx.registry.put(
+    { name, base, path: previous.path, scale, ...(department ? { department } : {}) },
+    true,
+  )
+  pool.retune(name, scale)
+  sendJson(res, 200, describeAdapter(entry, pool))
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AdapterRegistry } from '../adapter-registry'
 import { RunnerError } from '../errors'
 import type { RunnerMetrics } from '../metrics'
 import type { ModelPool } from '../pool/model-pool'
-import { addAdapter, deleteAdapter, describeAdapter, listAdapters } from './adapters'
+import { addAdapter, deleteAdapter, describeAdapter, listAdapters, patchAdapter } from './adapters'
 import { createAuthCheck } from './auth'
 import { sendError, sendJson } from './http-io'
 import { handleInference, type InferenceRoute, responseModel } from './inference'
@@ -91,8 +91,10 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
       return addAdapter(req, res, ctx, url)
     }
     if (path.startsWith('/v1/adapters/')) {
+      const id = decodeURIComponent(path.slice('/v1/adapters/'.length))
+      if (method === 'PATCH') return patchAdapter(req, res, ctx, id)
       only('DELETE')
-      return deleteAdapter(res, ctx, decodeURIComponent(path.slice('/v1/adapters/'.length)))
+      return deleteAdapter(res, ctx, id)
     }
     throw new RunnerError('NOT_FOUND', `no route ${method} ${path}`)
   }

@@ -61,6 +61,8 @@ export class ModelPool {
   #restartTimer: NodeJS.Timeout | undefined
   /** Adapters left out of the last generation started, and why (a file gone or unreadable). */
   readonly #dropped = new Map<string, string>()
+  /** A swap is starting a generation: the old one serves its adapters until the new one does. */
+  #swapping = false
   /** How long the last restart after a crash took to serve again (the 503's Retry-After). */
   #lastRecoveryMs = 1000
   #state: PoolState = 'stopped'
@@ -120,15 +122,18 @@ export class ModelPool {
       if (this.#state === 'closed') throw new RunnerError('SHUTTING_DOWN', 'the runner is shutting down')
       const labels = { model: this.model.name }
       let gen: Generation
+      this.#swapping = true
       try {
         gen = await this.#startGeneration(adapters)
       } catch (e) {
+        this.#swapping = false
         if (this.#desired === adapters) this.#desired = previous
         this.options.metrics.swaps.inc({ ...labels, result: 'failed' })
         throw e
       }
       const old = this.#current
       this.#current = gen
+      this.#swapping = false
       this.#state = 'ready'
       clearTimeout(this.#restartTimer)
       if (old) this.#retire(old)
@@ -143,6 +148,25 @@ export class ModelPool {
       })
       return { generation: gen.id, ms }
     })
+  }
+
+  /**
+   * Stops routing to an adapter at once, without a new llama-server: the current generation keeps
+   * it loaded (at scale 0 for every request) until the next generation starts without it (the
+   * next change or restart). Returns whether it was wanted.
+   */
+  forget(name: string): boolean {
+    const before = this.#desired.length
+    this.#desired = this.#desired.filter((a) => a.name !== name)
+    this.#dropped.delete(name)
+    return this.#desired.length !== before
+  }
+
+  /** Changes an adapter's scale for requests from now on, without a new llama-server. */
+  retune(name: string, scale: number): boolean {
+    if (!this.#desired.some((a) => a.name === name)) return false
+    this.#desired = this.#desired.map((a) => (a.name === name ? { ...a, scale } : a))
+    return true
   }
 
   /**
@@ -162,10 +186,13 @@ export class ModelPool {
     }
     gen.inflight++
     let released = false
+    // The scale is the wanted set's (a scale change needs no new llama-server: every request
+    // carries its own lora list); the ids are the generation's load order.
+    const scaleOf = (a: LoadedAdapter) => this.#desired.find((d) => d.name === a.name)?.scale ?? a.scale
     const lora =
       gen.adapters.length === 0
         ? undefined
-        : gen.adapters.map((a, id) => ({ id, scale: a.name === adapter ? a.scale : 0 }))
+        : gen.adapters.map((a, id) => ({ id, scale: a.name === adapter ? scaleOf(a) : 0 }))
     return {
       generation: gen,
       url: gen.process.url,
@@ -197,6 +224,14 @@ export class ModelPool {
       throw new RunnerError('NOT_READY', `model "${this.model.name}" is not ready (${this.#state})`, {
         retryAfter: this.#state === 'restarting' ? Math.max(1, Math.ceil(this.#lastRecoveryMs / 1000)) : 2,
       })
+    }
+    // Removed, though this generation still has it loaded (it is unloaded with the next one).
+    if (adapter !== undefined && !this.#desired.some((a) => a.name === adapter) && !this.#swapping) {
+      if (gen.adapters.some((a) => a.name === adapter)) {
+        throw new RunnerError('ADAPTER_NOT_FOUND', `model "${this.model.name}" has no adapter "${adapter}"`, {
+          param: 'model',
+        })
+      }
     }
     if (adapter !== undefined && !gen.adapters.some((a) => a.name === adapter)) {
       const why = this.#dropped.get(adapter)

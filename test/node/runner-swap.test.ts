@@ -274,4 +274,48 @@ describe('gpu-runner hot swap and supervision', () => {
     ).toBe(200)
     expect(pool?.dropped.size).toBe(0)
   })
+
+  it('changes a scale and removes an adapter without starting a llama-server', async () => {
+    const pool = runner.pools.get('tiny')
+    const added = await fetch(`${runner.url}/v1/adapters?name=ops&base=tiny&department=IT`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: readFileSync(models.loraA),
+    })
+    expect(added.status).toBe(201)
+    const generation = pool?.current?.id
+    const text = async (model: string) =>
+      chatText(await post(`${runner.url}/v1/chat/completions`, chatBody(model)))
+    const base = await text('tiny')
+    const full = await text('tiny:ops')
+    expect(full).not.toBe(base)
+    // Scale 0: the adapter changes nothing, and no new generation started for it.
+    const patch = (body: object) =>
+      fetch(`${runner.url}/v1/adapters/tiny:ops`, {
+        method: 'PATCH',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    const zero = await patch({ scale: 0 })
+    expect(zero.status).toBe(200)
+    expect(await zero.json()).toMatchObject({ id: 'tiny:ops', scale: 0, department: 'IT', status: 'serving' })
+    expect(await text('tiny:ops')).toBe(base)
+    expect((await patch({ scale: 1 })).status).toBe(200)
+    expect(await text('tiny:ops')).toBe(full)
+    expect((await patch({ scale: 'loud' })).status).toBe(400)
+    // Removed: 404 at once, still no new generation; the next one starts without it.
+    expect(
+      (await fetch(`${runner.url}/v1/adapters/tiny:ops`, { method: 'DELETE', headers: auth })).status,
+    ).toBe(200)
+    expect((await post(`${runner.url}/v1/chat/completions`, chatBody('tiny:ops'))).status).toBe(404)
+    expect(pool?.current?.id).toBe(generation)
+    expect(pool?.current?.adapters.map((a) => a.name)).toContain('ops')
+    const next = await fetch(`${runner.url}/v1/adapters?name=ops2&base=tiny`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: readFileSync(models.loraB),
+    })
+    expect(next.status).toBe(201)
+    expect(pool?.current?.adapters.map((a) => a.name)).not.toContain('ops')
+  })
 })
