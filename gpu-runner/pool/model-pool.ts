@@ -61,6 +61,8 @@ export class ModelPool {
   #restartTimer: NodeJS.Timeout | undefined
   /** Adapters left out of the last generation started, and why (a file gone or unreadable). */
   readonly #dropped = new Map<string, string>()
+  /** A swap waiting for the one before it to finish; changes meanwhile join it. */
+  #queuedSwap: Promise<{ generation: number; ms: number }> | undefined
   /** A swap is starting a generation: the old one serves its adapters until the new one does. */
   #swapping = false
   /** How long the last restart after a crash took to serve again (the 503's Retry-After). */
@@ -113,21 +115,27 @@ export class ModelPool {
   /**
    * Switches to a new adapter set without downtime; resolves once new requests are served by it.
    * If the new generation cannot start, the old one keeps serving and the error is thrown.
+   * Changes that arrive while another generation is starting make one generation together: a
+   * swap not yet begun takes the newest wanted set when it begins, and later callers wait on it.
    */
   swap(adapters: readonly LoadedAdapter[]): Promise<{ generation: number; ms: number }> {
     const asked = performance.now()
-    const previous = this.#desired
+    const fallback = this.#desired
     this.#desired = adapters
-    return this.#serialize(async () => {
+    const waiting = this.#queuedSwap
+    if (waiting) return waiting.then((r) => ({ ...r, ms: performance.now() - asked }))
+    const run = this.#serialize(async () => {
+      this.#queuedSwap = undefined
       if (this.#state === 'closed') throw new RunnerError('SHUTTING_DOWN', 'the runner is shutting down')
       const labels = { model: this.model.name }
+      const set = this.#desired
       let gen: Generation
       this.#swapping = true
       try {
-        gen = await this.#startGeneration(adapters)
+        gen = await this.#startGeneration(set)
       } catch (e) {
         this.#swapping = false
-        if (this.#desired === adapters) this.#desired = previous
+        if (this.#desired === set) this.#desired = fallback
         this.options.metrics.swaps.inc({ ...labels, result: 'failed' })
         throw e
       }
@@ -143,11 +151,13 @@ export class ModelPool {
       this.options.log('info', 'adapter set switched', {
         model: this.model.name,
         generation: gen.id,
-        adapters: adapters.map((a) => a.name),
+        adapters: set.map((a) => a.name),
         ms: Math.round(ms),
       })
       return { generation: gen.id, ms }
     })
+    this.#queuedSwap = run
+    return run
   }
 
   /**

@@ -318,4 +318,26 @@ describe('gpu-runner hot swap and supervision', () => {
     expect(next.status).toBe(201)
     expect(pool?.current?.adapters.map((a) => a.name)).not.toContain('ops')
   })
+
+  it('makes one generation of adapter changes that arrive together', async () => {
+    const pool = runner.pools.get('tiny')
+    const before = pool?.current?.id ?? 0
+    const names = ['q1', 'q2', 'q3', 'q4']
+    const results = await Promise.all(
+      names.map((name) =>
+        fetch(`${runner.url}/v1/adapters?name=${name}&base=tiny`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/octet-stream' },
+          body: readFileSync(models.loraB),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as { generation: number } })),
+      ),
+    )
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201])
+    // Four changes, at most two generations: the first, and one for all that came while it started.
+    const started = (pool?.current?.id ?? 0) - before
+    expect(started).toBeGreaterThanOrEqual(1)
+    expect(started).toBeLessThanOrEqual(2)
+    expect(new Set(results.map((r) => r.body.generation)).size).toBe(started)
+    expect(pool?.current?.adapters.map((a) => a.name)).toEqual(expect.arrayContaining(names))
+  })
 })
