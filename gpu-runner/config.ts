@@ -31,6 +31,13 @@ const ModelSchema = z.strictObject({
   maxQueue: z.number().int().min(0).default(64),
   /** Passed to llama-server as given (e.g. `["--flash-attn", "on"]`). */
   extraArgs: z.array(z.string()).default([]),
+  /**
+   * How an adapter change takes effect. `overlap` (default): the new llama-server starts while the
+   * old one serves, so for a moment both are in memory (twice the model). `restart`: the old one
+   * finishes its requests and stops, then the new one starts; requests wait in the queue meanwhile
+   * (no failures, a pause of about a start's time) and memory never holds two copies.
+   */
+  swap: z.enum(['overlap', 'restart']).default('overlap'),
 })
 
 const AdapterSchema = z.strictObject({

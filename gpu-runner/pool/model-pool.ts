@@ -61,6 +61,8 @@ export class ModelPool {
   #restartTimer: NodeJS.Timeout | undefined
   /** Adapters left out of the last generation started, and why (a file gone or unreadable). */
   readonly #dropped = new Map<string, string>()
+  /** While a restart-mode swap replaces the server: new requests wait for it. */
+  #holding: Promise<void> | undefined
   /** A swap waiting for the one before it to finish; changes meanwhile join it. */
   #queuedSwap: Promise<{ generation: number; ms: number }> | undefined
   /** A swap is starting a generation: the old one serves its adapters until the new one does. */
@@ -131,9 +133,27 @@ export class ModelPool {
       const set = this.#desired
       let gen: Generation
       this.#swapping = true
+      let release: (() => void) | undefined
       try {
+        if (this.model.swap === 'restart' && this.#current) {
+          // Hold new requests, let the running ones finish, stop the old server, then start.
+          this.#holding = new Promise<void>((r) => {
+            release = r
+          })
+          const old = this.#current
+          await this.#drain(old)
+          this.#current = undefined
+          await old.process.stop()
+          this.#generations.delete(old)
+        }
         gen = await this.#startGeneration(set)
       } catch (e) {
+        if (release) {
+          // The old server is gone: bring the wanted set back the way a crash would.
+          this.#holding = undefined
+          release()
+          this.#scheduleRestart()
+        }
         this.#swapping = false
         if (this.#desired === set) this.#desired = fallback
         this.options.metrics.swaps.inc({ ...labels, result: 'failed' })
@@ -144,6 +164,10 @@ export class ModelPool {
       this.#swapping = false
       this.#state = 'ready'
       clearTimeout(this.#restartTimer)
+      if (release) {
+        this.#holding = undefined
+        release()
+      }
       if (old) this.#retire(old)
       const ms = performance.now() - asked
       this.options.metrics.swaps.inc({ ...labels, result: 'ok' })
@@ -185,6 +209,8 @@ export class ModelPool {
    * adapter the current set lacks (NOT_READY if a swap is loading it), QUEUE_FULL (429).
    */
   async lease(adapter: string | undefined, signal?: AbortSignal): Promise<Lease> {
+    // A restart-mode swap holds new requests until the new generation serves.
+    while (this.#holding) await this.#holding
     this.#check(adapter)
     const releaseSlot = await this.limiter.acquire(signal)
     let gen: Generation
@@ -352,14 +378,19 @@ export class ModelPool {
     }, delay)
   }
 
-  /** Lets the old generation finish its requests, then stops it. */
-  #retire(gen: Generation): void {
+  /** Resolves once the generation's requests are done (or the drain timeout passed). */
+  #drain(gen: Generation): Promise<void> {
     gen.retired = true
-    const drained = new Promise<void>((resolve) => {
+    return new Promise<void>((resolve) => {
       if (gen.inflight === 0) return resolve()
       this.#drainWaiters.set(gen, resolve)
       setTimeout(resolve, this.options.drainTimeoutMs).unref()
     })
+  }
+
+  /** Lets the old generation finish its requests, then stops it. */
+  #retire(gen: Generation): void {
+    const drained = this.#drain(gen)
     void drained.then(async () => {
       this.#drainWaiters.delete(gen)
       await this.options.onRetire?.(gen).catch(() => {})
