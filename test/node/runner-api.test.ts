@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
 import type { Runner } from '../../gpu-runner/runner'
 import { createOpenAIChat } from '../../workers/answering/chat-model'
 import { createOpenAIEmbedder } from '../../workers/knowledge/embed/openai'
+import { renderMetrics } from '../../workers/metrics/routes'
 import {
   chatBody,
   chatText,
@@ -276,5 +279,61 @@ describe('gpu-runner API', () => {
     // Each family once, also for llama-server's own (the text format's grouping rule).
     const types = text.split('\n').filter((l) => l.startsWith('# TYPE '))
     expect(new Set(types).size).toBe(types.length)
+  })
+
+  it('names in its Grafana dashboard and alert rules only metrics the runner and the Worker export', async () => {
+    const dir = new URL('../../gpu-runner/monitoring/', import.meta.url)
+    const alerts = parseYaml(readFileSync(new URL('alerts.yaml', dir), 'utf8')) as {
+      groups: Array<{ name: string; rules: Array<Record<string, unknown>> }>
+    }
+    const dashboard = JSON.parse(readFileSync(new URL('grafana-dashboard.json', dir), 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>
+    }
+    // Rules a Prometheus would load: an alert name, an expression, a severity and a summary each.
+    const rules = alerts.groups.flatMap((g) => g.rules)
+    expect(rules.length).toBeGreaterThanOrEqual(8)
+    for (const r of rules) {
+      expect(r).toMatchObject({ alert: expect.any(String), expr: expect.any(String) })
+      expect((r.labels as { severity?: string }).severity).toMatch(/^(page|warn|info)$/)
+      expect((r.annotations as { summary?: string }).summary).toBeTruthy()
+    }
+    const exprs = [
+      ...rules.map((r) => r.expr as string),
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+    ]
+    const named = new Set(exprs.flatMap((e) => e.match(/\b(?:policybot_[a-z_]+|llamacpp:[a-z_]+)/g) ?? []))
+    const scrape = await (
+      await fetch(`${runner.url}/metrics`, { headers: { authorization: `Bearer ${TEST_KEY}` } })
+    ).text()
+    const worker = renderMetrics([
+      {
+        name: 'hr-wiki',
+        kind: 'confluence',
+        pages: 1,
+        failing: 0,
+        lastSuccessAt: new Date().toISOString(),
+        lagSeconds: 1,
+        freshness: { runStartedAt: new Date().toISOString(), pages: 1, medianSeconds: 1, maxSeconds: 1 },
+        lastError: null,
+        lastRun: null,
+      },
+    ])
+    // Every family the scrape declares (a counter not yet incremented has no sample line), with a
+    // histogram's series, and every sample.
+    const exported = new Set<string>()
+    for (const line of `${scrape}\n${worker}`.split('\n')) {
+      const type = /^# TYPE (\S+) (\S+)/.exec(line)
+      if (type) {
+        const [, name, kind] = type as unknown as [string, string, string]
+        exported.add(name)
+        if (kind === 'histogram') for (const x of ['_bucket', '_sum', '_count']) exported.add(`${name}${x}`)
+        continue
+      }
+      const sample = /^([a-z_:]+)[{\s]/.exec(line)?.[1]
+      if (sample) exported.add(sample)
+    }
+    const missing = [...named].filter((n) => !exported.has(n))
+    expect(missing).toEqual([])
+    expect(named.size).toBeGreaterThanOrEqual(12)
   })
 })

@@ -166,6 +166,8 @@ describe('gpu-runner hot swap and supervision', () => {
     const during = await post(`${runner.url}/v1/chat/completions`, chatBody('tiny'))
     expect(during.status).toBe(503)
     expect(during.headers.get('retry-after')).toMatch(/^\d+$/)
+    // What the recovery takes (about a second here), not a fixed 5 s.
+    expect(Number(during.headers.get('retry-after'))).toBeLessThanOrEqual(2)
     const until = Date.now() + 10_000
     // The 503 above may come from the dead socket before the pool has seen the exit: wait for a
     // generation other than the victim to be ready, not merely for the state to read 'ready'.
