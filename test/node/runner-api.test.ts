@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import type { Runner } from '../../gpu-runner/runner'
 import { createOpenAIChat } from '../../workers/answering/chat-model'
+import { main } from '../../workers/cli/main'
 import { createOpenAIEmbedder } from '../../workers/knowledge/embed/openai'
 import { renderMetrics } from '../../workers/metrics/routes'
 import {
@@ -335,5 +336,43 @@ describe('gpu-runner API', () => {
     const missing = [...named].filter((n) => !exported.has(n))
     expect(missing).toEqual([])
     expect(named.size).toBeGreaterThanOrEqual(12)
+  })
+
+  it('is listed by policybot runners with its models and adapters; a runner that is down makes it exit 1', async () => {
+    const run = async (env: Record<string, string>, json = true) => {
+      const lines: string[] = []
+      const code = await main(['runners', ...(json ? ['--json'] : [])], env, {
+        result: (t) => lines.push(t),
+        progress: (t) => lines.push(t),
+      })
+      return { code, text: lines.join('\n') }
+    }
+    const one = await run({ RUNNER_URL: `${runner.url}/`, RUNNER_TOKEN: TEST_KEY })
+    expect(one.code).toBe(0)
+    expect(JSON.parse(one.text)).toEqual([
+      {
+        url: runner.url,
+        state: 'ready',
+        models: [
+          expect.objectContaining({
+            name: 'tiny',
+            state: 'ready',
+            adapters: [
+              expect.objectContaining({ name: 'lora-a', status: 'serving' }),
+              expect.objectContaining({ name: 'lora-b', status: 'serving' }),
+            ],
+            dropped: [],
+          }),
+        ],
+      },
+    ])
+    // A fleet with one runner down: both listed, exit 1; without the token the adapters are not read.
+    const fleet = await run({ RUNNERS: `${runner.url}, http://127.0.0.1:9`, RUNNER_TOKEN: TEST_KEY }, false)
+    expect(fleet.code).toBe(1)
+    expect(fleet.text).toContain(`${runner.url}: ready`)
+    expect(fleet.text).toMatch(/tiny: ready, generation \d+, 0 in flight, 0 queued; lora-a, lora-b/)
+    expect(fleet.text).toMatch(/http:\/\/127\.0\.0\.1:9: unreachable/)
+    expect((await run({ RUNNER_URL: runner.url })).text).toContain('check RUNNER_TOKEN')
+    expect((await run({})).code).toBe(2)
   })
 })

@@ -10,6 +10,7 @@ import { evalCommand } from './commands/eval'
 import { exportApprovedCommand } from './commands/export-approved'
 import { ingestCommand } from './commands/ingest'
 import { removeCommand } from './commands/remove'
+import { runnersCommand } from './commands/runners'
 import { serveCommand } from './commands/serve'
 import { startCommand } from './commands/start'
 import { removeSourceCommand, renderSources, sourcesStatus, syncCommand } from './commands/sync'
@@ -52,6 +53,9 @@ Usage:
                                          Who did what, newest first (100 rows): decisions,
                                          uploads, replacements, removals, syncs, questions;
                                          --actor slack lists every Slack user
+  policybot runners [--json]             Each GPU runner (RUNNER_URL, or RUNNERS: a list of URLs):
+                                         models, generation, queue, adapters with their
+                                         departments, adapters left out; exit 1 if one is down
   policybot teams-package [--out FILE]   The Teams app package (manifest with TEAMS_APP_ID, icons)
                                          to upload in the Teams admin center
 
@@ -94,6 +98,7 @@ export async function main(
     'sources',
     'audit',
     'teams-package',
+    'runners',
   ]
   if (!commands.includes(command)) {
     out.progress(`Unknown command "${command}".\n\n${USAGE}`)
@@ -118,6 +123,11 @@ export async function main(
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
     return usage(out, '--port must be a port number.')
 
+  if (command === 'runners') {
+    // The runners only: no database to open.
+    const env2 = { ...readDevVars(join(process.cwd(), '.dev.vars')), ...definedOnly(env) }
+    return runnersCommand(env2, args.values.json === true, out)
+  }
   if (command === 'teams-package') {
     try {
       const env2 = { ...readDevVars(join(process.cwd(), '.dev.vars')), ...definedOnly(env) }
