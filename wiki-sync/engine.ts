@@ -106,12 +106,12 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
   /** Per dated change made answerable: now minus the source's timestamp of it. */
   const lags: number[] = []
   /** Changes dated before this were the last completed run's (null: a first sync, no lag). */
-  let window: Date | null = null
+  let measuredSince: Date | null = null
   const answerable = (changedAt: Date | undefined) => {
-    if (!window || !changedAt || Number.isNaN(changedAt.getTime())) return
+    if (!measuredSince || !changedAt || Number.isNaN(changedAt.getTime())) return
     // Git and Notion date changes to the second or minute: a change in the same second as the
     // last run's start may be after it.
-    if (changedAt.getTime() < window.getTime() - 1000) return
+    if (changedAt.getTime() < measuredSince.getTime() - 1000) return
     lags.push(Math.min(2 ** 31 - 1, Math.max(0, now().getTime() - changedAt.getTime())))
   }
   const lease = await state.acquireSource(db, name, connector.kind, source.config, now(), {
@@ -130,7 +130,7 @@ export async function syncSource(source: SyncSource, o: SyncOptions): Promise<Sy
     report.tookOver = true
     log('took over the lease of a run that did not finish')
   }
-  window = await state.lastOkRunStart(db, name)
+  measuredSince = await state.lastOkRunStart(db, name)
   const runId = await state.startRun(db, name)
   report.runId = runId
   const path = (id: string) => itemSourcePath(name, id)

@@ -159,11 +159,9 @@ export function contentGaps(
   }
   return groups
     .map((g) => {
-      // The label: the member sharing most words with the rest of its group.
-      const typical = [...g.members].sort(
-        (a, b) =>
-          centrality(b.stems, g.members) - centrality(a.stems, g.members) || a.text.length - b.text.length,
-      )[0]
+      // The label: the member sharing most words with the rest of its group (each scored once).
+      const scored = g.members.map((m) => ({ m, score: centrality(m.stems, g.members) }))
+      const typical = scored.sort((a, b) => b.score - a.score || a.m.text.length - b.m.text.length)[0]?.m
       return {
         label: typical?.text ?? '',
         count: g.members.length,

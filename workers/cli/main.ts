@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isConnectorError } from '../../wiki-sync/connector'
+import { sourceStatuses } from '../../wiki-sync/state'
 import { answer } from '../answering/answer'
 import { isPolicybotError, messageOf } from '../errors'
 import { reindex } from '../knowledge/reindex'
@@ -13,7 +14,7 @@ import { removeCommand } from './commands/remove'
 import { runnersCommand } from './commands/runners'
 import { serveCommand } from './commands/serve'
 import { startCommand } from './commands/start'
-import { removeSourceCommand, renderSources, sourcesStatus, syncCommand } from './commands/sync'
+import { removeSourceCommand, renderSources, syncCommand } from './commands/sync'
 import { teamsPackage } from './commands/teams-package'
 import { loadConfig } from './config'
 import { type Context, openContext } from './context'
@@ -275,7 +276,7 @@ export async function main(
             out,
           )
         }
-        const list = await sourcesStatus(ctx)
+        const list = await sourceStatuses(ctx.database.db)
         out.result(args.values.json ? JSON.stringify(list, null, 2) : renderSources(list))
         return 0
       }

@@ -26,12 +26,8 @@ export async function citationsForEdit(
   const marked = [...text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])).filter((n) => byNumber.has(n))
   if (marked.length > 0) {
     const order = [...new Set(marked)]
-    const renumber = new Map(order.map((n, i) => [n, i + 1]))
     return {
-      text: text.replace(/\s?\[(\d+)\]/g, (m, n: string) => {
-        const to = renumber.get(Number(n))
-        return to === undefined ? '' : m.replace(n, String(to))
-      }),
+      text: renumberMarkers(text, order),
       citations: order.map((n, i) => ({ ...(byNumber.get(n) as Citation), n: i + 1 })),
     }
   }
@@ -70,14 +66,31 @@ export function chosenCitations(
   chosen: readonly number[],
 ): { text: string; citations: Citation[] } {
   const keep = draftCitations.filter((c) => chosen.includes(c.n))
-  const renumber = new Map(keep.map((c, i) => [c.n, i + 1]))
   return {
-    text: text
-      .replace(/\s?\[(\d+)\]/g, (m, n: string) => {
-        const to = renumber.get(Number(n))
-        return to === undefined ? '' : m.replace(n, String(to))
-      })
-      .trim(),
+    text: renumberMarkers(
+      text,
+      keep.map((c) => c.n),
+    ).trim(),
     citations: keep.map((c, i) => ({ ...c, n: i + 1 })),
   }
+}
+
+/** A cited source as the console opens it when it has no link: its place and the stored text. */
+export async function citedSection(db: Db, c: Citation) {
+  return {
+    title: c.title,
+    headingPath: c.headingPath,
+    page: c.page,
+    updated: c.updated,
+    text: await passageText(db, c),
+  }
+}
+
+/** `[n]` markers for the sources in `order` become 1..k in that order; any other marker goes. */
+function renumberMarkers(text: string, order: readonly number[]): string {
+  const renumber = new Map(order.map((n, i) => [n, i + 1]))
+  return text.replace(/\s?\[(\d+)\]/g, (m, n: string) => {
+    const to = renumber.get(Number(n))
+    return to === undefined ? '' : m.replace(n, String(to))
+  })
 }

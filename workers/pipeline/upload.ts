@@ -88,6 +88,7 @@ export async function ingestUpload(
   return lines.split('\n')
 }
 
-function mb(bytes: number): string {
+/** A byte count as people read sizes ("0.42 MB", "21.0 MB"). */
+export function mb(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 1)} MB`
 }

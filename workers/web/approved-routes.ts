@@ -8,7 +8,7 @@ import { approvedExamples } from '../approved/export'
 import { approvedById } from '../approved/store'
 import { actorOf, auditFrom } from '../audit/log'
 import { queryRows } from '../db/client'
-import { passageText } from '../escalation/edit-citations'
+import { citedSection } from '../escalation/edit-citations'
 import { problem } from '../http'
 import { withServices } from '../services'
 import { type ConsoleEnv, requireRole } from './auth'
@@ -191,7 +191,7 @@ approvedRoutes.get('/approved/:id/sources/:n', requireRole('admin'), async (c) =
     const cited = ((row?.citations as Citation[] | undefined) ?? []).find((x) => x.n === n)
     if (!cited)
       return c.json(problem(`No source ${n} for approved answer ${id}`, 'NOT_FOUND', 'not_found'), 404)
-    return c.json({ ...cited, text: await passageText(svc.db, cited) })
+    return c.json(await citedSection(svc.db, cited))
   })
 })
 

@@ -450,30 +450,40 @@ export const CONSOLE_JS = String.raw`
     headers.forEach(function (h) { tr.appendChild(el('th', { scope: 'col' }, h)); });
     return { wrap: wrap, body: tb.appendChild(el('tbody')) };
   }
+  /**
+   * POSTs a file as the raw body with the CSRF token, showing its progress in bar; calls
+   * done(ok, body), a failure's body being { message } (the server's, or why it did not answer).
+   */
+  function sendFile(url, file, bar, done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.setRequestHeader('x-csrf-token', session.csrf);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total); };
+    xhr.onload = function () {
+      var body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (e) {}
+      var ok = xhr.status >= 200 && xhr.status < 300;
+      done(ok, ok ? body : { message: (body.error && body.error.message) || ('HTTP ' + xhr.status) });
+    };
+    xhr.onerror = function () { done(false, { message: t('failed', { message: 'network' }) }); };
+    xhr.send(file);
+  }
   function uploadFile(file, row) {
     var bar = row.appendChild(el('progress', { max: '100', value: '0', 'aria-label': file.name }));
     var out = row.appendChild(el('span', { className: 'upload-result' }, ' ' + t('uploading')));
     return new Promise(function (resolve) {
-      var xhr = new XMLHttpRequest();
-      xhr.open('POST', '/api/documents?name=' + encodeURIComponent(file.name));
-      xhr.setRequestHeader('x-csrf-token', session.csrf);
-      xhr.setRequestHeader('content-type', 'application/octet-stream');
-      xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total); };
-      xhr.onload = function () {
+      sendFile('/api/documents?name=' + encodeURIComponent(file.name), file, bar, function (ok, body) {
         bar.value = 100;
-        var body = {};
-        try { body = JSON.parse(xhr.responseText); } catch (e) {}
-        if (xhr.status >= 200 && xhr.status < 300) {
+        if (ok) {
           row.classList.add('ok');
           out.textContent = ' ✓ ' + t('upload_' + body.status, { title: body.title, chunks: body.chunks, version: body.version });
         } else {
           row.classList.add('error');
-          out.textContent = ' ✗ ' + ((body.error && body.error.message) || ('HTTP ' + xhr.status));
+          out.textContent = ' ✗ ' + body.message;
         }
         resolve();
-      };
-      xhr.onerror = function () { row.classList.add('error'); out.textContent = ' ✗ ' + t('failed', { message: 'network' }); resolve(); };
-      xhr.send(file);
+      });
     });
   }
   function uploadAll(files) {
@@ -850,20 +860,11 @@ export const CONSOLE_JS = String.raw`
         if (!file.files.length) return;
         var q = 'base=' + encodeURIComponent(base.value) + '&name=' + encodeURIComponent(name.value.trim()) +
           (dept.value.trim() ? '&department=' + encodeURIComponent(dept.value.trim()) : '') + (replace.checked ? '&replace=true' : '');
-        var xhr = new XMLHttpRequest();
-        xhr.open('POST', '/api/adapters?' + q);
-        xhr.setRequestHeader('x-csrf-token', session.csrf);
-        xhr.setRequestHeader('content-type', 'application/octet-stream');
-        xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total); };
-        xhr.onload = function () {
-          var body = {};
-          try { body = JSON.parse(xhr.responseText); } catch (e) {}
-          if (xhr.status >= 200 && xhr.status < 300) { announce(t('adapterAdded', { id: body.id })); loadAdapters(); }
-          else status.textContent = t('failed', { message: (body.error && body.error.message) || ('HTTP ' + xhr.status) });
-        };
-        xhr.onerror = function () { status.textContent = t('failed', { message: 'network' }); };
         status.textContent = t('uploading');
-        xhr.send(file.files[0]);
+        sendFile('/api/adapters?' + q, file.files[0], bar, function (ok, body) {
+          if (ok) { announce(t('adapterAdded', { id: body.id })); loadAdapters(); }
+          else status.textContent = t('failed', { message: body.message });
+        });
       });
     })).catch(function (e) { $('#adapters').textContent = t('failed', { message: e.message }); });
   }

@@ -9,7 +9,7 @@ import { isPolicybotError } from '../errors'
 import { problem } from '../http'
 import { ingestBytes } from '../knowledge/ingest'
 import { deleteDocument } from '../knowledge/store'
-import { UPLOAD_SOURCE } from '../pipeline/upload'
+import { mb, UPLOAD_SOURCE } from '../pipeline/upload'
 import { EDGE_KINDS } from '../pipeline/wiki-sync'
 import { withServices } from '../services'
 import { type ConsoleEnv, requireRole } from './auth'
@@ -82,7 +82,7 @@ libraryRoutes.post('/documents', requireRole('uploader'), async (c) => {
   const name = (c.req.query('name') ?? '').trim()
   if (!name || name.length > 255 || /[\\/\p{Cc}]/u.test(name))
     return c.json(bad('name the file: ?name=<file name> (no slashes or control characters)'), 400)
-  const limit = workerLimit(c)
+  const limit = workerConfig(c.env).maxUploadBytes
   const declared = Number(c.req.header('content-length') ?? Number.NaN)
   const tooLarge = () =>
     c.json(
@@ -180,11 +180,3 @@ libraryRoutes.post('/sources/:name/sync', requireRole('admin'), async (c) => {
     return c.json({ queued: true })
   })
 })
-
-function workerLimit(c: { env: ConsoleEnv['Bindings'] }): number {
-  return workerConfig(c.env).maxUploadBytes
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 1)} MB`
-}

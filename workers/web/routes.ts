@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, lt, ne } from 'drizzle-orm'
+import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { describeIssues } from '../../bots/payload'
@@ -8,8 +8,8 @@ import { auditJson, listAudit, parseAuditFilter } from '../audit/list'
 import { actorOf } from '../audit/log'
 import { workerConfig } from '../config'
 import { questionById, recordQuestion } from '../conversations/questions'
-import { escalations, feedback, questions } from '../db/schema'
-import { passageText } from '../escalation/edit-citations'
+import { approvedAnswers, escalations, feedback, questions } from '../db/schema'
+import { citedSection } from '../escalation/edit-citations'
 import { decideEscalation, decisionOf, escalationView } from '../escalation/escalations'
 import { problem } from '../http'
 import { answerQuestion } from '../pipeline/answer-question'
@@ -47,10 +47,11 @@ const AskBody = z.object({
     .nullish(),
 })
 
-async function questionJson(svc: Services, id: number) {
-  const q = await questionById(svc.db, id)
-  if (!q) return undefined
-  const approval = q.approvedAnswerId ? await approvalOf(svc, q.approvedAnswerId) : undefined
+type QuestionRow = typeof questions.$inferSelect
+type Approval = { approvedBy: string; approvedAt: Date } | null
+
+/** A question as the page shows it, with the approval it was answered with. */
+function questionView(q: QuestionRow, approval: Approval) {
   return {
     id: q.id,
     conversation: q.threadTs,
@@ -61,13 +62,15 @@ async function questionJson(svc: Services, id: number) {
     citations: (q.citations as Citation[] | null) ?? [],
     confidence: q.confidence,
     askedAt: q.createdAt.toISOString(),
-    ...(approval ? { approval } : {}),
+    ...(approval ? { approval: { by: approval.approvedBy, at: approval.approvedAt.toISOString() } } : {}),
   }
 }
 
-async function approvalOf(svc: Services, approvedId: number) {
-  const row = await approvedById(svc.db, approvedId)
-  return row ? { by: row.approvedBy, at: row.approvedAt.toISOString() } : undefined
+async function questionJson(svc: Services, id: number) {
+  const q = await questionById(svc.db, id)
+  if (!q) return undefined
+  const approval = q.approvedAnswerId ? await approvedById(svc.db, q.approvedAnswerId) : undefined
+  return questionView(q, approval ?? null)
 }
 
 webRoutes.get('/', (c) => {
@@ -153,18 +156,27 @@ webRoutes.post('/api/questions/:id/escalate', async (c) => {
 webRoutes.get('/api/history', async (c) =>
   withServices(c.env, c.executionCtx, async (svc) => {
     const user = c.get('user')
+    // One query: the questions, the user's vote on each, and the approval each was answered with.
     const rows = await svc.db
-      .select({ id: questions.id, vote: feedback.helpful })
+      .select({
+        q: questions,
+        vote: feedback.helpful,
+        approvedBy: approvedAnswers.approvedBy,
+        approvedAt: approvedAnswers.approvedAt,
+      })
       .from(questions)
       .leftJoin(feedback, and(eq(feedback.questionId, questions.id), eq(feedback.voter, user.id)))
+      .leftJoin(approvedAnswers, eq(approvedAnswers.id, questions.approvedAnswerId))
       .where(and(eq(questions.platform, 'web'), eq(questions.asker, user.id)))
       .orderBy(desc(questions.id))
       .limit(200)
-    const list = []
-    for (const r of rows.reverse()) {
-      const q = await questionJson(svc, r.id)
-      if (q) list.push({ ...q, ...(r.vote === null ? {} : { feedback: r.vote ? 'up' : 'down' }) })
-    }
+    const list = rows.reverse().map((r) => ({
+      ...questionView(
+        r.q,
+        r.approvedBy && r.approvedAt ? { approvedBy: r.approvedBy, approvedAt: r.approvedAt } : null,
+      ),
+      ...(r.vote === null ? {} : { feedback: r.vote ? 'up' : 'down' }),
+    }))
     c.header('cache-control', 'no-store')
     return c.json(list)
   }),
@@ -201,7 +213,7 @@ webRoutes.get('/api/questions/:id/sources/:n', async (c) => {
     const q = await ownQuestion(svc, c.get('user'), id)
     const cited = ((q?.citations as Citation[] | null) ?? []).find((x) => x.n === n)
     if (!cited) return c.json(notFound(`No source ${n} for question ${id}`), 404)
-    return c.json(await sourceJson(svc, cited))
+    return c.json(await citedSection(svc.db, cited))
   })
 })
 
@@ -213,19 +225,9 @@ webRoutes.get('/api/escalations/:id/sources/:n', requireRole('admin'), async (c)
     const view = await escalationView(svc.db, id)
     const cited = ((view?.citations as Citation[] | undefined) ?? []).find((x) => x.n === n)
     if (!cited) return c.json(notFound(`No source ${n} for escalation ${id}`), 404)
-    return c.json(await sourceJson(svc, cited))
+    return c.json(await citedSection(svc.db, cited))
   })
 })
-
-async function sourceJson(svc: Services, cited: Citation) {
-  return {
-    title: cited.title,
-    headingPath: cited.headingPath,
-    page: cited.page,
-    updated: cited.updated,
-    text: await passageText(svc.db, cited),
-  }
-}
 
 const EscalationQuery = z.object({
   status: z.enum(['open', 'decided']).default('open'),
@@ -243,7 +245,12 @@ webRoutes.get('/api/escalations', requireRole('admin'), async (c) => {
   const { status, platform } = query.data
   return withServices(c.env, c.executionCtx, async (svc) => {
     const rows = await svc.db
-      .select({ e: escalations, q: questions })
+      .select({
+        e: escalations,
+        q: questions,
+        // How many more asked it the same way (joined this escalation): in the same query.
+        alsoAsked: sql<number>`(SELECT count(*)::int FROM questions j WHERE j.joined_escalation_id = ${escalations.id})`,
+      })
       .from(escalations)
       .innerJoin(questions, eq(questions.id, escalations.questionId))
       .where(
@@ -255,7 +262,7 @@ webRoutes.get('/api/escalations', requireRole('admin'), async (c) => {
       .orderBy(status === 'open' ? asc(escalations.id) : desc(escalations.decidedAt))
       .limit(100)
     const list = []
-    for (const { e, q } of rows) {
+    for (const { e, q, alsoAsked } of rows) {
       const earlier = await svc.db
         .select({ question: questions.text, answer: questions.answer })
         .from(questions)
@@ -269,10 +276,6 @@ webRoutes.get('/api/escalations', requireRole('admin'), async (c) => {
         )
         .orderBy(desc(questions.id))
         .limit(3)
-      const [{ n: alsoAsked } = { n: 0 }] = await svc.db
-        .select({ n: count() })
-        .from(questions)
-        .where(eq(questions.joinedEscalationId, e.id))
       list.push({
         id: e.id,
         questionId: q.id,

@@ -6,7 +6,6 @@ import { type SyncReport, syncSource } from '../../../wiki-sync/engine'
 import { createConnector, loadSourcesFile } from '../../../wiki-sync/node-sources'
 import { type SourceConfig, storedSource } from '../../../wiki-sync/sources'
 import type { SourceStatus } from '../../../wiki-sync/state'
-import * as state from '../../../wiki-sync/state'
 import { appendAudit, CLI_ACTOR } from '../../audit/log'
 import { queryRows } from '../../db/client'
 import { syncRuns, syncSources } from '../../db/schema'
@@ -146,11 +145,6 @@ function describe(r: SyncReport): string {
   return r.status === 'ok'
     ? `${r.source}: synced in ${(r.ms / 1000).toFixed(1)} s: ${counts}.`
     : `${r.source}: sync failed after ${(r.ms / 1000).toFixed(1)} s (${counts}): ${r.error}`
-}
-
-/** Per source: last success, freshness, pages in the index, and the last run's counts. */
-export function sourcesStatus(ctx: Context, now = new Date()): Promise<SourceStatus[]> {
-  return state.sourceStatuses(ctx.database.db, now)
 }
 
 export function renderSources(list: SourceStatus[]): string {
