@@ -10,10 +10,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
-import { type LocalConsole, startCommand } from '../workers/cli/commands/start'
 import { loadConfig } from '../workers/cli/config'
 import { openContext } from '../workers/cli/context'
 import { freePort } from '../workers/cli/ports'
+import { startLocalStack } from './helpers/local-stack'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const OUT = resolve(process.argv[2] ?? 'screenshots')
@@ -23,26 +23,8 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'policybot-screens-'))
   const env = { POLICYBOT_DATA: dir, PORT: String(await freePort()), POLICYBOT_CRON_SECONDS: '2' }
   const ctx = await openContext(loadConfig(env))
-  let stop: () => void = () => {}
-  let url = ''
-  let local: LocalConsole | undefined
-  const ready = new Promise<void>((resolveReady, reject) => {
-    const running = startCommand(ctx, {
-      env,
-      out: { result: () => {}, progress: () => {} },
-      stopped: new Promise<void>((r) => {
-        stop = r
-      }),
-      onReady: (u, c) => {
-        url = u
-        local = c
-        resolveReady()
-      },
-    })
-    running.catch(reject)
-  })
+  const { url, local, stop } = await startLocalStack(ctx, env)
   try {
-    await ready
     if (!local) throw new Error('the console is off')
     const token = local.token
     const api = async (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => {
@@ -113,8 +95,7 @@ async function main() {
     }
     say(`Wrote ${n} screenshots to ${OUT}`)
   } finally {
-    stop()
-    await new Promise((r) => setTimeout(r, 500))
+    await stop()
     await ctx.close()
     rmSync(dir, { recursive: true, force: true })
   }

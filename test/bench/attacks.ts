@@ -20,7 +20,6 @@ import { signSlackRequest } from '../../bots/slack/verify'
 import { answer } from '../../workers/answering/answer'
 import { storeApproved } from '../../workers/approved/store'
 import { exportApprovedCommand } from '../../workers/cli/commands/export-approved'
-import { type LocalConsole, startCommand } from '../../workers/cli/commands/start'
 import { loadConfig } from '../../workers/cli/config'
 import { openContext } from '../../workers/cli/context'
 import { freePort } from '../../workers/cli/ports'
@@ -28,6 +27,7 @@ import { documents, questions } from '../../workers/db/schema'
 import { ingestBytes } from '../../workers/knowledge/ingest'
 import { findPii } from '../../workers/privacy/pii'
 import { KINDS, loadSet, precision, recall, score } from '../fixtures/pii/score'
+import { startLocalStack } from '../helpers/local-stack'
 import { startSlackApi } from '../helpers/slack-api'
 import { print } from './stats'
 
@@ -156,24 +156,7 @@ async function main() {
       bytes: new TextEncoder().encode(d.text),
       maxBytes: 1e6,
     })
-  let stop: () => void = () => {}
-  let url = ''
-  let local: LocalConsole | undefined
-  const ready = new Promise<void>((resolve, reject) => {
-    startCommand(ctx, {
-      env,
-      out: { result: () => {}, progress: () => {} },
-      stopped: new Promise<void>((r) => {
-        stop = r
-      }),
-      onReady: (u, c) => {
-        url = u
-        local = c
-        resolve()
-      },
-    }).catch(reject)
-  })
-  await ready
+  const { url, local, stop } = await startLocalStack(ctx, env)
   const t0 = performance.now()
 
   // --- helpers: Slack as a workspace would drive it, and what the Worker sent back ---
@@ -599,8 +582,7 @@ async function main() {
     )
   }
 
-  stop()
-  await new Promise((r) => setTimeout(r, 500))
+  await stop()
   await ctx.close()
   await slack.close()
   model.close()

@@ -122,3 +122,38 @@ export function isAlive(pid: number | undefined): boolean {
     return false
   }
 }
+
+/**
+ * Callers that keep asking `url` (each alternating between streaming and not, over `models`) until
+ * stopped; the stop resolves to the answers that came whole and every failure, described.
+ */
+export function keepAsking(url: string, workers: number, models: string[]) {
+  let running = true
+  const failures: string[] = []
+  let ok = 0
+  const loops = Array.from({ length: workers }, async (_, w) => {
+    for (let i = 0; running; i++) {
+      const model = models[(w + i) % models.length] as string
+      const stream = (w + i) % 2 === 0
+      try {
+        const r = await post(`${url}/v1/chat/completions`, chatBody(model, { stream, max_tokens: 24 }))
+        if (r.status !== 200) failures.push(`${model}: ${r.status} ${await r.text()}`)
+        else if (stream) {
+          const s = await streamText(r)
+          if (s.error || !s.done) failures.push(`${model}: stream ${JSON.stringify(s.error)}`)
+          else ok++
+        } else if ((await chatText(r)).length === 0) failures.push(`${model}: empty`)
+        else ok++
+      } catch (e) {
+        failures.push(`${model}: ${(e as Error).message}`)
+      }
+    }
+  })
+  return {
+    async stop() {
+      running = false
+      await Promise.all(loops)
+      return { ok, failures }
+    },
+  }
+}

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runner } from '../../gpu-runner/runner'
 import {
   chatBody,
-  chatText,
+  keepAsking,
   post,
   removeModels,
   startTestRunner,
-  streamText,
   TEST_KEY,
   tinyModels,
 } from '../helpers/runner'
@@ -38,30 +37,8 @@ describe('gpu-runner swap: restart', () => {
     const sampler = setInterval(() => {
       most = Math.max(most, pool?.generations.length ?? 0)
     }, 5)
-    let running = true
-    const failures: string[] = []
-    let ok = 0
-    const loops = Array.from({ length: 3 }, async (_, w) => {
-      for (let i = 0; running; i++) {
-        const model = (w + i) % 2 === 0 ? 'tiny' : 'tiny:lora-a'
-        const stream = i % 2 === 0
-        try {
-          const r = await post(
-            `${runner.url}/v1/chat/completions`,
-            chatBody(model, { stream, max_tokens: 24 }),
-          )
-          if (r.status !== 200) failures.push(`${model}: ${r.status} ${await r.text()}`)
-          else if (stream) {
-            const s = await streamText(r)
-            if (s.error || !s.done) failures.push(`${model}: stream ${JSON.stringify(s.error)}`)
-            else ok++
-          } else if ((await chatText(r)).length === 0) failures.push(`${model}: empty`)
-          else ok++
-        } catch (e) {
-          failures.push(`${model}: ${(e as Error).message}`)
-        }
-      }
-    })
+    const traffic = keepAsking(runner.url, 3, ['tiny', 'tiny:lora-a'])
+    let stopped = { ok: 0, failures: ['not stopped'] }
     try {
       await new Promise((r) => setTimeout(r, 300))
       const before = pool?.current?.id ?? 0
@@ -74,10 +51,10 @@ describe('gpu-runner swap: restart', () => {
       expect(((await upload.json()) as { generation: number }).generation).toBe(before + 1)
       await new Promise((r) => setTimeout(r, 300))
     } finally {
-      running = false
-      await Promise.all(loops)
       clearInterval(sampler)
+      stopped = await traffic.stop()
     }
+    const { ok, failures } = stopped
     expect(failures).toEqual([])
     expect(ok).toBeGreaterThan(5)
     expect(most).toBe(1)

@@ -6,10 +6,10 @@ import {
   chatBody,
   chatText,
   isAlive,
+  keepAsking,
   post,
   removeModels,
   startTestRunner,
-  streamText,
   TEST_KEY,
   tinyModels,
 } from '../helpers/runner'
@@ -35,40 +35,7 @@ describe('gpu-runner hot swap and supervision', () => {
     removeModels(models)
   })
 
-  /** Callers that keep asking (half streaming, base and lora-a) until stopped; counts failures. */
-  function load(workers: number, modelsToUse: string[]) {
-    let running = true
-    const failures: string[] = []
-    let ok = 0
-    const loops = Array.from({ length: workers }, async (_, w) => {
-      for (let i = 0; running; i++) {
-        const model = modelsToUse[(w + i) % modelsToUse.length] as string
-        const stream = (w + i) % 2 === 0
-        try {
-          const r = await post(
-            `${runner.url}/v1/chat/completions`,
-            chatBody(model, { stream, max_tokens: 24 }),
-          )
-          if (r.status !== 200) failures.push(`${model}: ${r.status} ${await r.text()}`)
-          else if (stream) {
-            const s = await streamText(r)
-            if (s.error || !s.done) failures.push(`${model}: stream ${JSON.stringify(s.error)}`)
-            else ok++
-          } else if ((await chatText(r)).length === 0) failures.push(`${model}: empty`)
-          else ok++
-        } catch (e) {
-          failures.push(`${model}: ${(e as Error).message}`)
-        }
-      }
-    })
-    return {
-      async stop() {
-        running = false
-        await Promise.all(loops)
-        return { ok, failures }
-      },
-    }
-  }
+  const load = (workers: number, modelsToUse: string[]) => keepAsking(runner.url, workers, modelsToUse)
 
   it('adds an uploaded adapter under load with zero failed requests, then serves it', async () => {
     const pool = runner.pools.get('tiny')
