@@ -98,7 +98,12 @@ export function createRunnerMetrics() {
     return m
   }
   return {
-    requests: add(new Counter('policybot_runner_requests_total', 'Requests by route, model and status.')),
+    requests: add(
+      new Counter(
+        'policybot_runner_requests_total',
+        'Requests by route, model, adapter (empty: the base model) and status.',
+      ),
+    ),
     duration: add(
       new Histogram('policybot_runner_request_duration_seconds', 'Whole-request latency.', SECONDS),
     ),

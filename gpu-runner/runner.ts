@@ -103,6 +103,7 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
       requestTimeoutMs: config.requestTimeoutMs,
       created: Math.floor(Date.now() / 1000),
       isClosing: () => closing,
+      log,
     }),
   )
   server.keepAliveTimeout = 65_000

@@ -2,7 +2,7 @@ import { createDingTalkApi, type DingTalkApi } from '../bots/dingtalk/api'
 import { openPlatforms } from '../bots/index'
 import { createSlackApi, type SlackApi } from '../bots/slack/api'
 import { type BotConnector, createBotConnector } from '../bots/teams/connector'
-import { type ChatModel, createOpenAIChat } from './answering/chat-model'
+import type { ChatModel } from './answering/chat-model'
 import { type WorkerConfig, workerConfig } from './config'
 import type { Db } from './db/client'
 import { openNeon } from './db/neon'
@@ -12,6 +12,7 @@ import { createOpenAIEmbedder } from './knowledge/embed/openai'
 import type { Embedder } from './knowledge/embed/types'
 import type { Platforms } from './platform'
 import { type RateBudget, rateBudgetOf } from './rate-budget'
+import { createFleet, type Fleet } from './runners/fleet'
 
 /** What one Worker invocation works with; opened per request or queue batch, then closed. */
 export interface Services {
@@ -19,7 +20,10 @@ export interface Services {
   env: Env
   db: Db
   embedder: Embedder
+  /** The base model, routed across the runners; absent without a runner. */
   chat?: ChatModel
+  /** The runners generation goes to (health, adapter-aware routing, failover). */
+  fleet?: Fleet
   slack?: SlackApi
   dingtalk?: DingTalkApi
   teams?: BotConnector
@@ -71,14 +75,9 @@ export async function openServices(env: Env, options: { session?: boolean } = {}
           ...(runner.token ? { apiKey: runner.token } : {}),
         })
       : createLocalEmbedder()
-  const chat = runner
-    ? createOpenAIChat({
-        baseURL: `${runner.url.replace(/\/$/, '')}/v1`,
-        model: runner.model,
-        timeoutMs: 25_000,
-        ...(runner.token ? { apiKey: runner.token } : {}),
-      })
-    : undefined
+  const warn = (m: string) => console.warn(m)
+  const fleet = config.runners.length ? createFleet(config.runners, { timeoutMs: 25_000, warn }) : undefined
+  const chat = runner && fleet ? fleet.chat(runner.model) : undefined
   const slack = config.slack?.botToken
     ? createSlackApi({ token: config.slack.botToken, apiUrl: config.slack.apiUrl })
     : undefined
@@ -92,7 +91,6 @@ export async function openServices(env: Env, options: { session?: boolean } = {}
         ...(config.teams.tenant ? { tenant: config.teams.tenant } : {}),
       })
     : undefined
-  const warn = (m: string) => console.warn(m)
   const budget = rateBudgetOf(env.RATE_BUDGET, warn)
   const base: Omit<Services, 'platforms'> = {
     config,
@@ -100,6 +98,7 @@ export async function openServices(env: Env, options: { session?: boolean } = {}
     db: database.db,
     embedder,
     ...(chat ? { chat } : {}),
+    ...(fleet ? { fleet } : {}),
     ...(slack ? { slack } : {}),
     ...(dingtalk ? { dingtalk } : {}),
     ...(teams ? { teams } : {}),

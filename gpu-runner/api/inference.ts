@@ -63,6 +63,11 @@ export function resolveModel(
 
 /** The model each response served, for the router's request counter. */
 export const responseModel = new WeakMap<ServerResponse, string>()
+/**
+ * The adapter each response was generated with, once a slot was leased for it (so only
+ * registered adapters become label values: a request naming anything else fails before).
+ */
+export const responseAdapter = new WeakMap<ServerResponse, string>()
 
 /** Validates, waits for a slot, forwards; errors are thrown for the router to send. */
 export async function handleInference(
@@ -123,6 +128,7 @@ export async function handleInference(
   res.on('close', onClose)
   try {
     const lease = await pool.lease(adapter, ac.signal)
+    if (adapter) responseAdapter.set(res, adapter)
     try {
       const upstream = { ...body }
       delete upstream.adapter

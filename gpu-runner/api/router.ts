@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AdapterRegistry } from '../adapter-registry'
 import { RunnerError } from '../errors'
+import type { Logger } from '../log'
 import type { RunnerMetrics } from '../metrics'
 import type { ModelPool } from '../pool/model-pool'
 import { addAdapter, deleteAdapter, describeAdapter, listAdapters, patchAdapter } from './adapters'
 import { createAuthCheck } from './auth'
 import { sendError, sendJson } from './http-io'
-import { handleInference, type InferenceRoute, responseModel } from './inference'
+import { handleInference, type InferenceRoute, responseAdapter, responseModel } from './inference'
 import { renderMetrics } from './metrics-route'
 
 /**
@@ -25,6 +26,8 @@ export interface RouterContext {
   /** Seconds since the epoch at start (OpenAI's `created`). */
   created: number
   isClosing: () => boolean
+  /** Where each generation request is logged (model, adapter, status, time; never text). */
+  log?: Logger
 }
 
 const INFERENCE = new Set<string>(['/v1/chat/completions', '/v1/completions', '/v1/embeddings'])
@@ -45,8 +48,22 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
         : ROUTES.has(path)
           ? path
           : 'other'
+    const started = performance.now()
     res.once('close', () => {
-      ctx.metrics.requests.inc({ route, model: responseModel.get(res) ?? '', status: String(res.statusCode) })
+      const model = responseModel.get(res) ?? ''
+      const adapter = responseAdapter.get(res) ?? ''
+      const status = String(res.statusCode)
+      ctx.metrics.requests.inc({ route, model, adapter, status })
+      // One line per generation request: what an operator reads to see which adapter answered.
+      // No prompt or output text: those are employees' questions.
+      if (INFERENCE.has(route))
+        ctx.log?.('info', 'request', {
+          route,
+          model,
+          adapter: adapter || null,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        })
     })
     route_(req, res, url, authorize).catch((e) => sendError(req, res, e))
   }

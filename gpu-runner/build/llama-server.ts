@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { availableParallelism, homedir } from 'node:os'
 import { join } from 'node:path'
 
 /**
@@ -124,7 +124,7 @@ export function ensureLlamaServer(options: BuildOptions = {}): string {
     log(`building llama-server (${backend}, llama.cpp ${commit.slice(0, 7)}) into ${entry}…`)
     run('git', ['-c', 'advice.detachedHead=false', 'clone', '-q', bundle, 'llama.cpp'])
     run('cmake', ['-S', 'llama.cpp', '-B', 'build', '-G', 'Ninja', ...flags])
-    const jobs = String(options.jobs ?? Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2) | 0))
+    const jobs = String(options.jobs ?? availableParallelism())
     run('cmake', ['--build', 'build', '--target', 'llama-server', '-j', jobs])
     const staged = join(work, 'entry')
     mkdirSync(join(staged, 'bin'), { recursive: true })

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureLlamaServer } from '../../gpu-runner/build/llama-server'
@@ -25,8 +26,11 @@ export function removeModels(models: { dir: string } | undefined): void {
 
 export interface TestRunnerOptions {
   models: TinyModels & { dir: string }
-  /** Adapters loaded at start (names of `loraA`/`loraB`). */
-  adapters?: Array<'lora-a' | 'lora-b'>
+  /**
+   * Adapters loaded at start: `loraA`/`loraB` under their own names, or under another name (a
+   * department's adapter, `{ name: 'hr', file: 'lora-a' }`).
+   */
+  adapters?: Array<'lora-a' | 'lora-b' | { name: string; file: 'lora-a' | 'lora-b'; department?: string }>
   model?: Record<string, unknown>
   server?: Record<string, unknown>
   stateDir?: string
@@ -36,6 +40,12 @@ export interface TestRunnerOptions {
 
 /** The config object for the tiny model (`tiny`: 2 slots, 1024 tokens, CPU, embeddings on). */
 export function testRunnerConfig(o: TestRunnerOptions): RunnerConfig {
+  const { file, env } = testRunnerFile(o)
+  return parseRunnerConfig(JSON.stringify(file), env, o.models.dir)
+}
+
+/** The runner's config file and environment, as `testRunnerConfig` parses them. */
+function testRunnerFile(o: TestRunnerOptions) {
   const paths = { 'lora-a': o.models.loraA, 'lora-b': o.models.loraB }
   const file = {
     server: { requestTimeoutMs: 30_000, ...o.server },
@@ -54,10 +64,71 @@ export function testRunnerConfig(o: TestRunnerOptions): RunnerConfig {
       },
       ...(o.extraModels ?? []),
     ],
-    adapters: (o.adapters ?? []).map((name) => ({ name, base: 'tiny', path: paths[name] })),
+    adapters: (o.adapters ?? []).map((a) =>
+      typeof a === 'string'
+        ? { name: a, base: 'tiny', path: paths[a] }
+        : {
+            name: a.name,
+            base: 'tiny',
+            path: paths[a.file],
+            ...(a.department ? { department: a.department } : {}),
+          },
+    ),
   }
   const env = { RUNNER_PORT: '0', ...(o.apiKey === null ? {} : { RUNNER_API_KEY: o.apiKey ?? TEST_KEY }) }
-  return parseRunnerConfig(JSON.stringify(file), env, o.models.dir)
+  return { file, env }
+}
+
+/** A runner in its own process (`policybot-runner`), to be killed as a host dies. */
+export interface RunnerProcess {
+  url: string
+  pid: number
+  /** SIGKILL to the runner and its llama-servers at once: the host is gone. */
+  kill(): Promise<void>
+  /** SIGTERM (a clean stop), waiting for it to end. */
+  stop(): Promise<void>
+}
+
+export async function spawnTestRunner(o: TestRunnerOptions): Promise<RunnerProcess> {
+  const { file, env } = testRunnerFile(o)
+  const path = join(o.models.dir, `runner-${process.pid}-${Math.random().toString(36).slice(2)}.json`)
+  writeFileSync(path, JSON.stringify(file))
+  const child = spawn(process.execPath, ['bin/policybot-runner.mjs', '--config', path], {
+    env: { ...process.env, ...env, RUNNER_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = new Promise<void>((r) => child.once('exit', () => r()))
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString('utf8')
+      const line = out.split('\n')[0]
+      if (out.includes('\n') && line) resolve(line.trim())
+    })
+    child.once('exit', (code) => reject(new Error(`the runner exited (${code}) before it listened`)))
+  })
+  const llamaPids = async () => {
+    const ready = (await (await fetch(`${url}/readyz`)).json()) as { models: Array<{ pid: number | null }> }
+    return ready.models.map((m) => m.pid).filter((p): p is number => typeof p === 'number')
+  }
+  return {
+    url,
+    pid: child.pid as number,
+    async kill() {
+      const pids = await llamaPids().catch(() => [])
+      child.kill('SIGKILL')
+      for (const p of pids) {
+        try {
+          process.kill(p, 'SIGKILL')
+        } catch {}
+      }
+      await exited
+    },
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
 }
 
 export function startTestRunner(o: TestRunnerOptions): Promise<Runner> {

@@ -261,21 +261,30 @@ describe('gpu-runner API', () => {
     // Anyone can send paths no route serves, unauthenticated: they are one label value, not one each.
     const junk = Array.from({ length: 60 }, (_, i) => `/probe-${i}-${'x'.repeat(200)}`)
     await Promise.all(junk.map((p) => fetch(`${runner.url}${p}`).then((r) => r.arrayBuffer())))
+    // Requests with an adapter are counted under it: which adapter answered, from the runner's record.
+    expect((await post(`${runner.url}/v1/chat/completions`, chatBody('tiny:lora-b'))).status).toBe(200)
+    expect((await post(`${runner.url}/v1/chat/completions`, chatBody('tiny:no-such'))).status).toBe(404)
     const text = await (
       await fetch(`${runner.url}/metrics`, { headers: { authorization: `Bearer ${TEST_KEY}` } })
     ).text()
     expect(text).toMatch(
-      /policybot_runner_requests_total\{route="\/v1\/chat\/completions",model="tiny",status="200"\} \d+/,
+      /policybot_runner_requests_total\{route="\/v1\/chat\/completions",model="tiny",adapter="",status="200"\} \d+/,
     )
     expect(text).toMatch(
-      /policybot_runner_requests_total\{route="\/v1\/chat\/completions",model="tiny",status="404"\} 1/,
+      /policybot_runner_requests_total\{route="\/v1\/chat\/completions",model="tiny",adapter="lora-b",status="200"\} [1-9]/,
+    )
+    expect(text).toMatch(
+      /policybot_runner_requests_total\{route="\/v1\/chat\/completions",model="tiny",adapter="",status="404"\} [1-9]/,
     )
     expect(text).toMatch(/policybot_runner_tokens_total\{model="tiny",kind="predicted"\} [1-9]\d*/)
     expect(text).toMatch(/llamacpp:tokens_predicted_total\{model="tiny",generation="1"\} [1-9]\d*/)
     expect(text).toMatch(/policybot_runner_queue_depth\{model="tiny"\} 0/)
     expect(text).toContain('policybot_runner_time_to_first_byte_seconds_bucket')
     expect(text).not.toContain('probe-')
-    const other = /policybot_runner_requests_total\{route="other",model="",status="401"\} (\d+)/.exec(text)
+    const other =
+      /policybot_runner_requests_total\{route="other",model="",adapter="",status="401"\} (\d+)/.exec(text)
+    // An adapter nobody registered is no label value.
+    expect(text).not.toContain('no-such')
     expect(Number(other?.[1])).toBeGreaterThanOrEqual(60)
     // Each family once, also for llama-server's own (the text format's grouping rule).
     const types = text.split('\n').filter((l) => l.startsWith('# TYPE '))

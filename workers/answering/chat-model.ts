@@ -6,15 +6,19 @@ export interface ChatMessage {
   content: string
 }
 
+export interface ChatOptions {
+  maxTokens?: number
+  temperature?: number
+  /** Told which model and runner produced the text (a fleet may fail over to another runner). */
+  served?: (by: { model: string; runner?: string }) => void
+}
+
 /** A chat model: the gpu-runner, llama-server or any OpenAI-compatible endpoint. */
 export interface ChatModel {
   readonly model: string
-  complete(messages: ChatMessage[], options?: { maxTokens?: number; temperature?: number }): Promise<string>
+  complete(messages: ChatMessage[], options?: ChatOptions): Promise<string>
   /** The same completion as text deltas, as the model produces them. */
-  stream?(
-    messages: ChatMessage[],
-    options?: { maxTokens?: number; temperature?: number },
-  ): AsyncIterable<string>
+  stream?(messages: ChatMessage[], options?: ChatOptions): AsyncIterable<string>
 }
 
 export interface OpenAIChatOptions {
@@ -61,6 +65,7 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
           const delta = chunk.choices[0]?.delta?.content
           if (delta) yield delta
         }
+        opts?.served?.({ model: options.model })
       } catch (e) {
         throw failed(e)
       }
@@ -73,6 +78,7 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
           temperature: opts?.temperature ?? 0,
           max_tokens: opts?.maxTokens ?? 600,
         })
+        opts?.served?.({ model: options.model })
         return res.choices[0]?.message?.content ?? ''
       } catch (e) {
         throw failed(e)
