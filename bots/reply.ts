@@ -37,6 +37,8 @@ export interface EscalationView {
   /** Where the asker asked (channel id), for context. */
   channel: string
   reason: string
+  /** The department the question was routed to (its adapter drafted the answer), if any. */
+  department?: string | null
   draft: string | null
   citations: ReplyCitation[]
   confidence: number | null

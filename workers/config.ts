@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import { describeIssues } from '../bots/payload'
 import { type AudienceRule, parseAudienceRules } from './audiences/rules'
+import { type Department, parseDepartments } from './departments/departments'
 import type { Env } from './env'
+import { parseRunners, type RunnerEndpoint } from './runners/fleet'
 
 /**
  * The Worker's configuration, parsed once per invocation from its bindings (wrangler vars,
@@ -56,8 +58,33 @@ const VARIABLES = {
       }
     }),
   RUNNER_URL: z.url().optional(),
+  /**
+   * Several GPU runners: URLs separated by spaces or commas (all with RUNNER_TOKEN), or a JSON
+   * list of `{"url", "token"}`. Generation goes to the least busy one that serves the adapter,
+   * failing over before any text was streamed. RUNNER_URL alone is a fleet of one.
+   */
+  RUNNERS: z.string().optional(),
   RUNNER_TOKEN: z.string().optional(),
-  RUNNER_MODEL: z.string().default('default'),
+  /** The base model's name on the runners; a department's adapter is asked as `MODEL:adapter`. */
+  RUNNER_MODEL: z
+    .string()
+    .regex(/^[^:]+$/, 'must be a base model name (no ":adapter")')
+    .default('default'),
+  /**
+   * Departments (JSON list of {name, adapter, channels, sources}): which channels and documents
+   * belong to which department, and the adapter that answers for it (workers/departments).
+   */
+  DEPARTMENTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseDepartments(v)
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message })
+        return z.NEVER
+      }
+    }),
   RUNNER_EMBEDDINGS_MODEL: z.string().optional(),
   ESCALATION_REMIND_HOURS: z.coerce.number().positive().default(4),
   /** Minutes a question may sit `queued` with no job trying it before the cron queues it again. */
@@ -182,7 +209,11 @@ export type WorkerConfig = Readonly<{
   uploaders: ReadonlySet<string>
   /** Who belongs to which document audience. */
   audiences: readonly AudienceRule[]
+  /** The first runner (embeddings, the console's adapter view) and the base model's name. */
   runner?: { url: string; token?: string; model: string; embeddingsModel?: string }
+  /** Every runner generation is routed across (RUNNERS, else RUNNER_URL); empty without one. */
+  runners: readonly RunnerEndpoint[]
+  departments: readonly Department[]
   remindHours: number
   sweepAfterMinutes: number
   approvedTtlDays: number
@@ -257,6 +288,13 @@ export function workerConfig(env: Env): WorkerConfig {
     )
   }
   const e = parsed.data
+  let runners: RunnerEndpoint[]
+  try {
+    runners = parseRunners(e.RUNNERS, e.RUNNER_URL, e.RUNNER_TOKEN)
+  } catch (err) {
+    throw new ConfigError(`Invalid Worker configuration: RUNNERS ${(err as Error).message}`)
+  }
+  const first = runners[0]
   const slack =
     e.SLACK_SIGNING_SECRET || e.SLACK_BOT_TOKEN
       ? {
@@ -283,16 +321,18 @@ export function workerConfig(env: Env): WorkerConfig {
     },
     uploaders: new Set(e.HANDBOOK_UPLOADERS),
     audiences: e.AUDIENCES,
-    ...(e.RUNNER_URL
+    ...(first
       ? {
           runner: {
-            url: e.RUNNER_URL,
+            url: first.url,
             model: e.RUNNER_MODEL,
-            ...(e.RUNNER_TOKEN ? { token: e.RUNNER_TOKEN } : {}),
+            ...(first.token ? { token: first.token } : {}),
             ...(e.RUNNER_EMBEDDINGS_MODEL ? { embeddingsModel: e.RUNNER_EMBEDDINGS_MODEL } : {}),
           },
         }
       : {}),
+    runners,
+    departments: e.DEPARTMENTS,
     remindHours: e.ESCALATION_REMIND_HOURS,
     sweepAfterMinutes: e.SWEEP_AFTER_MINUTES,
     approvedTtlDays: e.APPROVED_ANSWER_TTL_DAYS,

@@ -16,6 +16,7 @@ const LABELS = {
     title: 'Needs review',
     askedBy: 'Asked by',
     why: 'Why',
+    department: 'Department',
     draft: 'Draft answer',
     noDraft: 'No draft: the documents do not answer it. Write the answer on the approval page.',
     sources: 'Sources',
@@ -44,6 +45,7 @@ const LABELS = {
     title: '待审核',
     askedBy: '提问人',
     why: '原因',
+    department: '部门',
     draft: '答案草稿',
     noDraft: '没有草稿：文档中找不到答案。请在审核页面中填写答案。',
     sources: '来源',
@@ -98,7 +100,7 @@ export function escalationActionCard(
     ...(waitingHours !== undefined ? [l.reminder(waitingHours)] : []),
     `### ${l.heading(e.id)}`,
     quote(e.question),
-    `**${l.askedBy}** ${escapeMarkdown(personLabel(e.asker, e.askerName))} · **${l.why}** ${escapeMarkdown(why)}`,
+    `**${l.askedBy}** ${escapeMarkdown(personLabel(e.asker, e.askerName))} · **${l.why}** ${escapeMarkdown(why)}${e.department ? ` · **${l.department}** ${escapeMarkdown(e.department)}` : ''}`,
   ]
   if (e.draft) {
     const draft = e.draft.length > MAX_DRAFT ? `${e.draft.slice(0, MAX_DRAFT - 1)}…` : e.draft

@@ -173,7 +173,7 @@ export function escalationMessage(e: EscalationView): SlackMessage {
       elements: [
         {
           type: 'mrkdwn',
-          text: `Why: ${REASONS[e.reason] ?? e.reason}${e.confidence !== null ? ` · confidence ${e.confidence.toFixed(2)}` : ''}`,
+          text: `Why: ${REASONS[e.reason] ?? e.reason}${e.confidence !== null ? ` · confidence ${e.confidence.toFixed(2)}` : ''}${e.department ? ` · Department: ${escapeText(e.department)}` : ''}`,
         },
       ],
     },

@@ -36,7 +36,7 @@ export function escalationCard(e: EscalationView): AdaptiveCard {
     { type: 'TextBlock', text: escapeMarkdown(e.question), wrap: true },
     {
       type: 'TextBlock',
-      text: `Asked by ${escapeMarkdown(personLabel(e.asker, e.askerName))} · ${REASONS[e.reason] ?? e.reason}`,
+      text: `Asked by ${escapeMarkdown(personLabel(e.asker, e.askerName))} · ${REASONS[e.reason] ?? e.reason}${e.department ? ` · Department: ${escapeMarkdown(e.department)}` : ''}`,
       isSubtle: true,
       wrap: true,
       size: 'Small',

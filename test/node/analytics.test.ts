@@ -87,6 +87,49 @@ describe('analytics', () => {
     expect(r.gaps[0]).toMatchObject({ count: 3, escalated: 3, unhelpful: 0 })
     expect(r.gaps[1]).toMatchObject({ label: 'Can I expense a standing desk?', count: 1, unhelpful: 1 })
     expect(r.gaps).toHaveLength(2)
+    // By department and model: the adoption questions were HR's, two by its adapter, one by its
+    // canary; the rest had no department.
+    await db.update(questions).set({ department: 'hr', model: 'q:hr' }).where(sql`id IN (${a}, ${b})`)
+    await db.update(questions).set({ department: 'hr', model: 'q:hr-v2' }).where(eq(questions.id, c))
+    await db.update(questions).set({ model: 'q' }).where(eq(questions.id, voted))
+    expect((await analyticsReport(db, 30)).byDepartment).toEqual([
+      {
+        department: 'hr',
+        model: 'q:hr',
+        questions: 2,
+        answeredByBot: 0,
+        escalated: 2,
+        helpful: 0,
+        unhelpful: 0,
+      },
+      {
+        department: 'hr',
+        model: 'q:hr-v2',
+        questions: 1,
+        answeredByBot: 0,
+        escalated: 1,
+        helpful: 0,
+        unhelpful: 0,
+      },
+      {
+        department: null,
+        model: 'q',
+        questions: 1,
+        answeredByBot: 1,
+        escalated: 0,
+        helpful: 0,
+        unhelpful: 1,
+      },
+      {
+        department: null,
+        model: null,
+        questions: 3,
+        answeredByBot: 3,
+        escalated: 0,
+        helpful: 1,
+        unhelpful: 0,
+      },
+    ])
     // Nothing before the window.
     expect((await analyticsReport(db, 30, new Date(Date.now() - 40 * 86_400_000))).totals.questions).toBe(0)
   })

@@ -118,4 +118,56 @@ describe('policybot export-approved', () => {
       rmSync(dir2, { recursive: true, force: true })
     }
   })
+
+  it("writes one department's answers with --department (none: those of no department)", async () => {
+    const dir3 = mkdtempSync(join(tmpdir(), 'policybot-export-dep-'))
+    try {
+      const database = await openPglite({ dataDir: dir3 })
+      const embedder = createLocalEmbedder()
+      for (const [question, department] of [
+        ['How many vacation days after two years?', 'hr'],
+        ['How long must a password be?', 'it'],
+        ['When is parental leave paid?', 'hr'],
+        ['Where is the office?', null],
+      ] as const) {
+        await storeApproved(database.db, embedder, {
+          escalationId: null,
+          question,
+          answer: 'See the handbook [1].',
+          citations: [citation(1)],
+          approvedBy: 'U0ADMIN001',
+          department,
+        })
+      }
+      await database.close()
+      const exported = async (...flags: string[]) => {
+        const lines: string[] = []
+        expect(
+          await main(
+            ['export-approved', '--data', dir3, ...flags],
+            {},
+            {
+              result: (t) => lines.push(t),
+              progress: () => {},
+            },
+          ),
+        ).toBe(0)
+        return lines
+          .join('\n')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { instruction: string }).instruction)
+      }
+      expect(await exported('--department', 'hr')).toEqual([
+        'How many vacation days after two years?',
+        'When is parental leave paid?',
+      ])
+      expect(await exported('--department', 'IT')).toEqual(['How long must a password be?'])
+      expect(await exported('--department', 'none')).toEqual(['Where is the office?'])
+      expect(await exported('--department', 'sales')).toEqual([])
+      expect(await exported()).toHaveLength(4)
+    } finally {
+      rmSync(dir3, { recursive: true, force: true })
+    }
+  })
 })

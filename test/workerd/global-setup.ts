@@ -9,6 +9,7 @@ import { smallHandbookFiles } from '../helpers/corpus'
 import { ingestFiles } from '../helpers/db'
 import { startDingTalkApi } from '../helpers/dingtalk-api'
 import { startFakeRunner } from '../helpers/fake-runner'
+import { removeModels, startTestRunner, TEST_KEY, tinyModels } from '../helpers/runner'
 import { startSlackApi } from '../helpers/slack-api'
 import { STREAMED_ANSWER } from './constants'
 
@@ -20,6 +21,12 @@ declare module 'vitest' {
     runnerUrl: string
     /** The same answer streamed with no pause between chunks (tests that need many answers). */
     fastRunnerUrl: string
+    /**
+     * Two real gpu-runners on the tiny random-weight model: the first with adapter `hr`, the
+     * second with `it` (departments' adapters), both with the bearer `runnerKey`.
+     */
+    realRunners: string[]
+    runnerKey: string
     confluenceUrl: string
     dingtalkUrl: string
     botConnectorUrl: string
@@ -51,6 +58,16 @@ export default async function setup(project: TestProject) {
   project.provide('runnerUrl', runner.url)
   const fastRunner = await startFakeRunner(STREAMED_ANSWER, 0)
   project.provide('fastRunnerUrl', fastRunner.url)
+  const models = await tinyModels()
+  const realRunners = await Promise.all([
+    startTestRunner({ models, adapters: [{ name: 'hr', file: 'lora-a', department: 'hr' }] }),
+    startTestRunner({ models, adapters: [{ name: 'it', file: 'lora-b', department: 'it' }] }),
+  ])
+  project.provide(
+    'realRunners',
+    realRunners.map((r) => r.url),
+  )
+  project.provide('runnerKey', TEST_KEY)
   const confluence = await startConfluenceApi()
   project.provide('confluenceUrl', confluence.url)
   const dingtalk = await startDingTalkApi('dingappkey', 'dingtalk-app-secret', undefined, {
@@ -83,6 +100,8 @@ export default async function setup(project: TestProject) {
     await slack.close()
     await runner.close()
     await fastRunner.close()
+    await Promise.all(realRunners.map((r) => r.close()))
+    removeModels(models)
     await endpoint.close()
     await database.close()
   }

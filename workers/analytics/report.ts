@@ -11,7 +11,9 @@ import { analyze } from '../knowledge/text/analyze'
  *   edited) or rejected it; the rest are still open;
  * - **time to a decision**: from the escalation to its decision, median over decided ones;
  * - **feedback**: the last vote of each person on each answer;
- * - **content gaps**: questions escalated or voted unhelpful, grouped by shared words.
+ * - **content gaps**: questions escalated or voted unhelpful, grouped by shared words;
+ * - **by department and model**: the same outcomes per department the questions were routed to
+ *   and the model that wrote their answers (a canary's adapter against the current one).
  */
 export interface AnalyticsReport {
   from: string
@@ -27,7 +29,19 @@ export interface AnalyticsReport {
   }
   medianDecisionMinutes: number | null
   feedback: { helpful: number; unhelpful: number }
+  byDepartment: DepartmentOutcome[]
   gaps: ContentGap[]
+}
+
+/** One department's questions answered by one model (null: none; no model: quoted or approved). */
+export interface DepartmentOutcome {
+  department: string | null
+  model: string | null
+  questions: number
+  answeredByBot: number
+  escalated: number
+  helpful: number
+  unhelpful: number
 }
 
 export interface ContentGap {
@@ -87,6 +101,26 @@ export async function analyticsReport(db: Db, days: number, now = new Date()): P
         FROM feedback f JOIN questions q ON q.id = f.question_id WHERE ${window}`,
     'feedback',
   )
+  const departments = await queryRows<{
+    department: string | null
+    model: string | null
+    questions: number
+    answered_by_bot: number
+    escalated: number
+    helpful: number
+    unhelpful: number
+  }>(
+    db,
+    sql`SELECT q.department, q.model, count(*)::int AS questions,
+               count(*) FILTER (WHERE q.status = 'answered'
+                 AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.question_id = q.id))::int AS answered_by_bot,
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM escalations e WHERE e.question_id = q.id))::int AS escalated,
+               coalesce(sum((SELECT count(*) FROM feedback f WHERE f.question_id = q.id AND f.helpful)), 0)::int AS helpful,
+               coalesce(sum((SELECT count(*) FROM feedback f WHERE f.question_id = q.id AND NOT f.helpful)), 0)::int AS unhelpful
+        FROM questions q WHERE ${window}
+        GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2 NULLS LAST`,
+    'outcomes by department and model',
+  )
   const troubled = await queryRows<{
     text: string
     created_at: string | Date
@@ -120,6 +154,15 @@ export async function analyticsReport(db: Db, days: number, now = new Date()): P
     medianDecisionMinutes:
       decision?.minutes === null || decision === undefined ? null : Number(decision.minutes),
     feedback: { helpful: votes?.helpful ?? 0, unhelpful: votes?.unhelpful ?? 0 },
+    byDepartment: departments.map((r) => ({
+      department: r.department,
+      model: r.model,
+      questions: r.questions,
+      answeredByBot: r.answered_by_bot,
+      escalated: r.escalated,
+      helpful: r.helpful,
+      unhelpful: r.unhelpful,
+    })),
     gaps: contentGaps(
       troubled.map((r) => ({
         text: r.text,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client'
+import { type Department, passagesDepartment } from '../departments/departments'
 import { isPolicybotError } from '../errors'
 import type { Embedder } from '../knowledge/embed/types'
 import { type ChatTurn, isFollowUp } from '../knowledge/search/follow-up'
@@ -23,6 +24,16 @@ export interface AnswerDeps {
   audiences?: readonly string[]
   /** Where problems are reported (a failed chat request falls back to extractive). */
   warn?: (message: string) => void
+  /**
+   * Departments: the question's, when its channel belongs to one; otherwise the one owning the
+   * best passages is chosen here. `chatFor` gives the chat model of a department's adapter
+   * (undefined: the base `chat`).
+   */
+  departments?: {
+    all: readonly Department[]
+    fromChannel?: Department
+    chatFor(department: Department): Promise<ChatModel | undefined>
+  }
   /**
    * Receives a generated answer's text as it grows, before the checks run (for streaming it to
    * the asker); the returned answer is what passed them.
@@ -64,7 +75,23 @@ export async function answer(
     ...(deps.audiences ? { audiences: deps.audiences } : {}),
   })
   const confidence = retrievalConfidence(result)
-  const base = { confidence, language, searchedQuestion: result.plan.text, passages: result.passages }
+  const routing = deps.departments
+  const department =
+    routing?.fromChannel ?? (routing ? passagesDepartment(routing.all, result.passages) : undefined)
+  const base = {
+    confidence,
+    language,
+    searchedQuestion: result.plan.text,
+    passages: result.passages,
+    ...(department
+      ? {
+          department: {
+            name: department.name,
+            by: routing?.fromChannel ? ('channel' as const) : ('documents' as const),
+          },
+        }
+      : {}),
+  }
   const abstain = (): Answer => ({
     mode: 'abstain',
     text: ABSTAIN[language] ?? (ABSTAIN.en as string),
@@ -76,10 +103,15 @@ export async function answer(
   if (result.passages.length === 0 || confidence < (deps.abstainBelow ?? DEFAULT_ABSTAIN_BELOW))
     return abstain()
 
-  if (deps.chat) {
+  const chat = (department && (await routing?.chatFor(department))) || deps.chat
+  if (chat) {
+    let servedBy = chat.model
+    const tracked = served(chat, (m) => {
+      servedBy = m
+    })
     try {
       const generated = await generateAnswer(
-        deps.chat,
+        tracked,
         question,
         result.passages,
         history,
@@ -99,6 +131,7 @@ export async function answer(
         citations: generated.citations,
         escalate: generated.ungrounded,
         ...base,
+        model: servedBy,
       }
     } catch (e) {
       if (!isPolicybotError(e, 'CHAT_ERROR')) throw e
@@ -112,6 +145,24 @@ export async function answer(
     citations: extractive.citations,
     escalate: false,
     ...base,
+  }
+}
+
+/** `chat` with every request telling `onServed` which model produced the text. */
+function served(chat: ChatModel, onServed: (model: string) => void): ChatModel {
+  return {
+    model: chat.model,
+    complete: (messages, options) =>
+      chat.complete(messages, { ...options, served: (by) => onServed(by.model) }),
+    ...(chat.stream
+      ? {
+          stream: (messages, options) =>
+            (chat.stream as NonNullable<ChatModel['stream']>)(messages, {
+              ...options,
+              served: (by) => onServed(by.model),
+            }),
+        }
+      : {}),
   }
 }
 

@@ -36,6 +36,13 @@ export interface Answer {
    * team to start from. Never shown to the asker.
    */
   draft?: { text: string; citations: Citation[] }
+  /**
+   * The department the question was routed to, and why: the channel it was asked in, or the
+   * documents its best passages come from. Absent: the base model's (no department).
+   */
+  department?: { name: string; by: 'channel' | 'documents' }
+  /** The chat model that wrote a generated answer (`base` or `base:adapter`). */
+  model?: string
   /** For `approved`: who approved the answer, and when. */
   approval?: { id: number; by: string; at: string }
 }

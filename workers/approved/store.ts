@@ -24,6 +24,8 @@ export interface ApprovedInput {
   answer: string
   citations: Citation[]
   approvedBy: string
+  /** The department of the question it answers (export-approved --department). */
+  department?: string | null
   ttlDays?: number
   now?: Date
 }
@@ -46,6 +48,7 @@ export async function storeApproved(db: Db, embedder: Embedder, input: ApprovedI
       embedding: embedding ?? null,
       terms: questionTerms(input.question),
       approvedBy: input.approvedBy,
+      department: input.department ?? null,
       approvedAt: now,
       expiresAt: new Date(now.getTime() + (input.ttlDays ?? DEFAULT_APPROVED_TTL_DAYS) * 86_400_000),
     })
@@ -70,6 +73,7 @@ export interface ApprovedMatch {
   citations: Citation[]
   approvedBy: string
   approvedAt: Date
+  department: string | null
   match: MatchScore
 }
 
@@ -94,11 +98,12 @@ export async function findApproved(
     citations: Citation[]
     approved_by: string
     approved_at: string | Date
+    department: string | null
     terms: string[]
     embedding: string
   }>(
     db,
-    sql`SELECT id, question, answer, citations, approved_by, approved_at, terms, embedding::text AS embedding
+    sql`SELECT id, question, answer, citations, approved_by, approved_at, department, terms, embedding::text AS embedding
         FROM approved_answers
         WHERE withdrawn_at IS NULL AND expires_at > ${now.toISOString()}::timestamptz AND embedder_id = (SELECT id FROM embedders WHERE key = ${embedder.key})
           ${options.audiences ? sql`AND ${visibleTo(options.audiences)}` : sql``}
@@ -123,6 +128,7 @@ export async function findApproved(
       citations: r.citations,
       approvedBy: r.approved_by,
       approvedAt: new Date(r.approved_at),
+      department: r.department,
       match: m,
     }
   }
@@ -131,9 +137,15 @@ export async function findApproved(
 
 /**
  * Live approved answers, oldest first: what `policybot export-approved` writes. With `audiences`,
- * only those whose cited documents are all for everyone or for one of them.
+ * only those whose cited documents are all for everyone or for one of them; with `department`,
+ * only that department's (null: those of no department, the base model's).
  */
-export async function liveApproved(db: Db, now = new Date(), audiences?: readonly string[]) {
+export async function liveApproved(
+  db: Db,
+  now = new Date(),
+  audiences?: readonly string[],
+  department?: string | null,
+) {
   return db
     .select()
     .from(approvedAnswers)
@@ -142,6 +154,11 @@ export async function liveApproved(db: Db, now = new Date(), audiences?: readonl
         isNull(approvedAnswers.withdrawnAt),
         gt(approvedAnswers.expiresAt, now),
         audiences ? visibleTo(audiences) : undefined,
+        department === undefined
+          ? undefined
+          : department === null
+            ? isNull(approvedAnswers.department)
+            : eq(approvedAnswers.department, department),
       ),
     )
     .orderBy(approvedAnswers.id)

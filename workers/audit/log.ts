@@ -29,6 +29,8 @@ export type AuditAction =
   | 'sync'
   /** Reserved: a change to the runner's LoRA adapters. */
   | 'adapter'
+  /** A department's canary started, changed, promoted or rolled back (`department:<name>`). */
+  | 'rollout'
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'ask',
@@ -41,6 +43,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'delete',
   'sync',
   'adapter',
+  'rollout',
 ]
 
 /** Actors that are not a person: the Worker's own jobs and cron, and the local CLI. */

@@ -11,6 +11,7 @@ import { evalCommand } from './commands/eval'
 import { exportApprovedCommand } from './commands/export-approved'
 import { ingestCommand } from './commands/ingest'
 import { removeCommand } from './commands/remove'
+import { rolloutCommand } from './commands/rollout'
 import { runnersCommand } from './commands/runners'
 import { serveCommand } from './commands/serve'
 import { startCommand } from './commands/start'
@@ -40,10 +41,11 @@ Usage:
                                          Local web page and JSON API on 127.0.0.1 (Node only),
                                          answering from documents for everyone (and the
                                          audiences named)
-  policybot export-approved [--out FILE] [--audience A,B | --all-audiences]
+  policybot export-approved [--out FILE] [--department NAME|none] [--audience A,B | --all-audiences]
                                          Approved answers as instruction-tuning JSONL
                                          (instruction, input, output) for LoRA training: those
-                                         citing only documents for everyone, unless told more
+                                         citing only documents for everyone, unless told more;
+                                         --department: one department's (none: of no department)
   policybot sync [--source NAME] [--sources FILE] [--allow-mass-delete]
                                          Sync wiki sources (git, Confluence, Notion): only
                                          changed pages are re-embedded, deleted ones removed
@@ -56,7 +58,14 @@ Usage:
                                          --actor slack lists every Slack user
   policybot runners [--json]             Each GPU runner (RUNNER_URL, or RUNNERS: a list of URLs):
                                          models, generation, queue, adapters with their
-                                         departments, adapters left out; exit 1 if one is down
+                                         departments, adapters left out; exit 1 if one is down;
+                                         with DEPARTMENTS, each department's model and canary
+  policybot rollout [--json]             Each department's model and canary, compared (questions,
+                                         escalated, helpful votes since the canary started)
+  policybot rollout canary DEPT MODEL --percent N
+                                         MODEL (base:adapter) answers N% (1-50) of DEPT's questions
+  policybot rollout promote|rollback DEPT
+                                         The canary answers all of them, or none; both audited
   policybot teams-package [--out FILE]   The Teams app package (manifest with TEAMS_APP_ID, icons)
                                          to upload in the Teams admin center
 
@@ -100,6 +109,7 @@ export async function main(
     'audit',
     'teams-package',
     'runners',
+    'rollout',
   ]
   if (!commands.includes(command)) {
     out.progress(`Unknown command "${command}".\n\n${USAGE}`)
@@ -127,7 +137,20 @@ export async function main(
   if (command === 'runners') {
     // The runners only: no database to open.
     const env2 = { ...readDevVars(join(process.cwd(), '.dev.vars')), ...definedOnly(env) }
-    return runnersCommand(env2, args.values.json === true, out)
+    const code = await runnersCommand(env2, args.values.json === true, out)
+    // The departments' models and canaries live in the database: shown when there are any.
+    if (args.values.json || !env2.DEPARTMENTS?.trim()) return code
+    let db: Context | undefined
+    try {
+      db = await openContext(loadConfig(env2, args.values.data ? { data: args.values.data } : {}))
+      out.result('\nDepartments:')
+      await rolloutCommand(db.database.db, env2, [], { json: false }, out)
+    } catch (e) {
+      out.result(`Departments: not shown (${messageOf(e)})`)
+    } finally {
+      await db?.close()
+    }
+    return code
   }
   if (command === 'teams-package') {
     try {
@@ -247,6 +270,11 @@ export async function main(
           args.values.out,
           out,
           args.values['all-audiences'] ? 'all' : audienceList(args.values.audience),
+          args.values.department === undefined
+            ? undefined
+            : args.values.department.trim().toLowerCase() === 'none'
+              ? null
+              : args.values.department.trim().toLowerCase(),
         )
         return 0
       case 'sync':
@@ -263,6 +291,17 @@ export async function main(
       case 'audit':
         await auditCommand(ctx.database.db, args.values, out)
         return 0
+      case 'rollout':
+        return await rolloutCommand(
+          ctx.database.db,
+          { ...readDevVars(join(process.cwd(), '.dev.vars')), ...definedOnly(env) },
+          rest,
+          {
+            json: args.values.json === true,
+            ...(args.values.percent !== undefined ? { percent: args.values.percent } : {}),
+          },
+          out,
+        )
       case 'sources': {
         if (rest[0] === 'remove') {
           if (!rest[1]) return usage(out, 'sources remove needs the name of a source.')
@@ -313,6 +352,8 @@ function parse(argv: string[]) {
       action: { type: 'string' },
       limit: { type: 'string' },
       audience: { type: 'string' },
+      department: { type: 'string' },
+      percent: { type: 'string' },
       'all-audiences': { type: 'boolean' },
       'allow-mass-delete': { type: 'boolean' },
       yes: { type: 'boolean' },

@@ -146,7 +146,7 @@ export async function threadHistory(db: Db, q: QuestionRow, maxTurns = 6): Promi
 export async function markAnswered(
   db: Db,
   id: number,
-  a: Pick<Answer, 'mode' | 'text' | 'citations' | 'confidence' | 'approval'>,
+  a: Pick<Answer, 'mode' | 'text' | 'citations' | 'confidence' | 'approval' | 'department' | 'model'>,
   status: 'answered' | 'escalated',
   answerTs?: string,
 ): Promise<void> {
@@ -159,6 +159,10 @@ export async function markAnswered(
       citations: a.citations,
       confidence: a.confidence,
       approvedAnswerId: a.approval?.id ?? null,
+      // Kept when the answer says nothing of them: an approval delivered later does not forget
+      // which department and model first answered (the canary's escalation rate counts it).
+      ...(a.department ? { department: a.department.name, departmentBy: a.department.by } : {}),
+      ...(a.model ? { model: a.model } : {}),
       // A message recorded when it first appeared (a stream) stays recorded.
       ...(answerTs !== undefined ? { answerTs } : {}),
       answeredAt: new Date(),

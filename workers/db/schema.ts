@@ -203,6 +203,12 @@ export const questions = pgTable(
      * asked again while the team has it): its decision reaches this asker too.
      */
     joinedEscalationId: integer('joined_escalation_id'),
+    /** The department the question was routed to (DEPARTMENTS); null: none, the base model. */
+    department: text('department'),
+    /** Why: `channel` (asked in a department's channel) or `documents` (its best passages). */
+    departmentBy: text('department_by'),
+    /** The chat model that wrote a generated answer (`base:adapter`), as the runner served it. */
+    model: text('model'),
     /**
      * Where the answer was posted (its ts, activity id), for updates. Recorded at the first visible
      * message, before the answer is complete: a retried job then finishes or replaces that message
@@ -315,6 +321,8 @@ export const approvedAnswers = pgTable(
     /** The question's analysed terms (stems), for the lexical half of the match. */
     terms: text('terms').array().notNull().default(sql`'{}'::text[]`),
     approvedBy: text('approved_by').notNull(),
+    /** The department of the question it answered: its adapter is trained on it (export-approved). */
+    department: text('department'),
     approvedAt: timestamp('approved_at', tz).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', tz).notNull(),
     withdrawnAt: timestamp('withdrawn_at', tz),
@@ -474,3 +482,17 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_at').on(t.at), index('audit_log_subject').on(t.subject, t.at)],
 )
+
+/**
+ * A department's grey release (workers/departments/rollout.ts): the model a promotion made
+ * current (null: DEPARTMENTS decides) and the canary answering `share` of its questions.
+ */
+export const departmentRollouts = pgTable('department_rollouts', {
+  department: text('department').primaryKey(),
+  current: text('current'),
+  canary: text('canary'),
+  share: real('share').notNull().default(0),
+  canarySince: timestamp('canary_since', tz),
+  canaryBy: text('canary_by'),
+  updatedAt: timestamp('updated_at', tz).notNull().defaultNow(),
+})

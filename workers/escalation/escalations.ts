@@ -161,6 +161,7 @@ export async function escalationView(db: Db, id: number): Promise<EscalationDeta
     language: questionLanguage(r.q.text),
     channel: r.q.channel,
     reason: r.e.reason,
+    department: r.q.department,
     draft: r.e.draft,
     citations: r.e.citations as ReplyCitation[],
     confidence: r.e.confidence,

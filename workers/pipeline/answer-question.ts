@@ -14,6 +14,7 @@ import {
   recordPosted,
   threadHistory,
 } from '../conversations/questions'
+import { channelDepartment } from '../departments/departments'
 import { messageOf, retryAdvice } from '../errors'
 import { type EscalationReason, openEscalation, openEscalationOf } from '../escalation/escalations'
 import { joinOpenEscalation } from '../escalation/join'
@@ -21,6 +22,7 @@ import { isFollowUp } from '../knowledge/search/follow-up'
 import { cutOffText, holdingText, type Refusal, refusalText } from '../messages'
 import { plainMarkup, type ReplyVia } from '../platform'
 import type { Services } from '../services'
+import { departmentChat } from './department-chat'
 import { notifyAdmins } from './notify-admins'
 import { outboxFor, placeOf } from './places'
 
@@ -89,6 +91,8 @@ export async function answerQuestion(
   // Which restricted documents this answer may use: the asker's audiences in a private chat,
   // the place's own in a channel (everyone there reads the answer).
   const audiences = await audiencesOf(svc, q)
+  const departments = svc.config.departments
+  const fromChannel = channelDepartment(departments, q.platform, q.channel)
   if (q.trigger === 'assistant') {
     // A status line is a nicety: failing to show it must not stop the answer.
     await outbox.working?.(place).catch((e: unknown) => svc.warn(`status not shown: ${String(e)}`))
@@ -107,6 +111,11 @@ export async function answerQuestion(
         searchedQuestion: q.text,
         passages: [],
         approval: { id: approved.id, by: approved.approvedBy, at: approved.approvedAt.toISOString() },
+        ...(fromChannel
+          ? { department: { name: fromChannel.name, by: 'channel' as const } }
+          : approved.department
+            ? { department: { name: approved.department, by: 'documents' as const } }
+            : {}),
       }
       const ts = await replyWith(replyOf(questionId, a))
       await markAnswered(svc.db, questionId, a, 'answered', ts)
@@ -131,6 +140,15 @@ export async function answerQuestion(
       ...(svc.config.abstainBelow !== undefined ? { abstainBelow: svc.config.abstainBelow } : {}),
       warn: svc.warn,
       audiences,
+      ...(departments.length
+        ? {
+            departments: {
+              all: departments,
+              ...(fromChannel ? { fromChannel } : {}),
+              chatFor: (d) => departmentChat(svc, d, questionId),
+            },
+          }
+        : {}),
       ...(stream ? { onText: (t: string) => stream.update(t) } : {}),
     },
     q.text,

@@ -41,6 +41,7 @@ export async function deliverDecision(svc: Services, escalationId: number): Prom
         answer: text,
         citations,
         approvedBy: view.decidedBy ?? 'unknown',
+        department: q.department,
         ttlDays: svc.config.approvedTtlDays,
       })
       const a: Answer = {

@@ -172,10 +172,18 @@ approvedRoutes.get('/approved/export.jsonl', requireRole('admin'), async (c) => 
           .split(',')
           .map((a) => a.trim().toLowerCase())
           .filter(Boolean)
+  // `?department=hr` writes one department's answers (`none`: of no department).
+  const dep = c.req.query('department')?.trim().toLowerCase()
+  const department = dep === undefined || dep === '' ? undefined : dep === 'none' ? null : dep
+  if (department && !/^[a-z0-9][a-z0-9_-]{0,39}$/.test(department))
+    return c.json(bad('`department` must be a department name or none'), 400)
   return withServices(c.env, c.executionCtx, async (svc) => {
-    const examples = await approvedExamples(svc.db, new Date(), audiences)
+    const examples = await approvedExamples(svc.db, new Date(), audiences, department)
     c.header('content-type', 'application/x-ndjson; charset=utf-8')
-    c.header('content-disposition', 'attachment; filename="approved-answers.jsonl"')
+    c.header(
+      'content-disposition',
+      `attachment; filename="approved-answers${department ? `-${department}` : department === null ? '-none' : ''}.jsonl"`,
+    )
     c.header('cache-control', 'no-store')
     return c.body(examples.map((e) => `${JSON.stringify(e)}\n`).join(''))
   })

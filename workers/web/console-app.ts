@@ -197,6 +197,7 @@ export const CONSOLE_JS = String.raw`
     else if (q.mode && q.answer) meta.push(t('mode_' + q.mode));
     if (q.status === 'rejected') meta.push(t('rejected'));
     if (q.status === 'escalated' && q.answer) meta.push(t('waiting'));
+    if (q.department) meta.push(t('departmentBy_' + (q.departmentBy || 'documents'), { department: q.department }));
     if (meta.length) body.appendChild(el('p', { className: 'meta' }, meta.join(' · ')));
     if (q.id && q.answer && q.status === 'answered') {
       var actions = body.appendChild(el('div', { className: 'actions', role: 'group', 'aria-label': t('feedbackQuestion') }));
@@ -355,6 +356,7 @@ export const CONSOLE_JS = String.raw`
     card.appendChild(el('h2', { className: 'esc-q', tabindex: '-1' }, e.question));
     card.appendChild(el('p', { className: 'muted' }, t('askedBy', { asker: e.asker, platform: e.platform, age: ago(e.createdAt) })));
     card.appendChild(el('p', { className: 'reason' }, t('why') + ': ' + t('reason_' + e.reason)));
+    if (e.department) card.appendChild(el('p', { className: 'muted department' }, t('departmentLine', { department: e.department, model: e.model || t('noModel') })));
     if (e.alsoAsked) card.appendChild(el('p', { className: 'also-asked' }, t('alsoAsked', { n: e.alsoAsked })));
     if (e.earlier && e.earlier.length) {
       var det = card.appendChild(el('details', { className: 'earlier' }));
@@ -770,6 +772,20 @@ export const CONSOLE_JS = String.raw`
       ].forEach(function (k) { var d = kpis.appendChild(el('div', { className: 'kpi' })); d.appendChild(el('dt', null, k[0])); d.appendChild(el('dd', null, k[1])); });
       box.appendChild(perDayChart(r));
       box.appendChild(outcomesChart(r));
+      if (r.byDepartment.some(function (d) { return d.department || d.model; })) {
+        box.appendChild(el('h2', null, t('deptTitle')));
+        var dt = table([t('colDepartment'), t('colModel'), t('kpiQuestions'), t('kpiByBot'), t('kpiEscalated'), t('kpiFeedback')], t('deptTitle'));
+        r.byDepartment.forEach(function (d) {
+          var tr = dt.body.appendChild(el('tr'));
+          tr.appendChild(el('td', null, d.department || t('noDepartment')));
+          tr.appendChild(el('td', null, d.model || t('noModelShort')));
+          tr.appendChild(el('td', null, d.questions));
+          tr.appendChild(el('td', null, pct(d.answeredByBot, d.questions)));
+          tr.appendChild(el('td', null, pct(d.escalated, d.questions)));
+          tr.appendChild(el('td', null, pct(d.helpful, d.helpful + d.unhelpful) + ' (' + d.helpful + '/' + (d.helpful + d.unhelpful) + ')'));
+        });
+        box.appendChild(dt.wrap);
+      }
       box.appendChild(el('h2', null, t('gapsTitle')));
       box.appendChild(el('p', { className: 'muted' }, t('gapsIntro')));
       if (!r.gaps.length) box.appendChild(el('p', { className: 'muted' }, t('noGaps')));
@@ -796,7 +812,7 @@ export const CONSOLE_JS = String.raw`
       var defs = box.appendChild(el('section', { className: 'definitions' }));
       defs.appendChild(el('h2', null, t('definitions')));
       var ul2 = defs.appendChild(el('ul'));
-      ['questions', 'byBot', 'escalated', 'decisions', 'decision', 'feedback', 'gaps'].forEach(function (k) { ul2.appendChild(el('li', null, t('def_' + k))); });
+      ['questions', 'byBot', 'escalated', 'decisions', 'decision', 'feedback', 'departments', 'gaps'].forEach(function (k) { ul2.appendChild(el('li', null, t('def_' + k))); });
     })).catch(function (e) { $('#analytics').textContent = t('failed', { message: e.message }); });
   }
 
@@ -808,7 +824,9 @@ export const CONSOLE_JS = String.raw`
     main.appendChild(el('h1', null, t('adaptersHeading')));
     main.appendChild(el('p', { className: 'muted' }, t('adaptersIntro')));
     main.appendChild(el('div', { id: 'adapters' }));
+    main.appendChild(el('div', { id: 'fleet' }));
     loadAdapters();
+    loadFleet();
   }
   function loadAdapters() {
     api('/api/adapters').then(current(function (r) {
@@ -867,6 +885,85 @@ export const CONSOLE_JS = String.raw`
         });
       });
     })).catch(function (e) { $('#adapters').textContent = t('failed', { message: e.message }); });
+  }
+
+  // ---- Runners and departments (the Worker's router, canaries) ----
+  function loadFleet() {
+    api('/api/fleet').then(current(function (r) {
+      var box = $('#fleet');
+      if (!box) return;
+      box.textContent = '';
+      box.appendChild(el('h2', null, t('runnersTitle')));
+      if (!r.runners.length) box.appendChild(el('p', { className: 'muted' }, t('noRunner')));
+      else {
+        var tb = table([t('colRunner'), t('colState'), t('baseModel'), t('colAdapters'), t('colInflight'), t('colQueued')], t('runnersTitle'));
+        r.runners.forEach(function (h) {
+          var models = h.models.length ? h.models : [{ name: '—', state: '', adapters: [], inflight: 0, queued: 0 }];
+          models.forEach(function (m) {
+            var tr = tb.body.appendChild(el('tr', { 'data-runner': h.url }));
+            tr.appendChild(el('td', null, h.url));
+            tr.appendChild(el('td', { className: 'runner-state state-' + h.state.replace(/\s/g, '-') }, t('runnerState_' + h.state.replace(/\s/g, '_')) + (h.error ? ' (' + h.error + ')' : '')));
+            tr.appendChild(el('td', null, m.name + (m.state && m.state !== 'ready' ? ' (' + m.state + ')' : '')));
+            tr.appendChild(el('td', null, m.adapters.length ? m.adapters.join(', ') : t('none')));
+            tr.appendChild(el('td', null, m.inflight));
+            tr.appendChild(el('td', null, m.queued));
+          });
+        });
+        box.appendChild(tb.wrap);
+      }
+      box.appendChild(el('h2', null, t('departmentsTitle')));
+      if (!r.departments.length) { box.appendChild(el('p', { className: 'muted' }, t('noDepartments'))); return; }
+      box.appendChild(el('p', { className: 'muted' }, t('departmentsIntro')));
+      r.departments.forEach(function (d) {
+        var card = box.appendChild(el('section', { className: 'department', 'data-department': d.department }));
+        card.appendChild(el('h3', null, d.department));
+        card.appendChild(el('p', null, t('deptModel', { model: d.current || t('baseModelShort') }) + (d.currentFrom === 'promoted' ? ' · ' + t('deptPromoted') : '')));
+        var where = d.channels.concat(d.sources);
+        if (where.length) card.appendChild(el('p', { className: 'muted' }, t('deptOwns', { list: where.join(', ') })));
+        if (d.canary) {
+          card.appendChild(el('p', { className: 'canary' }, t('deptCanary', { model: d.canary, percent: Math.round(d.share * 100), since: d.canarySince.slice(0, 16).replace('T', ' ') })));
+          var ct = table([t('colModel'), t('kpiQuestions'), t('kpiEscalated'), t('kpiFeedback')], t('deptCompare', { department: d.department }));
+          d.comparison.forEach(function (o, i) {
+            var tr = ct.body.appendChild(el('tr'));
+            tr.appendChild(el('td', null, (o.model || '—') + ' (' + t(i === 0 ? 'currentShort' : 'canaryShort') + ')'));
+            tr.appendChild(el('td', null, o.questions));
+            tr.appendChild(el('td', null, pct(o.escalated, o.questions)));
+            tr.appendChild(el('td', null, pct(o.helpful, o.helpful + o.unhelpful) + ' (' + o.helpful + '/' + (o.helpful + o.unhelpful) + ')'));
+          });
+          card.appendChild(ct.wrap);
+          var acts = card.appendChild(el('div', { className: 'actions', role: 'group', 'aria-label': t('deptCompare', { department: d.department }) }));
+          ['promote', 'rollback'].forEach(function (step) {
+            acts.appendChild(el('button', {
+              type: 'button', className: step === 'promote' ? 'promote' : 'secondary rollback',
+              onclick: function () {
+                if (!window.confirm(t(step + 'Confirm', { department: d.department, canary: d.canary, current: d.current || t('baseModelShort') }))) return;
+                api('/api/rollouts/' + encodeURIComponent(d.department) + '/' + step, { method: 'POST', body: JSON.stringify({ canary: d.canary }) })
+                  .then(function () { announce(t(step + 'Done', { department: d.department })); loadFleet(); })
+                  .catch(function (e) { announce(t('failed', { message: e.message })); loadFleet(); });
+              },
+            }, t(step)));
+          });
+        }
+        var form = card.appendChild(el('form', { className: 'canary-form edit-form' }));
+        var mid = 'cm-' + d.department, pid = 'cp-' + d.department;
+        form.appendChild(el('label', { for: mid }, t(d.canary ? 'changeCanary' : 'startCanary')));
+        var model = form.appendChild(el('input', { type: 'text', id: mid, required: true, placeholder: r.baseModel + ':' + d.department + '-v2', list: 'fleet-models', value: d.canary || '' }));
+        form.appendChild(el('label', { for: pid }, t('canaryPercent')));
+        var percent = form.appendChild(el('input', { type: 'number', id: pid, min: '1', max: '50', required: true, value: d.canary ? String(Math.round(d.share * 100)) : '10' }));
+        form.appendChild(el('button', { type: 'submit' }, t(d.canary ? 'changeCanary' : 'startCanary')));
+        var status = form.appendChild(el('p', { role: 'status', className: 'form-status' }));
+        form.addEventListener('submit', function (ev) {
+          ev.preventDefault();
+          api('/api/rollouts/' + encodeURIComponent(d.department) + '/canary', { method: 'POST', body: JSON.stringify({ model: model.value.trim(), percent: Number(percent.value) }) })
+            .then(function () { announce(t('canaryStarted', { department: d.department })); loadFleet(); })
+            .catch(function (e) { status.textContent = t('failed', { message: e.message }); });
+        });
+      });
+      // The models the runners serve, offered while typing a canary.
+      var dl = box.appendChild(el('datalist', { id: 'fleet-models' }));
+      var seen = {};
+      r.runners.forEach(function (h) { h.models.forEach(function (m) { [m.name].concat(m.adapters.map(function (a) { return m.name + ':' + a; })).forEach(function (x) { if (!seen[x]) { seen[x] = 1; dl.appendChild(el('option', { value: x })); } }); }); });
+    })).catch(function (e) { var b = $('#fleet'); if (b) b.textContent = t('failed', { message: e.message }); });
   }
 
   // ---- Shell ----

@@ -20,6 +20,7 @@ import { adapterRoutes } from './adapter-routes'
 import { approvedRoutes } from './approved-routes'
 import { type ConsoleEnv, type ConsoleUser, consoleGate, csrfToken, localLogin, requireRole } from './auth'
 import { CONSOLE_JS } from './console-app'
+import { fleetRoutes } from './fleet-routes'
 import { libraryRoutes } from './library-routes'
 import { WEB_PAGE } from './page'
 
@@ -38,6 +39,7 @@ webRoutes.use('*', consoleGate())
 webRoutes.route('/api', libraryRoutes)
 webRoutes.route('/api', approvedRoutes)
 webRoutes.route('/api', adapterRoutes)
+webRoutes.route('/api', fleetRoutes)
 
 const AskBody = z.object({
   question: z.string().trim().min(1, 'question must not be empty').max(4000),
@@ -61,6 +63,9 @@ function questionView(q: QuestionRow, approval: Approval) {
     answer: q.answer,
     citations: (q.citations as Citation[] | null) ?? [],
     confidence: q.confidence,
+    department: q.department,
+    departmentBy: q.departmentBy,
+    model: q.model,
     askedAt: q.createdAt.toISOString(),
     ...(approval ? { approval: { by: approval.approvedBy, at: approval.approvedAt.toISOString() } } : {}),
   }
@@ -284,6 +289,8 @@ webRoutes.get('/api/escalations', requireRole('admin'), async (c) => {
         asker: q.askerName ?? q.asker,
         platform: q.platform,
         reason: e.reason,
+        department: q.department,
+        model: q.model,
         draft: e.draft,
         citations: e.citations,
         confidence: e.confidence,

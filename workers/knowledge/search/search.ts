@@ -283,10 +283,11 @@ async function passageDetails(db: Db, ids: number[]): Promise<Map<number, Omit<P
     updated_at: string | Date
     language: string
     text: string
+    department: string | null
   }>(
     db,
     sql`SELECT c.id, c.document_id, d.source_kind, d.source_path, d.title, d.url, c.heading_path, c.page,
-               d.updated_at, d.language, c.text
+               d.updated_at, d.language, c.text, d.metadata->>'department' AS department
         FROM chunks c JOIN documents d ON d.id = c.document_id
         WHERE c.id = ANY(${`{${ids.map((i) => Math.trunc(i)).join(',')}}`}::int[])`,
     'load passages',
@@ -306,6 +307,7 @@ async function passageDetails(db: Db, ids: number[]): Promise<Map<number, Omit<P
         updatedAt: new Date(r.updated_at),
         language: r.language,
         text: r.text,
+        ...(r.department ? { department: r.department } : {}),
       },
     ]),
   )

@@ -11,6 +11,8 @@ export interface Passage {
   updatedAt: Date
   language: string
   text: string
+  /** The department its front matter names (`department: hr`), if any. */
+  department?: string
   /** Fused score (reciprocal rank fusion of the two channels), higher is better. */
   score: number
   /** idf-weighted full-text score, when the passage matched any query term. */
