@@ -212,7 +212,8 @@ export class ModelPool {
     // A restart-mode swap holds new requests until the new generation serves.
     while (this.#holding) await this.#holding
     this.#check(adapter)
-    const releaseSlot = await this.limiter.acquire(signal)
+    // One adapter's requests at a time on llama-server, taking turns (SlotLimiter says why).
+    const releaseSlot = await this.limiter.acquire(signal, adapter ?? '')
     let gen: Generation
     try {
       gen = this.#check(adapter)
