@@ -117,4 +117,31 @@ describe('SlotLimiter', () => {
     a()
     expect(l.active).toBe(0)
   })
+
+  it('batches every waiter of the group whose turn it is, though they arrived interleaved', async () => {
+    const l = new SlotLimiter(4, 16)
+    const log: string[] = []
+    const take = (group: string, name: string) =>
+      l.acquire(undefined, group).then((release) => {
+        log.push(name)
+        return release
+      })
+    const a1 = await take('a', 'a1')
+    const waiting = [take('b', 'b1'), take('a', 'a2'), take('b', 'b2'), take('a', 'a3')]
+    await Promise.resolve()
+    expect(log).toEqual(['a1'])
+    a1()
+    const [b1, , b2] = [await waiting[0], undefined, await waiting[2]]
+    // b had the oldest waiter: both b's go together, the a's wait for the next turn.
+    expect(log).toEqual(['a1', 'b1', 'b2'])
+    b1?.()
+    await Promise.resolve()
+    expect(log).toHaveLength(3)
+    b2?.()
+    const [a2, a3] = [await waiting[1], await waiting[3]]
+    expect(log).toEqual(['a1', 'b1', 'b2', 'a2', 'a3'])
+    a2?.()
+    a3?.()
+    expect(l.active).toBe(0)
+  })
 })

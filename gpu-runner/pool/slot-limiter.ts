@@ -9,17 +9,21 @@ import { RunnerError } from '../errors'
  * slots whose LoRA list equals that of the lowest-numbered busy slot in each step, so under
  * steady load a request for a less used adapter in a higher slot is never decoded: measured here,
  * a one-token request for a new adapter waited 150 s behind four streams of other adapters.
- * So groups take turns: a request starts only when its group is the one in flight (or nothing
- * is), and once a request of another group waits, newcomers queue behind it (first come, first
- * served); when the group in flight finishes, the oldest waiter's group goes next, with every
- * waiter of that group at the head of the queue. A request then waits at most for the requests
- * in flight ahead of it, and llama-server never holds two groups at once.
+ * So groups take turns. A turn belongs to one group: it starts with the oldest waiter's group
+ * when nothing is in flight, and admits that group's requests that were already waiting when it
+ * began (as slots free up); newcomers of the group join it only while no other group waits.
+ * When the turn's requests are done, the oldest waiter's group has the next turn. A request thus
+ * waits at most for the turns of the groups ahead of it, llama-server never holds two groups at
+ * once, and each turn batches all of its group's waiting requests.
  */
 export class SlotLimiter {
   #active = 0
-  /** The group in flight (meaningful while `#active > 0`). */
+  /** The group whose turn it is (meaningful while `#active > 0`). */
   #group = ''
-  readonly #waiting: Array<{ group: string; grant: () => void; fail: (e: unknown) => void }> = []
+  /** Arrival numbers: a turn admits its group's waiters that arrived up to `#cutoff`. */
+  #seq = 0
+  #cutoff = 0
+  readonly #waiting: Array<{ group: string; seq: number; grant: () => void; fail: (e: unknown) => void }> = []
 
   constructor(
     readonly max: number,
@@ -39,8 +43,14 @@ export class SlotLimiter {
    */
   acquire(signal?: AbortSignal, group = ''): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason)
-    if (this.#waiting.length === 0 && this.#startable(group)) {
-      this.#start(group)
+    const seq = ++this.#seq
+    if (
+      this.#waiting.length === 0 &&
+      this.#active < this.max &&
+      (this.#active === 0 || this.#group === group)
+    ) {
+      if (this.#active === 0) this.#turn(group)
+      this.#active++
       return Promise.resolve(this.#releaser())
     }
     if (this.#waiting.length >= this.maxQueue) {
@@ -57,6 +67,7 @@ export class SlotLimiter {
     return new Promise((resolve, reject) => {
       const entry = {
         group,
+        seq,
         grant: () => {
           signal?.removeEventListener('abort', onAbort)
           resolve(this.#releaser())
@@ -72,6 +83,7 @@ export class SlotLimiter {
       }
       signal?.addEventListener('abort', onAbort, { once: true })
       this.#waiting.push(entry)
+      this.#dispatch()
     })
   }
 
@@ -80,21 +92,23 @@ export class SlotLimiter {
     for (const w of this.#waiting.splice(0)) w.fail(error)
   }
 
-  #startable(group: string): boolean {
-    return this.#active < this.max && (this.#active === 0 || this.#group === group)
-  }
-
-  #start(group: string): void {
-    this.#active++
+  #turn(group: string): void {
     this.#group = group
+    this.#cutoff = this.#seq
   }
 
-  /** Starts waiters from the head of the queue while they may. */
+  /** Starts the waiters whose turn it is, as slots allow. */
   #dispatch(): void {
-    for (let head = this.#waiting[0]; head && this.#startable(head.group); head = this.#waiting[0]) {
-      this.#waiting.shift()
-      this.#start(head.group)
-      head.grant()
+    while (this.#active < this.max && this.#waiting.length) {
+      if (this.#active === 0) this.#turn((this.#waiting[0] as { group: string }).group)
+      const othersWait = this.#waiting.some((w) => w.group !== this.#group)
+      const i = this.#waiting.findIndex(
+        (w) => w.group === this.#group && (!othersWait || w.seq <= this.#cutoff),
+      )
+      if (i < 0) return
+      const [next] = this.#waiting.splice(i, 1)
+      this.#active++
+      next?.grant()
     }
   }
 

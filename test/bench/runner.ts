@@ -16,14 +16,23 @@
  * size), BENCH_NGL (GPU layers, default
  * 0), BENCH_STREAMS (default "1,8"), BENCH_REQUESTS (per round and concurrency, default 64),
  * BENCH_ROUNDS (default 3), BENCH_TOKENS (max_tokens, default 64), BENCH_SWAPS (default 5).
+ *
+ * Then, through the runner: **mixed adapters** (at the highest concurrency, every request for
+ * adapter a, against requests alternating a and b: llama-server batches only requests with the
+ * same adapter list, so the mix costs throughput; BENCH_LORA_A/BENCH_LORA_B give a real model's
+ * adapters), and **the fleet** (BENCH_FLEET, default "1,2,3": that many runner processes behind
+ * the Worker's router, workers/runners/fleet.ts, BENCH_FLEET_STREAMS concurrent streams, default
+ * 8: aggregate tokens/s and the ratio to one runner, rounds alternating so noise hits all alike).
+ * For a GPU host: BENCH_MODEL=/models/qwen2.5-7b-q4_k_m.gguf BENCH_NGL=99 BENCH_STREAMS=1,8,32.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { join } from 'node:path'
 import { ensureLlamaServer } from '../../gpu-runner/build/llama-server'
+import { createFleet, type RunnerEndpoint } from '../../workers/runners/fleet'
 import { removeModels, TEST_KEY, tinyModels } from '../helpers/runner'
-import { vocabPath, writeTinyModel } from '../helpers/tiny-gguf'
+import { vocabPath, writeTinyLora, writeTinyModel } from '../helpers/tiny-gguf'
 
 const env = process.env
 const STREAMS = (env.BENCH_STREAMS ?? '1,8').split(',').map(Number)
@@ -31,6 +40,8 @@ const REQUESTS = Number(env.BENCH_REQUESTS ?? 64)
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3)
 const TOKENS = Number(env.BENCH_TOKENS ?? 64)
 const SWAPS = Number(env.BENCH_SWAPS ?? 5)
+const FLEET = (env.BENCH_FLEET ?? '1,2,3').split(',').filter(Boolean).map(Number)
+const FLEET_STREAMS = Number(env.BENCH_FLEET_STREAMS ?? 8)
 const auth = { authorization: `Bearer ${TEST_KEY}` }
 
 const out = (x: unknown) => process.stdout.write(`${typeof x === 'string' ? x : JSON.stringify(x)}\n`)
@@ -172,38 +183,44 @@ async function main() {
     })
   }
   const parallel = Math.max(...STREAMS)
-  const config = join(models.dir, 'bench-runner.json')
-  writeFileSync(
-    config,
-    JSON.stringify({
-      llamaServer: { bin },
-      stateDir: join(models.dir, 'state'),
-      models: [
-        {
-          name: 'bench',
-          path: modelPath,
-          contextSize: parallel * 512,
-          parallel,
-          gpuLayers: Number(env.BENCH_NGL ?? 0),
-          maxQueue: 1024,
-          threads: Number(env.BENCH_THREADS ?? 1),
-        },
-      ],
-      ...(modelPath === models.tiny ? { adapters: [{ name: 'a', base: 'bench', path: models.loraA }] } : {}),
-    }),
-  )
-  const child: ChildProcess = spawn(process.execPath, ['bin/policybot-runner.mjs', '--config', config], {
-    env: { ...env, RUNNER_PORT: '0', RUNNER_API_KEY: TEST_KEY, RUNNER_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  // Two adapters of the bench model: the tiny model's, written for the medium one, or given.
+  let loras: { a: string; b: string } | undefined
+  if (modelPath === models.tiny) loras = { a: models.loraA, b: models.loraB }
+  else if (!env.BENCH_MODEL) {
+    loras = { a: join(models.dir, 'medium-a.gguf'), b: join(models.dir, 'medium-b.gguf') }
+    await writeTinyLora(loras.a, { basePath: modelPath, seed: 1, name: 'medium-a' })
+    await writeTinyLora(loras.b, { basePath: modelPath, seed: 2, name: 'medium-b' })
+  } else if (env.BENCH_LORA_A && env.BENCH_LORA_B) loras = { a: env.BENCH_LORA_A, b: env.BENCH_LORA_B }
+  const runnerConfig = (stateDir: string, slots: number) => ({
+    llamaServer: { bin },
+    stateDir,
+    models: [
+      {
+        name: 'bench',
+        path: modelPath,
+        contextSize: slots * 512,
+        parallel: slots,
+        gpuLayers: Number(env.BENCH_NGL ?? 0),
+        maxQueue: 1024,
+        threads: Number(env.BENCH_THREADS ?? 1),
+      },
+    ],
+    ...(loras
+      ? {
+          adapters: [
+            { name: 'a', base: 'bench', path: loras.a },
+            { name: 'b', base: 'bench', path: loras.b },
+          ],
+        }
+      : {}),
   })
+  const started = await startRunnerProcess(
+    join(models.dir, 'bench-runner.json'),
+    runnerConfig(join(models.dir, 'state'), parallel),
+  )
+  const child = started.child
   try {
-    const runner = await new Promise<string>((resolve, reject) => {
-      child.stdout?.on('data', (c: Buffer) => {
-        const m = /http:\/\/127\.0\.0\.1:\d+/.exec(c.toString())
-        if (m) resolve(m[0])
-      })
-      child.once('exit', (code) => reject(new Error(`runner exited ${code}`)))
-    })
+    const runner = started.url
     const inst = (await (await fetch(`${runner}/v1/instances`, { headers: auth })).json()) as {
       data: Array<{ url: string; adapters: string[] }>
     }
@@ -235,7 +252,11 @@ async function main() {
       const dT = tps(acc.direct, acc.dWall)
       const rT = tps(acc.runner, acc.rWall)
       const line = (name: string, s: Sample[], t: number) =>
-        `| ${c} | ${name.padEnd(6)} | ${t.toFixed(0).padStart(6)} | ${median(s.map((x) => x.ttft))
+        `| ${c} | ${name.padEnd(6)} | ${t.toFixed(0).padStart(6)} | ${median(
+          s.map((x) => x.tokens / ((x.total - x.ttft) / 1000 || 1)),
+        )
+          .toFixed(0)
+          .padStart(6)} | ${median(s.map((x) => x.ttft))
           .toFixed(2)
           .padStart(6)} | ${pct(
           s.map((x) => x.ttft),
@@ -256,12 +277,14 @@ async function main() {
         `${c} stream(s): the runner process used ${((acc.cpu / runnerTokens) * 1000).toFixed(0)} µs of CPU per streamed token`,
       )
       rows.push(
-        `|   | cost   | ${(((dT - rT) / dT) * 100).toFixed(1).padStart(5)}% | ${(median(acc.runner.map((x) => x.ttft)) - median(acc.direct.map((x) => x.ttft))).toFixed(2).padStart(6)} |        | ${(median(acc.runner.map((x) => x.total)) - median(acc.direct.map((x) => x.total))).toFixed(2).padStart(7)} |         |`,
+        `|   | cost   | ${(((dT - rT) / dT) * 100).toFixed(1).padStart(5)}% |        | ${(median(acc.runner.map((x) => x.ttft)) - median(acc.direct.map((x) => x.ttft))).toFixed(2).padStart(6)} |        | ${(median(acc.runner.map((x) => x.total)) - median(acc.direct.map((x) => x.total))).toFixed(2).padStart(7)} |         |`,
       )
     }
     out(`\nstreamed chat, ${TOKENS} tokens, ${REQUESTS} requests × ${ROUNDS} rounds per path (ms)`)
-    out('| streams | path | tok/s | TTFT p50 | TTFT p99 | total p50 | total p99 |')
-    out('|---|---|---|---|---|---|---|')
+    out(
+      '| streams | path | tok/s (all) | tok/s per stream p50 | TTFT p50 | TTFT p99 | total p50 | total p99 |',
+    )
+    out('|---|---|---|---|---|---|---|---|')
     for (const r of rows) out(r)
     for (const n of cpuNotes) out(n)
 
@@ -277,7 +300,29 @@ async function main() {
         `(p99 ${pct(ns.direct, 99).toFixed(2)} / ${pct(ns.runner, 99).toFixed(2)})`,
     )
 
-    if (modelPath === models.tiny && SWAPS > 0) {
+    if (loras) {
+      // Mixed adapters at the highest concurrency: one adapter for all, against two alternating.
+      const c = parallel
+      const acc = { same: [] as Sample[], mixed: [] as Sample[], sWall: 0, mWall: 0 }
+      for (let round = 0; round < ROUNDS; round++) {
+        const s1 = await run(c, REQUESTS, (i) => streamOnce(runner, 'bench:a', i))
+        const m1 = await run(c, REQUESTS, (i) => streamOnce(runner, i % 2 ? 'bench:b' : 'bench:a', i))
+        acc.same.push(...s1.samples)
+        acc.mixed.push(...m1.samples)
+        acc.sWall += s1.wall
+        acc.mWall += m1.wall
+      }
+      const tps = (xs: Sample[], wall: number) => xs.reduce((n, x) => n + x.tokens, 0) / (wall / 1000)
+      const same = tps(acc.same, acc.sWall)
+      const mixed = tps(acc.mixed, acc.mWall)
+      out(
+        `\nadapters at ${c} streams: one adapter ${same.toFixed(0)} tok/s (TTFT p50 ${median(acc.same.map((x) => x.ttft)).toFixed(1)} ms), ` +
+          `two alternating ${mixed.toFixed(0)} tok/s (TTFT p50 ${median(acc.mixed.map((x) => x.ttft)).toFixed(1)} ms): ` +
+          `the mix keeps ${((mixed / same) * 100).toFixed(0)}% of the throughput`,
+      )
+    }
+
+    if (loras && SWAPS > 0) {
       // Swaps under load: 4 callers stream through the runner (base and adapter a) the whole time.
       let running = true
       let ok = 0
@@ -294,10 +339,10 @@ async function main() {
         }
       })
       const swapMs: number[] = []
-      const lora = readFileSync(models.loraB)
+      const lora = readFileSync(loras.b)
       for (let s = 0; s < SWAPS; s++) {
         const t0 = performance.now()
-        const r = await fetch(`${runner}/v1/adapters?name=b&base=bench&replace=true`, {
+        const r = await fetch(`${runner}/v1/adapters?name=c&base=bench&replace=true`, {
           method: 'POST',
           headers: { ...auth, 'content-type': 'application/octet-stream' },
           body: lora,
@@ -307,26 +352,111 @@ async function main() {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...auth },
           body: JSON.stringify({
-            model: 'bench:b',
+            model: 'bench:c',
             max_tokens: 1,
             messages: [{ role: 'user', content: 'hi' }],
           }),
         })
-        if (served.status !== 200) throw new Error(`bench:b after swap: ${served.status}`)
+        if (served.status !== 200) throw new Error(`bench:c after swap: ${served.status}`)
         swapMs.push(performance.now() - t0)
       }
       running = false
       await Promise.all(load)
       out(
-        `\nadapter swaps under load (4 streaming callers): ${SWAPS} swaps, upload → served p50 ${median(swapMs).toFixed(0)} ms, ` +
+        `\nadapter swaps under load (4 streaming callers; adapter file ${(lora.length / 2 ** 20).toFixed(1)} MB): ${SWAPS} swaps, upload → served p50 ${median(swapMs).toFixed(0)} ms, ` +
           `max ${Math.max(...swapMs).toFixed(0)} ms; requests during swaps: ${ok} ok, ${failures.length} failed`,
       )
+      out(`each swap (ms): ${swapMs.map((x) => x.toFixed(0)).join(', ')}`)
       if (failures.length) out(failures.slice(0, 5))
     }
   } finally {
     child.kill('SIGTERM')
     await new Promise((r) => child.once('exit', r))
+  }
+  try {
+    if (FLEET.length)
+      await fleetBench(Math.max(...FLEET), (i) => runnerConfig(join(models.dir, `fleet-${i}`), 2), models.dir)
+  } finally {
     removeModels(models)
+  }
+}
+
+/** Starts `policybot-runner` with a config; resolves with its URL once it listens. */
+async function startRunnerProcess(
+  path: string,
+  config: unknown,
+): Promise<{ child: ChildProcess; url: string }> {
+  writeFileSync(path, JSON.stringify(config))
+  const child: ChildProcess = spawn(process.execPath, ['bin/policybot-runner.mjs', '--config', path], {
+    env: { ...env, RUNNER_PORT: '0', RUNNER_API_KEY: TEST_KEY, RUNNER_LOG: env.BENCH_RUNNER_LOG ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (c: Buffer) => {
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(c.toString())
+      if (m) resolve(m[0])
+    })
+    child.once('exit', (code) => reject(new Error(`runner exited ${code}`)))
+  })
+  return { child, url }
+}
+
+/**
+ * The fleet: up to `max` runner processes (2 slots each) behind the Worker's router; for each
+ * size in BENCH_FLEET, FLEET_STREAMS concurrent streams of the base model, rounds alternating
+ * between sizes. Aggregate tokens/s and its ratio to one runner, time to first token.
+ */
+async function fleetBench(max: number, config: (i: number) => unknown, dir: string) {
+  const procs = await Promise.all(
+    Array.from({ length: max }, (_, i) => startRunnerProcess(join(dir, `fleet-${i}.json`), config(i))),
+  )
+  try {
+    const endpoints: RunnerEndpoint[] = procs.map((p) => ({ url: p.url, token: TEST_KEY }))
+    const ask = [{ role: 'user' as const, content: 'How many vacation days after two years?' }]
+    const once = async (fleet: ReturnType<typeof createFleet>): Promise<Sample> => {
+      const t0 = performance.now()
+      let ttft = 0
+      let tokens = 0
+      const stream = fleet.chat('bench').stream as NonNullable<ReturnType<typeof fleet.chat>['stream']>
+      for await (const _ of stream(ask, { maxTokens: TOKENS })) {
+        if (tokens === 0) ttft = performance.now() - t0
+        tokens++
+      }
+      return { ttft, total: performance.now() - t0, tokens }
+    }
+    const fleets = new Map(FLEET.map((n) => [n, createFleet(endpoints.slice(0, n), { statusTtlMs: 500 })]))
+    for (const f of fleets.values()) await run(FLEET_STREAMS, FLEET_STREAMS * 2, () => once(f))
+    const acc = new Map(FLEET.map((n) => [n, { samples: [] as Sample[], wall: 0 }]))
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const n of FLEET) {
+        const r = await run(FLEET_STREAMS, REQUESTS, () =>
+          once(fleets.get(n) as ReturnType<typeof createFleet>),
+        )
+        const a = acc.get(n) as { samples: Sample[]; wall: number }
+        a.samples.push(...r.samples)
+        a.wall += r.wall
+      }
+    }
+    out(
+      `\nthe fleet (Worker router → N runner processes, 2 slots each), ${FLEET_STREAMS} concurrent streams, ${TOKENS} tokens, ${REQUESTS} requests × ${ROUNDS} rounds`,
+    )
+    out('| runners | tok/s | × one runner | TTFT p50 (ms) | total p50 (ms) |')
+    out('|---|---|---|---|---|')
+    const tps = (a: { samples: Sample[]; wall: number }) =>
+      a.samples.reduce((n, x) => n + x.tokens, 0) / (a.wall / 1000)
+    const one = tps(acc.get(FLEET[0] as number) as { samples: Sample[]; wall: number })
+    for (const n of FLEET) {
+      const a = acc.get(n) as { samples: Sample[]; wall: number }
+      out(
+        `| ${n} | ${tps(a).toFixed(0)} | ${(tps(a) / one).toFixed(2)} | ${median(a.samples.map((x) => x.ttft)).toFixed(1)} | ${median(a.samples.map((x) => x.total)).toFixed(1)} |`,
+      )
+    }
+    out(
+      `(this machine has ${(await import('node:os')).availableParallelism()} CPU cores; each llama-server uses BENCH_THREADS=${env.BENCH_THREADS ?? 1})`,
+    )
+  } finally {
+    for (const p of procs) p.child.kill('SIGTERM')
+    await Promise.all(procs.map((p) => new Promise((r) => p.child.once('exit', r))))
   }
 }
 

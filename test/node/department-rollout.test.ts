@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module'
 import { asc, eq } from 'drizzle-orm'
+import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runner } from '../../gpu-runner/runner'
 import { main } from '../../workers/cli/main'
@@ -13,6 +15,7 @@ import { forgetRunnerStates } from '../../workers/runners/fleet'
 import { smallHandbookFiles } from '../helpers/corpus'
 import { ingestFiles, startPgliteEndpoint } from '../helpers/db'
 import { removeModels, startTestRunner, TEST_KEY, tinyModels } from '../helpers/runner'
+import { serveApp } from '../helpers/serve-app'
 import type { TinyModels } from '../helpers/tiny-gguf'
 
 /**
@@ -253,5 +256,56 @@ describe('department canaries', () => {
       action: 'rollout',
       detail: { step: 'rollback', canary: 'tiny:it' },
     })
+  })
+
+  it('is run from the console in a browser: runners, departments, a canary started and rolled back', async () => {
+    const served = await serveApp(env)
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+    })
+    try {
+      const page = await browser.newPage({ locale: 'en-US', bypassCSP: true })
+      page.on('dialog', (d) => void d.accept())
+      await page.goto(`${served.url}login?token=${TOKEN}`)
+      await page.click('nav a[href="#/adapters"]')
+      const runners = page.locator('#fleet tr[data-runner]')
+      await runners.first().waitFor()
+      expect(await runners.count()).toBe(2)
+      expect(await page.locator('#fleet td.runner-state').allTextContents()).toEqual(['ready', 'ready'])
+      const hr = page.locator('section.department[data-department="hr"]')
+      await hr.locator('p', { hasText: 'Answers with tiny:hr' }).waitFor()
+      await page.locator('section.department[data-department="it"] p', { hasText: 'promoted here' }).waitFor()
+
+      await hr.locator('input[type=text]').fill('tiny:it')
+      await hr.locator('input[type=number]').fill('20')
+      await hr.locator('form button[type=submit]').click()
+      await hr.locator('.canary', { hasText: 'Canary: tiny:it answers 20% of its questions' }).waitFor()
+      expect(await hr.locator('table tbody tr').allTextContents()).toEqual([
+        expect.stringContaining('tiny:hr (current)'),
+        expect.stringContaining('tiny:it (canary)'),
+      ])
+      await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') })
+      const axe = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
+        violations: { id: string; impact: string }[]
+      }
+      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([])
+
+      await hr.locator('button.rollback').click()
+      await hr.locator('form button[type=submit]', { hasText: 'Start a canary' }).waitFor()
+      expect(await hr.locator('.canary').count()).toBe(0)
+      const steps = await neon.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.subject, 'department:hr'))
+        .orderBy(asc(auditLog.id))
+      expect(steps.slice(-2).map((a) => [a.actor, (a.detail as { step: string }).step])).toEqual([
+        ['web:ops@example.com', 'canary'],
+        ['web:ops@example.com', 'rollback'],
+      ])
+    } finally {
+      await browser.close()
+      await served.close()
+    }
   })
 })
