@@ -209,17 +209,26 @@ export class ModelPool {
    * adapter the current set lacks (NOT_READY if a swap is loading it), QUEUE_FULL (429).
    */
   async lease(adapter: string | undefined, signal?: AbortSignal): Promise<Lease> {
-    // A restart-mode swap holds new requests until the new generation serves.
-    while (this.#holding) await this.#holding
-    this.#check(adapter)
-    // One adapter's requests at a time on llama-server, taking turns (SlotLimiter says why).
-    const releaseSlot = await this.limiter.acquire(signal, adapter ?? '')
+    let releaseSlot: () => void
     let gen: Generation
-    try {
-      gen = this.#check(adapter)
-    } catch (e) {
-      releaseSlot()
-      throw e
+    for (;;) {
+      // A restart-mode swap holds new requests until the new generation serves.
+      while (this.#holding) await this.#holding
+      this.#check(adapter)
+      // One adapter's requests at a time on llama-server, taking turns (SlotLimiter says why).
+      releaseSlot = await this.limiter.acquire(signal, adapter ?? '')
+      // A restart began while this request waited for its turn: wait for it like the others.
+      if (this.#holding) {
+        releaseSlot()
+        continue
+      }
+      try {
+        gen = this.#check(adapter)
+      } catch (e) {
+        releaseSlot()
+        throw e
+      }
+      break
     }
     gen.inflight++
     let released = false
