@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { asc, eq } from 'drizzle-orm'
 import { chromium } from 'playwright-core'
@@ -273,6 +274,14 @@ describe('department canaries', () => {
       await runners.first().waitFor()
       expect(await runners.count()).toBe(2)
       expect(await page.locator('#fleet td.runner-state').allTextContents()).toEqual(['ready', 'ready'])
+      // The adapters say which runner holds them; an upload can go to either or both.
+      expect(await page.locator('tr[data-adapter="tiny:hr"] td.adapter-runners').textContent()).toBe(
+        hrRunner.url,
+      )
+      expect(await page.locator('tr[data-adapter="tiny:it"] td.adapter-runners').textContent()).toBe(
+        itRunner.url,
+      )
+      expect(await page.locator('fieldset.ad-runners input[type=checkbox]:checked').count()).toBe(2)
       const hr = page.locator('section.department[data-department="hr"]')
       await hr.locator('p', { hasText: 'Answers with tiny:hr' }).waitFor()
       await page.locator('section.department[data-department="it"] p', { hasText: 'promoted here' }).waitFor()
@@ -307,5 +316,46 @@ describe('department canaries', () => {
       await browser.close()
       await served.close()
     }
+  })
+
+  it('manages the adapters of every runner from the console: who holds which, uploads to the runners chosen, removal from all', async () => {
+    type Listed = {
+      runners: Array<{ url: string; error?: string }>
+      adapters: Array<{ id: string; runners: Array<{ url: string; status: string }> }>
+    }
+    const listed = async () => (await (await call('/api/adapters')).json()) as Listed
+    const holders = async (id: string) =>
+      (await listed()).adapters.find((a) => a.id === id)?.runners.map((r) => r.url)
+    expect((await listed()).runners).toEqual([{ url: hrRunner.url }, { url: itRunner.url }])
+    expect(await holders('tiny:hr')).toEqual([hrRunner.url])
+    expect(await holders('tiny:it')).toEqual([itRunner.url])
+
+    const upload = (query: string, file: string) =>
+      call(`/api/adapters?${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: readFileSync(file),
+      })
+    const added = await upload('base=tiny&name=legal&department=legal&runners=1', models.loraA)
+    expect(added.status).toBe(201)
+    expect(((await added.json()) as { runners: string[] }).runners).toEqual([itRunner.url])
+    expect(await holders('tiny:legal')).toEqual([itRunner.url])
+    // The Worker's router sees it where it was loaded.
+    expect((await fleet()).runners.map((r) => r.models[0]?.adapters)).toEqual([['hr'], ['it', 'legal']])
+
+    // Not a LoRA file: both runners refuse, and the caller is told which said what.
+    const bad = await upload('base=tiny&name=broken&runners=0,1', models.tiny)
+    expect(bad.status).toBeGreaterThanOrEqual(400)
+    expect(bad.status).toBeLessThan(500)
+    const refused = (await bad.json()) as { error: { message: string }; results: Array<{ ok: boolean }> }
+    expect(refused.error.message).toContain(`${hrRunner.url}: `)
+    expect(refused.error.message).toContain(`${itRunner.url}: `)
+    expect(refused.results.map((r) => r.ok)).toEqual([false, false])
+    expect((await upload('base=tiny&name=x&runners=2', models.loraA)).status).toBe(400)
+
+    // Removal reaches every runner that holds it; one that never held it is no failure.
+    expect((await call('/api/adapters/tiny:legal', { method: 'DELETE' })).status).toBe(200)
+    expect(await holders('tiny:legal')).toBeUndefined()
+    expect((await call('/api/adapters/tiny:legal', { method: 'DELETE' })).status).toBe(404)
   })
 })

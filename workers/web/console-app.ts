@@ -834,17 +834,21 @@ export const CONSOLE_JS = String.raw`
       if (!box) return;
       box.textContent = '';
       if (!r.configured) { box.appendChild(el('p', { className: 'muted' }, t('noRunner'))); return; }
+      var fleet = r.runners.length > 1;
+      var silent = r.runners.filter(function (x) { return x.error; });
+      if (silent.length) box.appendChild(el('p', { className: 'warning', role: 'status' }, t('runnersSilent', { list: silent.map(function (x) { return x.url + ' (' + x.error + ')'; }).join('; ') })));
       r.models.forEach(function (base) {
         box.appendChild(el('h2', null, t('baseModel') + ': ' + base));
         var mine = r.adapters.filter(function (a) { return a.base === base; });
         if (!mine.length) { box.appendChild(el('p', { className: 'muted' }, t('noAdapters'))); return; }
-        var tb = table([t('adapterName'), t('department'), t('colScale'), t('colStatus'), ''], t('baseModel') + ': ' + base);
+        var tb = table([t('adapterName'), t('department'), t('colScale'), t('colStatus')].concat(fleet ? [t('colRunners')] : []).concat(['']), t('baseModel') + ': ' + base);
         mine.forEach(function (a) {
           var tr = tb.body.appendChild(el('tr', { 'data-adapter': a.id }));
           tr.appendChild(el('td', null, a.name));
           tr.appendChild(el('td', null, a.department || t('none')));
           tr.appendChild(el('td', null, a.scale));
           tr.appendChild(el('td', null, a.status));
+          if (fleet) tr.appendChild(el('td', { className: 'adapter-runners' }, a.runners.map(function (x) { return x.url + (x.status === 'serving' ? '' : ' (' + x.status + ')'); }).join(', ')));
           tr.appendChild(el('td')).appendChild(el('button', {
             type: 'button', className: 'secondary remove-adapter', 'aria-label': t('removeAdapter') + ': ' + a.id,
             onclick: function () {
@@ -867,6 +871,17 @@ export const CONSOLE_JS = String.raw`
       var dept = form.appendChild(el('input', { type: 'text', id: 'ad-dept', maxlength: '64' }));
       form.appendChild(el('label', { for: 'ad-file' }, t('adapterFile')));
       var file = form.appendChild(el('input', { type: 'file', id: 'ad-file', accept: '.gguf', required: true }));
+      var targets = [];
+      if (fleet) {
+        var fs = form.appendChild(el('fieldset', { className: 'ad-runners' }));
+        fs.appendChild(el('legend', null, t('uploadTo')));
+        r.runners.forEach(function (x, i) {
+          var row = fs.appendChild(el('div'));
+          var box2 = row.appendChild(el('input', { type: 'checkbox', id: 'ad-runner-' + i, value: String(i), checked: true }));
+          row.appendChild(el('label', { for: 'ad-runner-' + i }, ' ' + x.url));
+          targets.push(box2);
+        });
+      }
       var rrow = form.appendChild(el('div'));
       var replace = rrow.appendChild(el('input', { type: 'checkbox', id: 'ad-replace' }));
       rrow.appendChild(el('label', { for: 'ad-replace' }, ' ' + t('replaceAdapter')));
@@ -877,7 +892,9 @@ export const CONSOLE_JS = String.raw`
         ev.preventDefault();
         if (!file.files.length) return;
         var q = 'base=' + encodeURIComponent(base.value) + '&name=' + encodeURIComponent(name.value.trim()) +
-          (dept.value.trim() ? '&department=' + encodeURIComponent(dept.value.trim()) : '') + (replace.checked ? '&replace=true' : '');
+          (dept.value.trim() ? '&department=' + encodeURIComponent(dept.value.trim()) : '') + (replace.checked ? '&replace=true' : '') +
+          (fleet ? '&runners=' + targets.filter(function (x) { return x.checked; }).map(function (x) { return x.value; }).join(',') : '');
+        if (fleet && !targets.some(function (x) { return x.checked; })) { status.textContent = t('pickRunner'); return; }
         status.textContent = t('uploading');
         sendFile('/api/adapters?' + q, file.files[0], bar, function (ok, body) {
           if (ok) { announce(t('adapterAdded', { id: body.id })); loadAdapters(); }
