@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { SlotLimiter } from './slot-limiter'
 
+/** Acquires slots of a group and records the order in which they were granted. */
+function recorder(l: SlotLimiter) {
+  const log: string[] = []
+  const take = (group: string, name: string) =>
+    l.acquire(undefined, group).then((release) => {
+      log.push(name)
+      return release
+    })
+  return { log, take }
+}
+
 describe('SlotLimiter', () => {
   it('hands a released slot to the first waiter', async () => {
     const l = new SlotLimiter(1, 2)
@@ -44,12 +55,7 @@ describe('SlotLimiter', () => {
 
   it('lets adapters take turns: a request of another adapter waits only for those in flight, never for newcomers', async () => {
     const l = new SlotLimiter(4, 16)
-    const log: string[] = []
-    const take = (group: string, name: string) =>
-      l.acquire(undefined, group).then((release) => {
-        log.push(name)
-        return release
-      })
+    const { log, take } = recorder(l)
     // Two of adapter a in flight; b arrives, then more a.
     const a1 = await take('a', 'a1')
     const a2 = await take('a', 'a2')
@@ -120,12 +126,7 @@ describe('SlotLimiter', () => {
 
   it('batches every waiter of the group whose turn it is, though they arrived interleaved', async () => {
     const l = new SlotLimiter(4, 16)
-    const log: string[] = []
-    const take = (group: string, name: string) =>
-      l.acquire(undefined, group).then((release) => {
-        log.push(name)
-        return release
-      })
+    const { log, take } = recorder(l)
     const a1 = await take('a', 'a1')
     const waiting = [take('b', 'b1'), take('a', 'a2'), take('b', 'b2'), take('a', 'a3')]
     await Promise.resolve()

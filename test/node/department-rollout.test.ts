@@ -16,6 +16,7 @@ import { forgetRunnerStates } from '../../workers/runners/fleet'
 import { smallHandbookFiles } from '../helpers/corpus'
 import { ingestFiles, startPgliteEndpoint } from '../helpers/db'
 import { removeModels, startTestRunner, TEST_KEY, tinyModels } from '../helpers/runner'
+import { chatRequestsServed } from '../helpers/runner-counts'
 import { serveApp } from '../helpers/serve-app'
 import type { TinyModels } from '../helpers/tiny-gguf'
 
@@ -56,15 +57,7 @@ describe('department canaries', () => {
   }
   const post = (path: string, body: unknown) => call(path, { method: 'POST', body: JSON.stringify(body) })
   /** Chat requests a runner answered with an adapter, from its own counters. */
-  const counted = async (r: Runner, adapter: string) => {
-    const text = await (
-      await fetch(`${r.url}/metrics`, { headers: { authorization: `Bearer ${TEST_KEY}` } })
-    ).text()
-    const re = new RegExp(
-      `policybot_runner_requests_total\\{route="/v1/chat/completions",model="tiny",adapter="${adapter}",status="200"\\} (\\d+)`,
-    )
-    return Number(re.exec(text)?.[1] ?? 0)
-  }
+  const counted = (r: Runner, adapter: string) => chatRequestsServed(r.url, TEST_KEY, adapter)
   const ask = async (question: string) => {
     const res = await post('/api/ask', { question })
     expect(res.status).toBe(200)

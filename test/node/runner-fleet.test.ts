@@ -3,7 +3,10 @@ import type { ChatMessage } from '../../workers/answering/chat-model'
 import { isPolicybotError } from '../../workers/errors'
 import { createFleet, forgetRunnerStates } from '../../workers/runners/fleet'
 import { type RunnerProcess, removeModels, spawnTestRunner, TEST_KEY, tinyModels } from '../helpers/runner'
+import { chatRequestsServed } from '../helpers/runner-counts'
 import type { TinyModels } from '../helpers/tiny-gguf'
+
+const served = (url: string, adapter: string) => chatRequestsServed(url, TEST_KEY, adapter)
 
 /**
  * The Worker's routing across real runners (each its own `policybot-runner` process on the tiny
@@ -11,17 +14,6 @@ import type { TinyModels } from '../helpers/tiny-gguf'
  * request again once its text has been streamed.
  */
 const ASK: ChatMessage[] = [{ role: 'user', content: 'How many vacation days do I get?' }]
-
-/** How many chat requests a runner counted for an adapter ('' the base model), from its /metrics. */
-async function served(url: string, adapter: string): Promise<number> {
-  const text = await (
-    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TEST_KEY}` } })
-  ).text()
-  const re = new RegExp(
-    `policybot_runner_requests_total\\{route="/v1/chat/completions",model="tiny",adapter="${adapter}",status="200"\\} (\\d+)`,
-  )
-  return Number(re.exec(text)?.[1] ?? 0)
-}
 
 describe('a fleet of runners', () => {
   let models: (TinyModels & { dir: string }) | undefined

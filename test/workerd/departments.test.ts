@@ -2,18 +2,9 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, inject, it } from 'vitest'
 import { approvedAnswers, escalations, questions } from '../../workers/db/schema'
 import { openServices, type Services } from '../../workers/services'
-import appMention from '../fixtures/slack/app_mention.json'
 import approveClick from '../fixtures/slack/block_actions_approve.json'
-import {
-  blockText,
-  drainJobs,
-  envWith,
-  freshTs,
-  postEvent,
-  postInteraction,
-  slackCalls,
-  withFields,
-} from './slack'
+import { chatRequestsServed } from '../helpers/runner-counts'
+import { blockText, drainJobs, envWith, postInteraction, postMention, slackCalls, withFields } from './slack'
 
 /**
  * Each question goes to its department's adapter, across real runners: `hr` is loaded on the
@@ -21,6 +12,7 @@ import {
  * of which adapter generated it (the runners' own request counters, by adapter).
  */
 const [HR_RUNNER, IT_RUNNER] = inject('realRunners') as [string, string]
+const counted = (url: string, adapter: string) => chatRequestsServed(url, inject('runnerKey'), adapter)
 const bindings = envWith({
   RUNNERS: `${HR_RUNNER} ${IT_RUNNER}`,
   RUNNER_TOKEN: inject('runnerKey'),
@@ -31,28 +23,8 @@ const bindings = envWith({
   ]),
 })
 
-/** A runner's count of chat requests answered with `adapter` ('' the base model). */
-async function counted(url: string, adapter: string): Promise<number> {
-  const text = await (
-    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${inject('runnerKey')}` } })
-  ).text()
-  const re = new RegExp(
-    `policybot_runner_requests_total\\{route="/v1/chat/completions",model="tiny",adapter="${adapter}",status="200"\\} (\\d+)`,
-  )
-  return Number(re.exec(text)?.[1] ?? 0)
-}
-
 async function ask(channel: string, question: string) {
-  const ts = freshTs()
-  await postEvent(
-    withFields(appMention, {
-      'event.ts': ts,
-      'event.event_ts': ts,
-      'event.channel': channel,
-      'event.text': `<@U0BOT00001> ${question}`,
-      event_id: `Ev${ts}`,
-    }),
-  )
+  const ts = await postMention(question, { 'event.channel': channel })
   await drainJobs(5, bindings)
   const [q] = await withDb((db) => db.select().from(questions).where(eq(questions.messageTs, ts)))
   return q

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import appMention from '../fixtures/slack/app_mention.json'
 import editSubmit from '../fixtures/slack/view_submission_edit.json'
 import rejectSubmit from '../fixtures/slack/view_submission_reject.json'
 import type { SlackCall } from '../helpers/slack-api'
@@ -7,9 +6,8 @@ import {
   afterJobs,
   blockText,
   drainJobs,
-  freshTs,
-  postEvent,
   postInteraction,
+  postMention,
   slackCalls,
   withFields,
 } from './slack'
@@ -19,16 +17,7 @@ const ADMINS = 'C0ADMINS01'
 
 /** One person asks by @mention in a thread of their own; returns the thread's ts. */
 async function ask(user: string, question: string): Promise<string> {
-  const ts = freshTs()
-  await postEvent(
-    withFields(appMention, {
-      'event.ts': ts,
-      'event.event_ts': ts,
-      'event.user': user,
-      'event.text': `<@U0BOT00001> ${question}`,
-      event_id: `Ev${ts}`,
-    }),
-  )
+  const ts = await postMention(question, { 'event.user': user })
   await afterJobs((c) => c)
   return ts
 }

@@ -12,6 +12,7 @@ import type { Env } from '../../workers/env'
 import worker from '../../workers/index'
 import { MAX_ATTEMPTS } from '../../workers/jobs/retry'
 import type { Job } from '../../workers/jobs/types'
+import appMention from '../fixtures/slack/app_mention.json'
 import type { SlackCall } from '../helpers/slack-api'
 
 /**
@@ -204,4 +205,22 @@ export const inThread = (
 /** Text of all blocks of a message, flattened (for assertions on what a person sees). */
 export function blockText(body: Record<string, unknown>): string {
   return JSON.stringify(body.blocks ?? [])
+}
+
+/**
+ * Someone asks the bot by @mention, in a thread of its own (the fixture's asker and channel
+ * unless `fields` say otherwise, e.g. `'event.user'`, `'event.channel'`); returns the thread's ts.
+ */
+export async function postMention(question: string, fields: Record<string, unknown> = {}): Promise<string> {
+  const ts = freshTs()
+  await postEvent(
+    withFields(appMention, {
+      'event.ts': ts,
+      'event.event_ts': ts,
+      'event.text': `<@U0BOT00001> ${question}`,
+      event_id: `Ev${ts}`,
+      ...fields,
+    }),
+  )
+  return ts
 }

@@ -42,18 +42,13 @@ export async function listRollouts(
   baseModel: string,
 ): Promise<Rollout[]> {
   const rows = await db.select().from(departmentRollouts)
-  return departments.map((d) => {
-    const r = rows.find((x) => x.department === d.name)
-    return {
-      department: d.name,
-      current: r?.current ?? configuredModel(d, baseModel),
-      currentFrom: r?.current ? 'promoted' : 'config',
-      canary: r?.canary ?? null,
-      share: r?.canary ? r.share : 0,
-      canarySince: r?.canary ? r.canarySince : null,
-      canaryBy: r?.canary ? r.canaryBy : null,
-    }
-  })
+  return departments.map((d) =>
+    rolloutFrom(
+      d,
+      rows.find((x) => x.department === d.name),
+      baseModel,
+    ),
+  )
 }
 
 /** One department's rollout (undefined: not a configured department). */
@@ -66,8 +61,17 @@ export async function rolloutOf(
   const d = departments.find((x) => x.name === name)
   if (!d) return undefined
   const [r] = await db.select().from(departmentRollouts).where(eq(departmentRollouts.department, name))
+  return rolloutFrom(d, r, baseModel)
+}
+
+/** A department's rollout from its row (none: DEPARTMENTS decides, no canary). */
+function rolloutFrom(
+  d: Department,
+  r: typeof departmentRollouts.$inferSelect | undefined,
+  baseModel: string,
+): Rollout {
   return {
-    department: name,
+    department: d.name,
     current: r?.current ?? configuredModel(d, baseModel),
     currentFrom: r?.current ? 'promoted' : 'config',
     canary: r?.canary ?? null,
