@@ -71,6 +71,7 @@ describe('department canaries', () => {
       department: string
       current: string
       currentFrom: string
+      currentServed: boolean
       canary: string | null
       share: number
       comparison: Array<{ model: string; questions: number; escalated: number; helpful: number }>
@@ -119,10 +120,27 @@ describe('department canaries', () => {
       [hrRunner.url, 'ready', ['hr']],
       [itRunner.url, 'ready', ['it']],
     ])
-    expect(f.departments.map((d) => [d.department, d.current, d.currentFrom, d.canary])).toEqual([
-      ['hr', 'tiny:hr', 'config', null],
-      ['it', 'tiny:it', 'config', null],
+    expect(
+      f.departments.map((d) => [d.department, d.current, d.currentFrom, d.canary, d.currentServed]),
+    ).toEqual([
+      ['hr', 'tiny:hr', 'config', null, true],
+      ['it', 'tiny:it', 'config', null, true],
     ])
+  })
+
+  it('says when no runner serves a department’s model (its questions then go to the base model)', async () => {
+    const saved = env
+    env = {
+      ...env,
+      DEPARTMENTS: JSON.stringify([{ name: 'legal', channels: ['slack:C0LEGAL001'] }]),
+    } as unknown as Env
+    try {
+      expect((await fleet()).departments.map((d) => [d.department, d.current, d.currentServed])).toEqual([
+        ['legal', 'tiny:legal', false],
+      ])
+    } finally {
+      env = saved
+    }
   })
 
   it('refuses a canary no runner serves, a share over half, a department that does not exist', async () => {

@@ -44,6 +44,8 @@ describe('DEPARTMENTS', () => {
   it('gives a channel its department, per platform', () => {
     expect(channelDepartment(DEPARTMENTS, 'slack', 'C0HRHELP1')).toBe(hr)
     expect(channelDepartment(DEPARTMENTS, 'teams', '19:hr@thread.tacv2')).toBe(hr)
+    // A reply in a Teams channel thread: its conversation id names the thread too.
+    expect(channelDepartment(DEPARTMENTS, 'teams', '19:hr@thread.tacv2;messageid=1764150000123')).toBe(hr)
     expect(channelDepartment(DEPARTMENTS, 'dingtalk', 'cidIT==')).toBe(it_)
     // The same id on another platform is another channel.
     expect(channelDepartment(DEPARTMENTS, 'teams', 'C0HRHELP1')).toBeUndefined()

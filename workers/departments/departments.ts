@@ -86,7 +86,10 @@ export function channelDepartment(
   platform: string,
   channel: string,
 ): Department | undefined {
-  const key = `${platform}:${channel}`
+  // A Teams reply's conversation id names its thread (`19:…@thread.tacv2;messageid=…`): the
+  // channel is the part before it.
+  const id = platform === 'teams' ? channel.replace(/;messageid=\d+$/, '') : channel
+  const key = `${platform}:${id}`
   return departments.find((d) => d.channels.includes(key))
 }
 

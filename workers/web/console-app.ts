@@ -935,6 +935,8 @@ export const CONSOLE_JS = String.raw`
         var card = box.appendChild(el('section', { className: 'department', 'data-department': d.department }));
         card.appendChild(el('h3', null, d.department));
         card.appendChild(el('p', null, t('deptModel', { model: d.current || t('baseModelShort') }) + (d.currentFrom === 'promoted' ? ' · ' + t('deptPromoted') : '')));
+        if (!d.currentServed) card.appendChild(el('p', { className: 'warning' }, t('deptNotServed', { model: d.current })));
+        if (d.canary && d.canaryServed === false) card.appendChild(el('p', { className: 'warning' }, t('canaryNotServed', { model: d.canary })));
         var where = d.channels.concat(d.sources);
         if (where.length) card.appendChild(el('p', { className: 'muted' }, t('deptOwns', { list: where.join(', ') })));
         if (d.canary) {

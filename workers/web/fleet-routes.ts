@@ -30,6 +30,10 @@ fleetRoutes.get('/fleet', requireRole('admin'), async (c) =>
           channels: d?.channels ?? [],
           sources: d?.sources ?? [],
           comparison: await compareRollout(svc.db, r),
+          // A model no runner serves is answered for by the base model (or, for a canary, the
+          // current one): the page says so rather than letting the numbers mislead.
+          currentServed: r.current && svc.fleet ? await svc.fleet.serves(r.current) : false,
+          canaryServed: r.canary && svc.fleet ? await svc.fleet.serves(r.canary) : null,
         }
       }),
     )
