@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signSlackRequest } from '../../bots/slack/verify'
-import { type LocalConsole, startCommand } from '../../workers/cli/commands/start'
+import type { LocalConsole } from '../../workers/cli/commands/start'
 import { loadConfig } from '../../workers/cli/config'
 import { type Context, openContext } from '../../workers/cli/context'
 import { main } from '../../workers/cli/main'
@@ -18,6 +18,7 @@ import { recordQuestion } from '../../workers/conversations/questions'
 import { questions } from '../../workers/db/schema'
 import appMention from '../fixtures/slack/app_mention.json'
 import slashCommand from '../fixtures/slack/slash_command.json'
+import { startLocalStack } from '../helpers/local-stack'
 import { startSlackApi } from '../helpers/slack-api'
 
 /** Debian's chromium (`.ci/run` installs it when missing). */
@@ -36,8 +37,7 @@ describe('policybot start (npm start)', () => {
   let ctx: Context
   let url = ''
   let local: LocalConsole | undefined
-  let stop: () => void = () => {}
-  let running: Promise<void>
+  let stop: () => Promise<void> = async () => {}
   let slack: Awaited<ReturnType<typeof startSlackApi>>
 
   beforeAll(async () => {
@@ -56,27 +56,17 @@ describe('policybot start (npm start)', () => {
       QUESTIONS_PER_USER_PER_MINUTE: '1000',
     }
     ctx = await openContext(loadConfig(env))
-    const ready = new Promise<void>((resolve) => {
-      running = startCommand(ctx, {
-        env,
-        out: { result: (t) => logs.push(t), progress: (t) => logs.push(t) },
-        stopped: new Promise<void>((r) => {
-          stop = r
-        }),
-        onReady: (u, c) => {
-          url = u
-          local = c
-          resolve()
-        },
-      })
-      running.catch(() => resolve())
+    const stack = await startLocalStack(ctx, env, {
+      result: (t) => logs.push(t),
+      progress: (t) => logs.push(t),
     })
-    await ready
+    url = stack.url
+    local = stack.local
+    stop = stack.stop
   }, 180_000)
 
   afterAll(async () => {
-    stop()
-    await running?.catch(() => {})
+    await stop()
     await ctx?.close()
     await slack?.close()
     rmSync(dir, { recursive: true, force: true })

@@ -14,6 +14,7 @@ import {
   inThread,
   postEvent,
   postInteraction,
+  postMention,
   runCron,
   slackCalls,
   withFields,
@@ -24,15 +25,7 @@ const ADMINS = 'C0ADMINS01'
 
 /** Asks a question by @mention and runs the jobs; returns the thread and the escalation id posted to admins. */
 async function askUnanswerable(question: string) {
-  const ts = freshTs()
-  await postEvent(
-    withFields(appMention, {
-      'event.ts': ts,
-      'event.event_ts': ts,
-      'event.text': `<@U0BOT00001> ${question}`,
-      event_id: `Ev${ts}`,
-    }),
-  )
+  const ts = await postMention(question)
   const calls = await afterJobs((c) => c)
   const adminPost = calls.find(
     (c) =>

@@ -56,6 +56,15 @@ export interface ContentGap {
   lastAsked: string
 }
 
+/**
+ * Per group of questions `q`: how many, how many were handed to the policy team at least once,
+ * and their helpful and unhelpful votes. One definition for Analytics and a canary's comparison.
+ */
+export const OUTCOMES = sql`count(*)::int AS questions,
+  count(*) FILTER (WHERE EXISTS (SELECT 1 FROM escalations e WHERE e.question_id = q.id))::int AS escalated,
+  coalesce(sum((SELECT count(*) FROM feedback f WHERE f.question_id = q.id AND f.helpful)), 0)::int AS helpful,
+  coalesce(sum((SELECT count(*) FROM feedback f WHERE f.question_id = q.id AND NOT f.helpful)), 0)::int AS unhelpful`
+
 export async function analyticsReport(db: Db, days: number, now = new Date()): Promise<AnalyticsReport> {
   const from = new Date(now.getTime() - days * 86_400_000)
   const window = sql`q.created_at >= ${from.toISOString()} AND q.created_at <= ${now.toISOString()}`
@@ -111,12 +120,9 @@ export async function analyticsReport(db: Db, days: number, now = new Date()): P
     unhelpful: number
   }>(
     db,
-    sql`SELECT q.department, q.model, count(*)::int AS questions,
+    sql`SELECT q.department, q.model, ${OUTCOMES},
                count(*) FILTER (WHERE q.status = 'answered'
-                 AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.question_id = q.id))::int AS answered_by_bot,
-               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM escalations e WHERE e.question_id = q.id))::int AS escalated,
-               coalesce(sum((SELECT count(*) FROM feedback f WHERE f.question_id = q.id AND f.helpful)), 0)::int AS helpful,
-               coalesce(sum((SELECT count(*) FROM feedback f WHERE f.question_id = q.id AND NOT f.helpful)), 0)::int AS unhelpful
+                 AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.question_id = q.id))::int AS answered_by_bot
         FROM questions q WHERE ${window}
         GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2 NULLS LAST`,
     'outcomes by department and model',

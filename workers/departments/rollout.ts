@@ -1,4 +1,5 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm'
+import { OUTCOMES } from '../analytics/report'
 import { appendAudit } from '../audit/log'
 import { type Db, queryRows } from '../db/client'
 import { departmentRollouts } from '../db/schema'
@@ -220,10 +221,7 @@ export async function compareRollout(db: Db, r: Rollout): Promise<ModelOutcome[]
   if (!r.canary || !r.canarySince) return []
   const rows = await queryRows<ModelOutcome>(
     db,
-    sql`SELECT q.model, count(*)::int AS questions,
-               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM escalations e WHERE e.question_id = q.id))::int AS escalated,
-               coalesce(sum((SELECT count(*) FROM feedback f WHERE f.question_id = q.id AND f.helpful)), 0)::int AS helpful,
-               coalesce(sum((SELECT count(*) FROM feedback f WHERE f.question_id = q.id AND NOT f.helpful)), 0)::int AS unhelpful
+    sql`SELECT q.model, ${OUTCOMES}
         FROM questions q
         WHERE q.department = ${r.department} AND q.created_at >= ${r.canarySince.toISOString()}::timestamptz
           AND q.model IN (${r.current ?? ''}, ${r.canary})

@@ -3,15 +3,14 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { describeIssues } from '../../bots/payload'
 import { analyticsReport } from '../analytics/report'
-import type { Citation } from '../answering/types'
 import { approvedExamples } from '../approved/export'
 import { approvedById } from '../approved/store'
 import { actorOf, auditFrom } from '../audit/log'
 import { queryRows } from '../db/client'
-import { citedSection } from '../escalation/edit-citations'
 import { problem } from '../http'
 import { withServices } from '../services'
 import { type ConsoleEnv, requireRole } from './auth'
+import { citedSectionRoute } from './cited-section'
 
 /**
  * The console's approved answers (`/api/approved`), for admins: every answer the team approved,
@@ -190,18 +189,11 @@ approvedRoutes.get('/approved/export.jsonl', requireRole('admin'), async (c) => 
 })
 
 /** The stored text of a section an approved answer cites (a source without a link). */
-approvedRoutes.get('/approved/:id/sources/:n', requireRole('admin'), async (c) => {
-  const id = Number(c.req.param('id'))
-  const n = Number(c.req.param('n'))
-  if (!Number.isInteger(id) || !Number.isInteger(n)) return c.json(bad('expected numbers'), 400)
-  return withServices(c.env, c.executionCtx, async (svc) => {
-    const row = await approvedById(svc.db, id)
-    const cited = ((row?.citations as Citation[] | undefined) ?? []).find((x) => x.n === n)
-    if (!cited)
-      return c.json(problem(`No source ${n} for approved answer ${id}`, 'NOT_FOUND', 'not_found'), 404)
-    return c.json(await citedSection(svc.db, cited))
-  })
-})
+approvedRoutes.get(
+  '/approved/:id/sources/:n',
+  requireRole('admin'),
+  citedSectionRoute('approved answer', async (svc, id) => (await approvedById(svc.db, id))?.citations),
+)
 
 const AnalyticsQuery = z.object({ days: z.coerce.number().int().min(1).max(365).default(30) })
 

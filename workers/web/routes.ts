@@ -9,7 +9,6 @@ import { actorOf } from '../audit/log'
 import { workerConfig } from '../config'
 import { questionById, recordQuestion } from '../conversations/questions'
 import { approvedAnswers, escalations, feedback, questions } from '../db/schema'
-import { citedSection } from '../escalation/edit-citations'
 import { decideEscalation, decisionOf, escalationView } from '../escalation/escalations'
 import { problem } from '../http'
 import { answerQuestion } from '../pipeline/answer-question'
@@ -19,6 +18,7 @@ import { type Services, withServices } from '../services'
 import { adapterRoutes } from './adapter-routes'
 import { approvedRoutes } from './approved-routes'
 import { type ConsoleEnv, type ConsoleUser, consoleGate, csrfToken, localLogin, requireRole } from './auth'
+import { citedSectionRoute } from './cited-section'
 import { CONSOLE_JS } from './console-app'
 import { fleetRoutes } from './fleet-routes'
 import { libraryRoutes } from './library-routes'
@@ -210,29 +210,16 @@ webRoutes.post('/api/questions/:id/feedback', async (c) => {
 })
 
 /** The stored text of a cited section (a source without a link), for a question the user may see. */
-webRoutes.get('/api/questions/:id/sources/:n', async (c) => {
-  const id = Number(c.req.param('id'))
-  const n = Number(c.req.param('n'))
-  if (!Number.isInteger(id) || !Number.isInteger(n)) return c.json(bad('expected numbers'), 400)
-  return withServices(c.env, c.executionCtx, async (svc) => {
-    const q = await ownQuestion(svc, c.get('user'), id)
-    const cited = ((q?.citations as Citation[] | null) ?? []).find((x) => x.n === n)
-    if (!cited) return c.json(notFound(`No source ${n} for question ${id}`), 404)
-    return c.json(await citedSection(svc.db, cited))
-  })
-})
+webRoutes.get(
+  '/api/questions/:id/sources/:n',
+  citedSectionRoute('question', async (svc, id, c) => (await ownQuestion(svc, c.get('user'), id))?.citations),
+)
 
-webRoutes.get('/api/escalations/:id/sources/:n', requireRole('admin'), async (c) => {
-  const id = Number(c.req.param('id'))
-  const n = Number(c.req.param('n'))
-  if (!Number.isInteger(id) || !Number.isInteger(n)) return c.json(bad('expected numbers'), 400)
-  return withServices(c.env, c.executionCtx, async (svc) => {
-    const view = await escalationView(svc.db, id)
-    const cited = ((view?.citations as Citation[] | undefined) ?? []).find((x) => x.n === n)
-    if (!cited) return c.json(notFound(`No source ${n} for escalation ${id}`), 404)
-    return c.json(await citedSection(svc.db, cited))
-  })
-})
+webRoutes.get(
+  '/api/escalations/:id/sources/:n',
+  requireRole('admin'),
+  citedSectionRoute('escalation', async (svc, id) => (await escalationView(svc.db, id))?.citations),
+)
 
 const EscalationQuery = z.object({
   status: z.enum(['open', 'decided']).default('open'),
